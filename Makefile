@@ -1,0 +1,36 @@
+# The two commands of the README: `make demo` and `make test`. Everything they need is
+# installed from here: Python packages into .venv (from pyproject.toml), Debian packages
+# (PostgreSQL server binaries for the test suite) through apt-get when missing.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench system-packages clean
+
+demo: $(STAMP)
+	$(BIN)/amparo --workspace amparo-workspace demo
+
+test: $(STAMP) system-packages
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/ingest.py
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+system-packages:
+	@scripts/install-system-packages.sh
+
+clean:
+	rm -rf $(VENV) amparo-workspace .pytest_cache

@@ -1,0 +1,58 @@
+"""The one exception tree of Amparo.
+
+    AmparoError
+    ├── WorkspaceError          the workspace or its database cannot be opened or migrated
+    ├── EvidenceError           the evidence store cannot keep or give back a file
+    │   └── EvidenceCorrupted   a stored file no longer matches its SHA-256 name
+    ├── InputRejected           an input cannot be ingested; carries where and why (quarantine)
+    │   ├── UnsafeInput         hostile or oversized input: entities, escaping paths, bombs
+    │   └── InvalidInput        malformed or schema-invalid input, missing or unnamed parts
+    └── ExportError             an export cannot be written
+
+Foreign errors (lxml, zipfile, SQLAlchemy, OS) are translated at the boundary with
+``raise ... from``, so callers only ever catch AmparoError subclasses.
+"""
+
+from __future__ import annotations
+
+
+class AmparoError(Exception):
+    """Base of every error Amparo raises on purpose."""
+
+
+class WorkspaceError(AmparoError):
+    """The workspace or its database cannot be opened, created or migrated."""
+
+
+class EvidenceError(AmparoError):
+    """The evidence store cannot keep or return a file."""
+
+
+class EvidenceCorrupted(EvidenceError):
+    """A stored evidence file does not hash to the name it is stored under."""
+
+
+class InputRejected(AmparoError):
+    """An input that must be quarantined: ``path`` names the file, ``place`` where in it."""
+
+    def __init__(self, reason: str, *, path: str, place: str | None = None) -> None:
+        self.reason = reason
+        self.path = path
+        self.place = place
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        where = f"{self.path}, {self.place}" if self.place else self.path
+        return f"{where}: {self.reason}"
+
+
+class UnsafeInput(InputRejected):
+    """Hostile or oversized input: entity declarations, escaping paths, decompression bombs."""
+
+
+class InvalidInput(InputRejected):
+    """Malformed or schema-invalid input, or a package whose parts do not fit together."""
+
+
+class ExportError(AmparoError):
+    """An export cannot be produced or written."""

@@ -1,0 +1,1 @@
+"""Exports: the findings document and, later, the formats other tools read."""

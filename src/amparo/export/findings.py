@@ -1,0 +1,212 @@
+"""The ``amparo.findings/1`` document (DESIGN.md section 5) from what the store holds.
+
+Only stored facts are written. Parts owned by stages that have not run yet (matching, series,
+persons, locations, referrals, priorities) are empty lists or nulls, never guesses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from amparo.errors import ExportError
+from amparo.model import account_key
+from amparo.store import tables
+from amparo.workspace import Workspace
+
+FORMAT = "amparo.findings/1"
+SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "findings-1.schema.json"
+
+
+def instant(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z``, or None."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def build_findings(session: Session, *, now: datetime | None = None) -> dict[str, Any]:
+    sightings = _sightings_by_media(session)
+    return {
+        "format": FORMAT,
+        "generated_at": instant(now or datetime.now(UTC).replace(microsecond=0)),
+        "inputs": _inputs(session),
+        "media": [_media(m, sightings[m.id]) for m in _ordered_media(session)],
+        "series": [],
+        "accounts": _accounts(session),
+        "persons": [],
+        "groups": _groups(session),
+        "referrals": [],
+        "legal_requests": [],
+        "stats": _stats(session),
+    }
+
+
+def _inputs(session: Session) -> dict[str, Any]:
+    top = select(func.count()).select_from(tables.Source).where(tables.Source.parent_id.is_(None))
+    quarantined = session.scalars(
+        select(tables.Source)
+        .where(tables.Source.status == tables.SOURCE_QUARANTINED)
+        .order_by(tables.Source.path, tables.Source.id)
+    )
+    return {
+        "sources": session.scalar(top),
+        "reports": _report_count(session),
+        "quarantined": [
+            {"path": s.path, "reason": s.reason or "", "kind": s.kind, "sha256": s.digest}
+            for s in quarantined
+        ],
+    }
+
+
+def _report_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(tables.Report)) or 0
+
+
+def _ordered_media(session: Session) -> list[tables.Media]:
+    return list(session.scalars(select(tables.Media).order_by(tables.Media.sha256)))
+
+
+def _sightings_by_media(session: Session) -> dict[int, list[dict[str, Any]]]:
+    query = select(tables.Sighting).options(
+        joinedload(tables.Sighting.report),
+        joinedload(tables.Sighting.account),
+        joinedload(tables.Sighting.group),
+    )
+    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for sighting in session.scalars(query):
+        grouped[sighting.media_id].append(_sighting(sighting))
+    for entries in grouped.values():
+        entries.sort(key=lambda s: (s["at"] is None, s["at"] or "", s["report"] or ""))
+    return grouped
+
+
+def _sighting(sighting: tables.Sighting) -> dict[str, Any]:
+    account, group = sighting.account, sighting.group
+    return {
+        "account": account and account_key(account.platform, account.user_id),
+        "report": sighting.report.number,
+        "group": group and account_key(group.platform, group.group_id),
+        "at": instant(sighting.at),
+        "file_name": sighting.file_name,
+        "industry_classification": sighting.industry_classification,
+        "annotations": sighting.annotations,
+    }
+
+
+def _media(media: tables.Media, sightings: list[dict[str, Any]]) -> dict[str, Any]:
+    seen = [s["at"] for s in sightings if s["at"]]
+    return {
+        "sha256": media.sha256,
+        "md5": media.md5,
+        "sha1": media.sha1,
+        "size": media.size,
+        "mime_type": media.mime_type,
+        "pdq": None,
+        "pdq_quality": None,
+        "kind": media.kind,
+        "status": None,
+        "matches": [],
+        "series": None,
+        "first_seen": min(seen) if seen else None,
+        "sightings": sightings,
+    }
+
+
+def _accounts(session: Session) -> list[dict[str, Any]]:
+    reports: dict[int, set[str]] = defaultdict(set)
+    rows = session.execute(
+        select(tables.Party.account_id, tables.Report.number).join(tables.Report)
+    )
+    for account_id, number in rows:
+        reports[account_id].add(number)
+    accounts = session.scalars(
+        select(tables.Account).order_by(tables.Account.platform, tables.Account.user_id)
+    )
+    return [
+        {
+            "key": account_key(a.platform, a.user_id),
+            "platform": a.platform,
+            "user_id": a.user_id,
+            "person": None,
+            "reports": sorted(reports[a.id]),
+        }
+        for a in accounts
+    ]
+
+
+def _groups(session: Session) -> list[dict[str, Any]]:
+    members: dict[int, set[str]] = defaultdict(set)
+    for membership in session.scalars(
+        select(tables.Membership).options(joinedload(tables.Membership.account))
+    ):
+        members[membership.group_id].add(
+            account_key(membership.account.platform, membership.account.user_id)
+        )
+    shared = dict(
+        session.execute(
+            select(tables.Sighting.group_id, func.count(tables.Sighting.media_id.distinct()))
+            .where(tables.Sighting.group_id.is_not(None))
+            .group_by(tables.Sighting.group_id)
+        ).all()
+    )
+    groups = session.scalars(
+        select(tables.Group).order_by(tables.Group.platform, tables.Group.group_id)
+    )
+    return [
+        {
+            "key": account_key(g.platform, g.group_id),
+            "name": g.name,
+            "members": sorted(members[g.id]),
+            "media_shared": shared.get(g.id, 0),
+        }
+        for g in groups
+    ]
+
+
+def _stats(session: Session) -> dict[str, Any]:
+    return {
+        "reports": _report_count(session),
+        "persons": None,
+        "minors": None,
+        "below_age_of_responsibility": None,
+        "by_country": None,
+        "by_subdivision": None,
+    }
+
+
+@cache
+def findings_schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def validate_findings(document: dict[str, Any]) -> None:
+    """Raise ExportError when ``document`` does not match the findings JSON Schema."""
+    try:
+        jsonschema.validate(document, findings_schema())
+    except jsonschema.ValidationError as error:
+        where = "/".join(str(p) for p in error.absolute_path) or "(document)"
+        raise ExportError(
+            f"findings do not match their schema at {where}: {error.message}"
+        ) from error
+
+
+def export_findings(workspace: Workspace, out: Path) -> dict[str, Any]:
+    """Build, check against the schema and write the findings document to ``out``."""
+    with workspace.session() as session:
+        document = build_findings(session)
+    validate_findings(document)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise ExportError(f"cannot write {out}: {error}") from error
+    return document

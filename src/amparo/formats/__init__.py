@@ -1,0 +1,1 @@
+"""External formats: one module per format, reading and writing."""

@@ -1,0 +1,299 @@
+"""CyberTipline ``report`` and ``fileDetails`` XML (NCMEC's schema) into domain types.
+
+Fields Amparo models get their own attributes; every other element the schema allows is kept,
+structure and attributes included, in a ``details`` mapping, so nothing a platform said is lost.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from amparo.errors import InvalidInput
+from amparo.formats.xml import load_schema, parse_xml, validate
+from amparo.model import (
+    AccountRef,
+    EstimatedLocation,
+    FileEntry,
+    Identifier,
+    IpEvent,
+    Party,
+    ReportContent,
+    Timestamp,
+    platform_slug,
+)
+from amparo.people.identifiers import normalize_identifier
+
+SCHEMA_PATH = Path(__file__).with_name("cybertipline.xsd")
+PARTY_ROLES = {
+    "personOrUserReported": ("reported", "personOrUserReportedPerson"),
+    "intendedRecipient": ("recipient", "intendedRecipientPerson"),
+    "victim": ("victim", "victimPerson"),
+}
+_REPORT_MODELLED = {"incidentSummary", "internetDetails", *PARTY_ROLES}
+_PARTY_MODELLED = {
+    "espIdentifier", "espService", "screenName", "displayName", "profileUrl",
+    "ipCaptureEvent", "deviceId", "groupIdentifier", "estimatedLocation",
+}  # fmt: skip
+_PERSON_MODELLED = {"firstName", "lastName", "phone", "email", "address", "age", "dateOfBirth"}
+_FILE_MODELLED = {
+    "reportId", "fileId", "fileName", "originalFileName", "uploadedToEspTimestamp",
+    "locationOfFile", "fileViewedByEsp", "exifViewedByEsp", "publiclyAvailable", "fileRelevance",
+    "fileAnnotations", "industryClassification", "originalFileHash", "ipCaptureEvent", "deviceId",
+}  # fmt: skip
+
+
+def read_report(data: bytes, *, path: str) -> ReportContent:
+    """Parse and validate a ``report.xml``; InputRejected names the place of any fault."""
+    root = _parse_valid(data, path=path, expected="report")
+    summary = root.find("incidentSummary")
+    annotations = summary.find("reportAnnotations")
+    platform = _text(summary, "platform")
+    return ReportContent(
+        incident_type=_text(summary, "incidentType") or "",
+        incident_at=_timestamp(summary.find("incidentDateTime"), path=path),
+        platform=platform,
+        escalate_to_high_priority=_text(summary, "escalateToHighPriority"),
+        annotations=_flags(annotations),
+        incident_description=_text(summary, "incidentDateTimeDescription"),
+        internet_details=tuple(element_data(el) for el in root.iterfind("internetDetails")),
+        parties=tuple(_parties(root, platform, path=path)),
+        details=_unmodelled(root, _REPORT_MODELLED),
+    )
+
+
+def read_file_details(data: bytes, *, path: str) -> FileEntry:
+    """Parse and validate one ``fileDetails`` document."""
+    return file_details_from(parse_xml(data, path=path), path=path)
+
+
+def file_details_from(root: etree._Element, *, path: str) -> FileEntry:
+    """A ``fileDetails`` element already parsed with ``parse_xml``, validated here."""
+    _check_valid(root, path=path, expected="fileDetails")
+    relevance = root.find("fileRelevance")
+    return FileEntry(
+        report_number=_text(root, "reportId") or "",
+        file_id=_text(root, "fileId") or "",
+        file_name=_text(root, "fileName"),
+        original_file_name=_text(root, "originalFileName"),
+        uploaded_at=_timestamp(root.find("uploadedToEspTimestamp"), path=path),
+        location_of_file=_text(root, "locationOfFile"),
+        viewed_by_esp=_boolean(root, "fileViewedByEsp"),
+        exif_viewed_by_esp=_boolean(root, "exifViewedByEsp"),
+        publicly_available=_boolean(root, "publiclyAvailable"),
+        relevance=None if relevance is None else (relevance.text or "").strip(),
+        annotations=_flags(root.find("fileAnnotations")),
+        industry_classification=_text(root, "industryClassification"),
+        original_hashes={
+            el.get("hashType", "").upper(): (el.text or "").strip().lower()
+            for el in root.iterfind("originalFileHash")
+        },
+        ip_event=_ip_event(root.find("ipCaptureEvent"), path=path),
+        device_ids=tuple(_device_id(el, path=path) for el in root.iterfind("deviceId")),
+        details=_unmodelled(root, _FILE_MODELLED),
+    )
+
+
+def file_name_place(data: bytes) -> str:
+    """Where a valid fileDetails names its file (for quarantine reasons)."""
+    element = parse_xml(data, path="(fileDetails)").find("fileName")
+    return "fileName" if element is None else f"fileName, line {element.sourceline}"
+
+
+def _parse_valid(data: bytes, *, path: str, expected: str) -> etree._Element:
+    root = parse_xml(data, path=path)
+    _check_valid(root, path=path, expected=expected)
+    return root
+
+
+def _check_valid(root: etree._Element, *, path: str, expected: str) -> None:
+    if root.tag != expected:
+        raise InvalidInput(
+            f"expected a <{expected}> document, found <{root.tag}>",
+            path=path,
+            place=f"line {root.sourceline}",
+        )
+    validate(root, load_schema(SCHEMA_PATH), path=path, what="CyberTipline")
+
+
+def _parties(root: etree._Element, platform: str | None, *, path: str) -> list[Party]:
+    parties = []
+    for tag, (role, person_tag) in PARTY_ROLES.items():
+        for element in root.iterfind(tag):
+            parties.append(_party(element, role, person_tag, platform, path=path))
+    return parties
+
+
+def _party(
+    el: etree._Element, role: str, person_tag: str, platform: str | None, *, path: str
+) -> Party:
+    person = el.find(person_tag)
+    service = _text(el, "espService")
+    location = el.find("estimatedLocation")
+    return Party(
+        role=role,
+        account=_account(_text(el, "espIdentifier"), service or platform),
+        first_name=_text(person, "firstName"),
+        last_name=_text(person, "lastName"),
+        age=_integer(person, "age"),
+        date_of_birth=_date(person, "dateOfBirth"),
+        esp_service=service,
+        group_id=_text(el, "groupIdentifier"),
+        addresses=tuple(element_data(a) for a in _iter(person, "address")),
+        identifiers=tuple(_identifiers(el, person, path=path)),
+        ip_events=tuple(_ip_event(e, path=path) for e in el.iterfind("ipCaptureEvent")),
+        estimated_location=None if location is None else _location(location, path=path),
+        details=_unmodelled(el, _PARTY_MODELLED | {person_tag})
+        | _unmodelled(person, _PERSON_MODELLED),
+    )
+
+
+def _account(user_id: str | None, platform: str | None) -> AccountRef | None:
+    if not user_id or not platform or not platform_slug(platform):
+        return None
+    return AccountRef(platform_slug(platform), user_id)
+
+
+def _identifiers(
+    el: etree._Element, person: etree._Element | None, *, path: str
+) -> list[Identifier]:
+    found = [_identifier("email", e) for e in _iter(person, "email")]
+    found += [_phone(e) for e in _iter(person, "phone")]
+    found += [_identifier("screen_name", e) for e in el.iterfind("screenName")]
+    found += [_identifier("display_name", e) for e in el.iterfind("displayName")]
+    found += [_identifier("profile_url", e) for e in el.iterfind("profileUrl")]
+    found += [_device_id(e, path=path) for e in el.iterfind("deviceId")]
+    return [identifier for identifier in found if identifier.raw]
+
+
+def _identifier(kind: str, el: etree._Element) -> Identifier:
+    raw = (el.text or "").strip()
+    return Identifier(kind, raw, normalize_identifier(kind, raw), dict(el.attrib))
+
+
+def _phone(el: etree._Element) -> Identifier:
+    raw = (el.text or "").strip()
+    normalized = normalize_identifier("phone", raw, el.get("countryCallingCode"))
+    return Identifier("phone", raw, normalized, dict(el.attrib))
+
+
+def _device_id(el: etree._Element, *, path: str) -> Identifier:
+    raw = _text(el, "idValue") or ""
+    at = _timestamp(el.find("dateTime"), path=path)
+    attributes = {"id_type": _text(el, "idType"), "event": _text(el, "eventName")}
+    if at is not None:
+        attributes["at"] = at.utc.isoformat() if at.utc else at.raw
+    return Identifier("device_id", raw, normalize_identifier("device_id", raw), attributes)
+
+
+def _ip_event(el: etree._Element | None, *, path: str) -> IpEvent | None:
+    if el is None:
+        return None
+    return IpEvent(
+        ip=_text(el, "ipAddress") or "",
+        port=_integer(el, "port"),
+        at=_timestamp(el.find("dateTime"), path=path),
+        event=_text(el, "eventName"),
+        possible_proxy=_boolean(el, "possibleProxy"),
+    )
+
+
+def _location(el: etree._Element, *, path: str) -> EstimatedLocation:
+    stamp = el.get("timestamp")
+    return EstimatedLocation(
+        city=_text(el, "city"),
+        region=_text(el, "region"),
+        country=_text(el, "countryCode"),
+        verified=_xs_boolean(el.get("verified")),
+        at=None if stamp is None else parse_timestamp(stamp, path=path, place="estimatedLocation"),
+    )
+
+
+def parse_timestamp(raw: str, *, path: str, place: str) -> Timestamp:
+    """An xs:dateTime; UTC only when the text carries a zone, since guessing one would invent."""
+    text = raw.strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise InvalidInput(f"not a date and time: {text!r}", path=path, place=place) from error
+    offset = moment.utcoffset()
+    if offset is None:
+        return Timestamp(raw=text, utc=None, offset_minutes=None)
+    return Timestamp(text, moment.astimezone(UTC), int(offset.total_seconds() // 60))
+
+
+def _timestamp(el: etree._Element | None, *, path: str) -> Timestamp | None:
+    if el is None or not (el.text or "").strip():
+        return None
+    return parse_timestamp(el.text, path=path, place=f"{el.tag}, line {el.sourceline}")
+
+
+def _flags(el: etree._Element | None) -> tuple[str, ...]:
+    """Names of the annotation elements set to true (the schema fixes them to true)."""
+    if el is None:
+        return ()
+    return tuple(child.tag for child in el if _xs_boolean(child.text))
+
+
+def element_data(el: etree._Element) -> Any:
+    """An element as JSON-ready data: text, or a mapping of children (lists when repeated)."""
+    attributes = {f"@{name}": value for name, value in el.attrib.items()}
+    if len(el) == 0:
+        text = (el.text or "").strip()
+        return {**attributes, "#text": text} if attributes else text
+    data: dict[str, Any] = dict(attributes)
+    for child in el:
+        _add(data, child.tag, element_data(child))
+    return data
+
+
+def _unmodelled(el: etree._Element | None, modelled: set[str]) -> dict[str, Any]:
+    """The children Amparo has no column for, kept as data."""
+    data: dict[str, Any] = {}
+    for child in [] if el is None else el:
+        if child.tag not in modelled:
+            _add(data, child.tag, element_data(child))
+    return data
+
+
+def _add(data: dict[str, Any], key: str, value: Any) -> None:
+    if key not in data:
+        data[key] = value
+    elif isinstance(data[key], list):
+        data[key].append(value)
+    else:
+        data[key] = [data[key], value]
+
+
+def _iter(el: etree._Element | None, tag: str) -> list[etree._Element]:
+    return [] if el is None else list(el.iterfind(tag))
+
+
+def _text(el: etree._Element | None, tag: str) -> str | None:
+    if el is None:
+        return None
+    value = el.findtext(tag)
+    return None if value is None else value.strip()
+
+
+def _xs_boolean(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    return value.strip() in {"true", "1"}
+
+
+def _boolean(el: etree._Element | None, tag: str) -> bool | None:
+    return _xs_boolean(None if el is None else el.findtext(tag))
+
+
+def _integer(el: etree._Element | None, tag: str) -> int | None:
+    value = _text(el, tag)
+    return None if not value else int(value)
+
+
+def _date(el: etree._Element | None, tag: str) -> date | None:
+    value = _text(el, tag)
+    return None if not value else date.fromisoformat(value[:10])

@@ -1,0 +1,1 @@
+"""Intake: reading inputs safely and recording each as ingested or quarantined."""

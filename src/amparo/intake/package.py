@@ -1,0 +1,189 @@
+"""Report packages (a folder or a .zip) read safely: no extraction, no escaping paths, no bombs.
+
+Zip members are streamed straight from the archive; nothing is ever written outside the
+workspace. Members whose names could escape their folder, links, encrypted members and
+archives that expand far beyond their size are refused before any byte is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from amparo.errors import InvalidInput, UnsafeInput
+
+REPORT_XML = "report.xml"
+_ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Ceilings that keep hostile archives from exhausting disk or memory."""
+
+    max_file_bytes: int = 16 * 1024**3
+    max_package_bytes: int = 64 * 1024**3
+    max_expansion_ratio: int = 100
+    ratio_applies_above: int = 1024**2
+    max_members: int = 100_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    size: int
+    opener: Callable[[], BinaryIO]
+
+
+@dataclass(frozen=True)
+class Package:
+    """The members of one package, named relative to its root (``report.xml`` at the top)."""
+
+    label: str
+    kind: str
+    digest: str
+    members: dict[str, Member]
+
+    def place(self, name: str) -> str:
+        return f"{self.label}!/{name}" if self.kind == "zip" else str(Path(self.label) / name)
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[BinaryIO]:
+        try:
+            stream = self.members[name].opener()
+        except _ZIP_READ_ERRORS as error:
+            raise InvalidInput(f"cannot be read: {error}", path=self.place(name)) from error
+        with stream:
+            yield _GuardedStream(stream, self.place(name))
+
+    def read(self, name: str, *, max_bytes: int) -> bytes:
+        with self.open(name) as stream:
+            data = stream.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise UnsafeInput(f"larger than the {max_bytes:,}-byte limit", path=self.place(name))
+        return data
+
+
+class _GuardedStream:
+    """A member stream whose read errors become InvalidInput naming the member."""
+
+    def __init__(self, stream: BinaryIO, place: str) -> None:
+        self._stream = stream
+        self._place = place
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._stream.read(size)
+        except _ZIP_READ_ERRORS as error:
+            raise InvalidInput(f"cannot be read: {error}", path=self._place) from error
+
+
+@contextmanager
+def open_package(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Package]:
+    """Open a package directory or zip; InputRejected says why it cannot be one."""
+    if path.is_dir():
+        yield _directory_package(path)
+        return
+    try:
+        archive = zipfile.ZipFile(path)
+    except _ZIP_READ_ERRORS as error:
+        raise InvalidInput(f"not a readable zip archive: {error}", path=str(path)) from error
+    with archive:
+        yield Package(str(path), "zip", file_sha256(path), _zip_members(archive, path, limits))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _directory_package(root: Path) -> Package:
+    members = {}
+    tree_digest = hashlib.sha256()
+    for file in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
+        name = file.relative_to(root).as_posix()
+        if file.is_symlink():
+            raise UnsafeInput("symbolic links are not followed", path=str(root), place=name)
+        members[name] = Member(name, file.stat().st_size, _file_opener(file))
+        tree_digest.update(f"{name}\0{file_sha256(file)}\n".encode())
+    return Package(str(root), "directory", tree_digest.hexdigest(), members)
+
+
+def _file_opener(file: Path) -> Callable[[], BinaryIO]:
+    return lambda: file.open("rb")
+
+
+def _zip_members(archive: zipfile.ZipFile, path: Path, limits: Limits) -> dict[str, Member]:
+    infos = [info for info in archive.infolist() if not info.is_dir()]
+    if len(infos) > limits.max_members:
+        raise UnsafeInput(f"more than {limits.max_members:,} entries", path=str(path))
+    total = 0
+    for info in infos:
+        _check_zip_entry(info, path, limits)
+        total += info.file_size
+    if total > limits.max_package_bytes:
+        raise UnsafeInput(f"would expand to {total:,} bytes (decompression bomb)", path=str(path))
+    prefix = _common_root(info.filename for info in infos)
+    members: dict[str, Member] = {}
+    for info in infos:
+        name = info.filename[len(prefix) :]
+        if name in members:
+            raise InvalidInput(
+                "two entries share one name", path=str(path), place=f"entry {name!r}"
+            )
+        members[name] = Member(name, info.file_size, _zip_opener(archive, info))
+    return members
+
+
+def _check_zip_entry(info: zipfile.ZipInfo, path: Path, limits: Limits) -> None:
+    place = f"entry {info.filename!r}"
+    if not is_safe_member_name(info.filename):
+        raise UnsafeInput("entry name would escape the package folder", path=str(path), place=place)
+    if stat.S_ISLNK(info.external_attr >> 16):
+        raise UnsafeInput("symbolic links are not followed", path=str(path), place=place)
+    if info.flag_bits & 0x1:
+        raise InvalidInput("entry is encrypted", path=str(path), place=place)
+    if info.file_size > limits.max_file_bytes:
+        raise UnsafeInput(f"entry of {info.file_size:,} bytes", path=str(path), place=place)
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > limits.ratio_applies_above and ratio > limits.max_expansion_ratio:
+        raise UnsafeInput(
+            f"entry expands {ratio:,.0f}-fold to {info.file_size:,} bytes (decompression bomb)",
+            path=str(path),
+            place=place,
+        )
+
+
+def is_safe_member_name(name: str) -> bool:
+    """False for absolute names, drive letters, backslashes and any ``..`` component."""
+    if not name or "\\" in name or "\0" in name or name.startswith("/"):
+        return False
+    parts = PurePosixPath(name).parts
+    return ".." not in parts and not (parts and ":" in parts[0])
+
+
+def _common_root(names: Iterator[str]) -> str:
+    """``"pkg/"`` when every entry sits in one top folder holding report.xml, else ``""``."""
+    names = list(names)
+    if REPORT_XML in names:
+        return ""
+    tops = {name.split("/", 1)[0] for name in names}
+    if len(tops) == 1 and f"{next(iter(tops))}/{REPORT_XML}" in names:
+        return f"{next(iter(tops))}/"
+    return ""
+
+
+def _zip_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], BinaryIO]:
+    return lambda: archive.open(info)

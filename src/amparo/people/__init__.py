@@ -1,0 +1,1 @@
+"""Identifiers of people and accounts, and the resolution of accounts into persons."""

@@ -1,0 +1,1 @@
+"""The store: SQL tables, migrations and the content-addressed evidence store."""

@@ -1,0 +1,53 @@
+"""A workspace: one folder holding the database (by default) and the evidence store."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from amparo.errors import WorkspaceError
+from amparo.store.database import make_engine, migrate, sqlite_url
+from amparo.store.evidence import EvidenceStore
+
+DEFAULT_HOME = Path("amparo-workspace")
+DATABASE_FILE = "amparo.db"
+EVIDENCE_DIR = "evidence"
+
+
+@dataclass
+class Workspace:
+    root: Path
+    engine: Engine
+    evidence: EvidenceStore
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on error."""
+        with sessionmaker(self.engine, expire_on_commit=False).begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_workspace(root: Path | None = None, *, database_url: str | None = None) -> Workspace:
+    """Open (creating if needed) the workspace at ``root`` and migrate its database.
+
+    ``root`` defaults to ``$AMPARO_HOME`` or ``./amparo-workspace``; ``database_url`` to
+    ``$AMPARO_DATABASE_URL`` or SQLite inside the workspace.
+    """
+    root = Path(root or os.environ.get("AMPARO_HOME") or DEFAULT_HOME).absolute()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise WorkspaceError(f"cannot create the workspace folder {root}: {error}") from error
+    url = database_url or os.environ.get("AMPARO_DATABASE_URL") or sqlite_url(root / DATABASE_FILE)
+    engine = make_engine(url)
+    migrate(engine)
+    return Workspace(root=root, engine=engine, evidence=EvidenceStore(root / EVIDENCE_DIR))

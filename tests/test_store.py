@@ -1,0 +1,95 @@
+"""The store: migrations match the models on both backends; the evidence store verifies reads."""
+
+from __future__ import annotations
+
+import io
+import os
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select
+
+from amparo.errors import EvidenceCorrupted, UnsafeInput, WorkspaceError
+from amparo.store import tables
+from amparo.store.evidence import EvidenceStore
+from amparo.workspace import Workspace, open_workspace
+
+
+def test_migrated_schema_matches_the_models(workspace: Workspace) -> None:
+    with workspace.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), tables.Base.metadata)
+    assert differences == []
+
+
+def test_opening_twice_migrates_once(workspace: Workspace, database_url: str) -> None:
+    again = open_workspace(workspace.root, database_url=database_url)
+    with again.session() as session:
+        assert session.scalars(select(tables.Source)).all() == []
+    again.close()
+
+
+def test_times_come_back_in_utc(workspace: Workspace) -> None:
+    madrid = datetime(2026, 3, 1, 10, 30, tzinfo=timezone(timedelta(hours=1)))
+    with workspace.session() as session:
+        session.add(tables.Source(kind="t", path="p", received_at=madrid, status="ingested"))
+    with workspace.session() as session:
+        stored = session.scalars(select(tables.Source)).one().received_at
+    assert stored == madrid
+    assert stored.utcoffset() == timedelta(0)
+    assert stored.hour == 9
+
+
+def test_naive_times_are_refused(workspace: Workspace) -> None:
+    with pytest.raises(Exception, match="naive datetime"), workspace.session() as session:
+        session.add(tables.Source(kind="t", path="p", received_at=datetime(2026, 1, 1), status="x"))
+        session.flush()
+
+
+def test_sqlite_workspace_uses_wal(tmp_path: Path) -> None:
+    opened = open_workspace(tmp_path / "ws", database_url=None)
+    with opened.engine.connect() as connection:
+        mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+    opened.close()
+    assert mode == "wal"
+    assert (tmp_path / "ws" / "amparo.db").is_file()
+
+
+def test_workspace_defaults_to_amparo_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AMPARO_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("AMPARO_DATABASE_URL", raising=False)
+    opened = open_workspace()
+    opened.close()
+    assert opened.root == tmp_path / "home"
+
+
+def test_unusable_database_url_is_a_workspace_error(tmp_path: Path) -> None:
+    with pytest.raises(WorkspaceError):
+        open_workspace(tmp_path / "ws", database_url="nosuchdb://x")
+
+
+def test_evidence_is_stored_once_and_verified(tmp_path: Path) -> None:
+    store = EvidenceStore(tmp_path / "evidence")
+    first = store.put_bytes(b"benign bytes")
+    second = store.put_bytes(b"benign bytes")
+    assert first == second
+    assert store.read(first.sha256) == b"benign bytes"
+    assert len([p for p in store.root.rglob("*") if p.is_file()]) == 1
+    path = store.path_of(first.sha256)
+    os.chmod(path, 0o600)
+    path.write_bytes(b"tampered")
+    with pytest.raises(EvidenceCorrupted):
+        store.read(first.sha256)
+
+
+def test_evidence_refuses_files_over_the_limit(tmp_path: Path) -> None:
+    store = EvidenceStore(tmp_path / "evidence")
+    with pytest.raises(UnsafeInput, match="limit"):
+        store.put_stream(io.BytesIO(b"x" * 100), name="big.bin", max_bytes=10)
+    assert not any(p.is_file() for p in store.root.rglob("*"))
+
+
+def test_evidence_received_at_is_utc_now() -> None:
+    assert datetime.now(UTC).tzinfo is UTC

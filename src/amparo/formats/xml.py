@@ -7,6 +7,7 @@ declarations are how expansion bombs and external-entity reads arrive.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from lxml import etree
 from amparo.errors import InvalidInput, UnsafeInput
 
 MAX_XML_BYTES = 32 * 1024 * 1024
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 
 _PARSER_OPTIONS = {
     "resolve_entities": False,
@@ -31,6 +33,8 @@ def parse_xml(data: bytes, *, path: str) -> etree._Element:
     """The root element of ``data``, or InputRejected naming ``path`` and the line."""
     if len(data) > MAX_XML_BYTES:
         raise UnsafeInput(f"XML larger than the {MAX_XML_BYTES:,}-byte limit", path=path)
+    if b"<!DOCTYPE" in _prolog(data):
+        raise _doctype_refused(data, path)
     try:
         root = etree.fromstring(data, etree.XMLParser(**_PARSER_OPTIONS))
     except etree.XMLSyntaxError as error:
@@ -39,12 +43,22 @@ def parse_xml(data: bytes, *, path: str) -> etree._Element:
             f"not well-formed XML: {error.msg}", path=path, place=f"line {line}, column {column}"
         ) from error
     if root.getroottree().docinfo.doctype:
-        raise UnsafeInput(
-            "XML with a DOCTYPE declaration is refused (entity expansion or external entity)",
-            path=path,
-            place=_doctype_place(data),
-        )
+        raise _doctype_refused(data, path)
     return root
+
+
+def _prolog(data: bytes) -> bytes:
+    """The bytes before the root element, where a DOCTYPE must stand."""
+    start = _FIRST_ELEMENT.search(data)
+    return data if start is None else data[: start.start()]
+
+
+def _doctype_refused(data: bytes, path: str) -> UnsafeInput:
+    return UnsafeInput(
+        "XML with a DOCTYPE declaration is refused (entity expansion or external entity)",
+        path=path,
+        place=_doctype_place(data),
+    )
 
 
 def _doctype_place(data: bytes) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
 from amparo.errors import EvidenceCorrupted, UnsafeInput, WorkspaceError
-from amparo.store import tables
+from amparo.store import evidence, tables
 from amparo.store.evidence import EvidenceStore
 from amparo.workspace import Workspace, open_workspace
 
@@ -91,5 +91,16 @@ def test_evidence_refuses_files_over_the_limit(tmp_path: Path) -> None:
     assert not any(p.is_file() for p in store.root.rglob("*"))
 
 
-def test_evidence_received_at_is_utc_now() -> None:
-    assert datetime.now(UTC).tzinfo is UTC
+def test_large_files_are_streamed_through_a_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(evidence, "IN_MEMORY_BYTES", 16)
+    monkeypatch.setattr(evidence, "CHUNK", 7)
+    store = EvidenceStore(tmp_path / "evidence")
+    data = bytes(range(200))
+    digest = store.put_stream(io.BytesIO(data), name="big.bin", max_bytes=1000)
+    assert digest == evidence.digest_bytes(data)
+    assert store.read(digest.sha256) == data
+    with pytest.raises(UnsafeInput):
+        store.put_stream(io.BytesIO(data), name="big.bin", max_bytes=100)
+    assert list((tmp_path / "evidence" / ".incoming").iterdir()) == []

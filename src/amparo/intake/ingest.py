@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import filetype
-from sqlalchemy import Select, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from amparo.errors import InputRejected, InvalidInput
@@ -20,8 +19,8 @@ from amparo.intake.package import (
     file_sha256,
     open_package,
 )
-from amparo.intake.report_package import PartProblem, ReadPackage, read_report_package
-from amparo.intake.writer import StoredFile, write_report
+from amparo.intake.report_package import PartProblem, read_report_package
+from amparo.intake.writer import KnownIds, QuarantinedPart, StoredFile, source_row, write_package
 from amparo.model import FileEntry, MediaDigest
 from amparo.store import tables
 from amparo.workspace import Workspace
@@ -44,7 +43,7 @@ class IngestSummary:
 
     @property
     def nothing_ingested(self) -> bool:
-        """True when inputs were given and not one of them could be taken in."""
+        """True when not one input could be taken in (nor had been before)."""
         return not self.ingested and not self.duplicates
 
 
@@ -57,8 +56,9 @@ def ingest_paths(
 ) -> IngestSummary:
     """Ingest report packages found at ``paths`` (packages, or folders of packages)."""
     summary = IngestSummary()
+    known = KnownIds()
     for path in discover(paths):
-        ingest_package(workspace, path, summary, limits=limits)
+        ingest_package(workspace, path, summary, limits=limits, known=known)
         if on_input is not None:
             on_input(path)
     return summary
@@ -74,64 +74,76 @@ def discover(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def ingest_package(
-    workspace: Workspace, path: Path, summary: IngestSummary, *, limits: Limits = DEFAULT_LIMITS
+    workspace: Workspace,
+    path: Path,
+    summary: IngestSummary,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    known: KnownIds | None = None,
 ) -> None:
+    """Ingest one package in one transaction, or quarantine it with the reason."""
+    known = known or KnownIds()
     digest = None
     try:
-        with open_package(path, limits) as package:
+        with open_package(path, limits) as package, workspace.session() as session:
             digest = package.digest
-            if _already_ingested(workspace, digest):
+            if _already_ingested(session, digest):
                 summary.duplicates.append(package.label)
                 return
-            read = read_report_package(package)
-            _store_package(workspace, package, read, summary, limits)
-    except InputRejected as error:
+            parts = _ingest_read_package(workspace, session, package, limits, known)
+        summary.ingested.append(package.label)
+        summary.quarantined.extend(Quarantine(p.path, p.error.describe()) for p in parts)
+    except BaseException as error:
+        known.forget()
+        if not isinstance(error, InputRejected):
+            raise
         if digest is None and path.is_file():
             digest = file_sha256(path)
         _quarantine_input(workspace, str(path), digest, error)
         summary.quarantined.append(Quarantine(str(path), error.describe()))
 
 
-def _already_ingested(workspace: Workspace, digest: str) -> bool:
-    """True for a package ingested before; a quarantined one is forgotten and tried again."""
-    with workspace.session() as session:
-        earlier = session.scalars(_top_source(digest)).all()
-        for source in earlier:
-            if source.status == tables.SOURCE_QUARANTINED:
-                session.delete(source)
-        return any(source.status == tables.SOURCE_INGESTED for source in earlier)
-
-
-def _top_source(digest: str) -> Select[tuple[tables.Source]]:
-    return select(tables.Source).filter_by(digest=digest, parent_id=None, kind=REPORT_PACKAGE)
-
-
-def _store_package(
-    workspace: Workspace,
-    package: Package,
-    read: ReadPackage,
-    summary: IngestSummary,
-    limits: Limits,
-) -> None:
+def _ingest_read_package(
+    workspace: Workspace, session: Session, package: Package, limits: Limits, known: KnownIds
+) -> list[QuarantinedPart]:
+    read = read_report_package(package)
+    _refuse_known_number(session, package, read.number)
     files = [_store_file(workspace, package, entry, m, limits) for entry, m in read.files]
-    with workspace.session() as session:
-        _refuse_known_number(session, package, read.number)
-        source = _source(REPORT_PACKAGE, package.label, package.digest)
-        session.add(source)
-        write_report(session, source, read.number, read.report, files)
-        for problem in read.problems:
-            source.parts.append(_quarantined_part(workspace, package, problem, limits))
-    summary.ingested.append(package.label)
-    summary.quarantined.extend(
-        Quarantine(package.place(p.member), p.error.describe()) for p in read.problems
-    )
+    parts = [_keep_part(workspace, package, problem, limits) for problem in read.problems]
+    source = source_row(REPORT_PACKAGE, package.label, package.digest, None)
+    write_package(session, source, read.number, read.report, files, parts, known)
+    return parts
+
+
+def _already_ingested(session: Session, digest: str) -> bool:
+    """True for a package ingested before; an earlier quarantine of it is dropped to retry."""
+    connection = session.connection()
+    statuses = set(connection.execute(_TOP_SOURCE_STATUS, {"digest": digest}).scalars())
+    if tables.SOURCE_INGESTED in statuses:
+        return True
+    if statuses:
+        connection.execute(delete(tables.Source).where(tables.Source.digest == digest))
+    return False
+
+
+_SOURCE = tables.Source.__table__.c
+_TOP_SOURCE_STATUS = select(_SOURCE.status).where(
+    _SOURCE.digest == bindparam("digest"),
+    _SOURCE.parent_id.is_(None),
+    _SOURCE.kind == REPORT_PACKAGE,
+)
+_SOURCE_OF_REPORT = (
+    select(_SOURCE.path)
+    .join(tables.Report.__table__)
+    .where(tables.Report.__table__.c.number == bindparam("number"))
+)
 
 
 def _refuse_known_number(session: Session, package: Package, number: str) -> None:
-    earlier = session.scalars(select(tables.Report).filter_by(number=number)).one_or_none()
+    earlier = session.connection().execute(_SOURCE_OF_REPORT, {"number": number}).scalar()
     if earlier is not None:
         raise InvalidInput(
-            f"report {number} was already ingested from {earlier.source.path}; "
+            f"report {number} was already ingested from {earlier}; "
             "this package differs from it, so it is kept apart for review",
             path=package.label,
         )
@@ -164,13 +176,11 @@ def _keep_member(
         )
 
 
-def _quarantined_part(
+def _keep_part(
     workspace: Workspace, package: Package, problem: PartProblem, limits: Limits
-) -> tables.Source:
+) -> QuarantinedPart:
     digest = _keep_member(workspace, package, problem.member, limits)
-    source = _source(problem.kind, package.place(problem.member), digest.sha256, problem.error)
-    source.size = digest.size
-    return source
+    return QuarantinedPart(problem.kind, package.place(problem.member), digest, problem.error)
 
 
 def _quarantine_input(
@@ -178,22 +188,11 @@ def _quarantine_input(
 ) -> None:
     """Record a rejected input once, however often it is offered again."""
     with workspace.session() as session:
-        same = select(tables.Source).filter_by(path=path, parent_id=None, reason=error.describe())
+        same = select(_SOURCE.id).filter_by(path=path, parent_id=None, reason=error.describe())
         if digest is not None:
-            same = _top_source(digest)
-        if session.scalars(same).first() is None:
-            session.add(_source(REPORT_PACKAGE, path, digest, error))
-
-
-def _source(
-    kind: str, path: str, digest: str | None, error: InputRejected | None = None
-) -> tables.Source:
-    return tables.Source(
-        kind=kind,
-        path=path,
-        digest=digest,
-        received_at=datetime.now(UTC),
-        status=tables.SOURCE_INGESTED if error is None else tables.SOURCE_QUARANTINED,
-        reason=None if error is None else error.describe(),
-        place=None if error is None else error.place,
-    )
+            same = _TOP_SOURCE_STATUS.params(digest=digest)
+        if session.execute(same).first() is None:
+            session.execute(
+                tables.Source.__table__.insert(),
+                source_row(REPORT_PACKAGE, path, digest, error),
+            )

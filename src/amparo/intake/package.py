@@ -8,6 +8,8 @@ archives that expand far beyond their size are refused before any byte is read.
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import stat
 import zipfile
 import zlib
@@ -20,6 +22,7 @@ from typing import BinaryIO
 from amparo.errors import InvalidInput, UnsafeInput
 
 REPORT_XML = "report.xml"
+KEEP_IN_MEMORY_BYTES = 64 * 1024**2
 _ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
 
 
@@ -54,7 +57,7 @@ class Package:
     members: dict[str, Member]
 
     def place(self, name: str) -> str:
-        return f"{self.label}!/{name}" if self.kind == "zip" else str(Path(self.label) / name)
+        return f"{self.label}!/{name}" if self.kind == "zip" else f"{self.label}/{name}"
 
     @contextmanager
     def open(self, name: str) -> Iterator[BinaryIO]:
@@ -110,19 +113,44 @@ def file_sha256(path: Path) -> str:
 
 
 def _directory_package(root: Path) -> Package:
+    """A folder's members; its digest covers every name and content, so edits are noticed.
+
+    Small files are kept in memory while they are hashed, so they are read from disk once.
+    """
     members = {}
     tree_digest = hashlib.sha256()
-    for file in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
-        name = file.relative_to(root).as_posix()
-        if file.is_symlink():
+    budget = KEEP_IN_MEMORY_BYTES
+    for name, entry in sorted(_walk(str(root), "")):
+        if entry.is_symlink():
             raise UnsafeInput("symbolic links are not followed", path=str(root), place=name)
-        members[name] = Member(name, file.stat().st_size, _file_opener(file))
-        tree_digest.update(f"{name}\0{file_sha256(file)}\n".encode())
+        size = entry.stat().st_size
+        if size <= budget:
+            data = Path(entry.path).read_bytes()
+            budget -= len(data)
+            opener, sha256 = _bytes_opener(data), hashlib.sha256(data).hexdigest()
+        else:
+            opener, sha256 = _file_opener(entry.path), file_sha256(Path(entry.path))
+        members[name] = Member(name, size, opener)
+        tree_digest.update(f"{name}\0{sha256}\n".encode())
     return Package(str(root), "directory", tree_digest.hexdigest(), members)
 
 
-def _file_opener(file: Path) -> Callable[[], BinaryIO]:
-    return lambda: file.open("rb")
+def _walk(folder: str, prefix: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """``(posix name relative to the package, entry)`` of every file or link, links unfollowed."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _walk(entry.path, f"{prefix}{entry.name}/")
+            else:
+                yield f"{prefix}{entry.name}", entry
+
+
+def _bytes_opener(data: bytes) -> Callable[[], BinaryIO]:
+    return lambda: io.BytesIO(data)
+
+
+def _file_opener(path: str) -> Callable[[], BinaryIO]:
+    return lambda: open(path, "rb")
 
 
 def _zip_members(archive: zipfile.ZipFile, path: Path, limits: Limits) -> dict[str, Member]:

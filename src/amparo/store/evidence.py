@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -13,6 +16,8 @@ from amparo.errors import EvidenceCorrupted, EvidenceError, UnsafeInput
 from amparo.model import MediaDigest
 
 CHUNK = 1 << 20
+IN_MEMORY_BYTES = 32 << 20
+_SHA256 = re.compile("[0-9a-f]{64}")
 
 
 class EvidenceStore:
@@ -23,24 +28,35 @@ class EvidenceStore:
         self._incoming = root / ".incoming"
 
     def path_of(self, sha256: str) -> Path:
-        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
-            raise EvidenceError(f"not a SHA-256 digest: {sha256!r}")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return Path(self._location(sha256))
 
     def __contains__(self, sha256: str) -> bool:
-        return self.path_of(sha256).is_file()
+        return os.path.isfile(self._location(sha256))
+
+    def _location(self, sha256: str) -> str:
+        if not _SHA256.fullmatch(sha256):
+            raise EvidenceError(f"not a SHA-256 digest: {sha256!r}")
+        return f"{self.root}/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
     def put_stream(self, stream: BinaryIO, *, name: str, max_bytes: int) -> MediaDigest:
-        """Copy ``stream`` in, hashing as it goes; refuse it past ``max_bytes``."""
-        self._incoming.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(dir=self._incoming)
-        temp = Path(temp_name)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                digest = _copy_hashing(stream, out, name=name, max_bytes=max_bytes)
-            self._settle(temp, digest.sha256)
-        finally:
-            temp.unlink(missing_ok=True)
+        """Keep ``stream``'s bytes, hashing as it goes; refuse it past ``max_bytes``.
+
+        Files that fit in memory are hashed first, so content already stored is not written
+        again; larger ones are streamed through a temporary file.
+        """
+        first = stream.read(min(IN_MEMORY_BYTES, max_bytes) + 1)
+        if len(first) > max_bytes:
+            raise UnsafeInput(f"larger than the {max_bytes:,}-byte limit for one file", path=name)
+        if len(first) <= IN_MEMORY_BYTES:
+            digest = digest_bytes(first)
+            if digest.sha256 not in self:
+                with self._temporary() as (out, temp):
+                    out.write(first)
+                    self._settle(out, temp, digest.sha256)
+            return digest
+        with self._temporary() as (out, temp):
+            digest = _copy_hashing(first, stream, out, name=name, max_bytes=max_bytes)
+            self._settle(out, temp, digest.sha256)
         return digest
 
     def put_bytes(self, data: bytes) -> MediaDigest:
@@ -61,27 +77,45 @@ class EvidenceStore:
             raise EvidenceCorrupted(f"evidence {sha256} is corrupted: its bytes no longer match")
         return data
 
-    def _settle(self, temp: Path, sha256: str) -> None:
-        final = self.path_of(sha256)
-        if final.is_file():
+    @contextmanager
+    def _temporary(self) -> Iterator[tuple[BinaryIO, str]]:
+        if not self._incoming.is_dir():
+            self._incoming.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=self._incoming)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                yield out, temp
+        finally:
+            if os.path.exists(temp):
+                os.unlink(temp)
+
+    def _settle(self, out: BinaryIO, temp: str, sha256: str) -> None:
+        """Move a fully written temporary file under its digest's name, read-only."""
+        final = self._location(sha256)
+        if os.path.isfile(final):
             return
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(temp, 0o440)
+        out.flush()
+        os.fchmod(out.fileno(), 0o440)
+        os.makedirs(os.path.dirname(final), exist_ok=True)
         os.replace(temp, final)
 
 
-def _copy_hashing(stream: BinaryIO, out: BinaryIO, *, name: str, max_bytes: int) -> MediaDigest:
+def _copy_hashing(
+    first: bytes, stream: BinaryIO, out: BinaryIO, *, name: str, max_bytes: int
+) -> MediaDigest:
     sha256 = hashlib.sha256()
     md5 = hashlib.md5(usedforsecurity=False)
     sha1 = hashlib.sha1(usedforsecurity=False)
     size = 0
-    while chunk := stream.read(CHUNK):
+    chunk = first
+    while chunk:
         size += len(chunk)
         if size > max_bytes:
             raise UnsafeInput(f"larger than the {max_bytes:,}-byte limit for one file", path=name)
         for algorithm in (sha256, md5, sha1):
             algorithm.update(chunk)
         out.write(chunk)
+        chunk = stream.read(CHUNK)
     return MediaDigest(sha256.hexdigest(), md5.hexdigest(), sha1.hexdigest(), size)
 
 

@@ -1,0 +1,70 @@
+"""The command line: help everywhere, meaningful exit codes, the demo end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from amparo.cli import EXIT_WORKSPACE, main
+
+
+def _all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [prefix]
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += _all_commands(command, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+@pytest.mark.parametrize("command", _all_commands(main), ids=" ".join)
+def test_every_command_has_help(command: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+    assert len(result.output.splitlines()) > 3
+
+
+def test_demo_generates_ingests_and_exports(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    result = CliRunner().invoke(main, ["-w", str(workspace), "demo", "--reports", "12"])
+    assert result.exit_code == 0, result.output
+    assert "Demo ready" in result.output
+    document = json.loads((workspace / "findings.json").read_text(encoding="utf-8"))
+    assert document["inputs"]["reports"] == 12
+    assert document["media"] and document["accounts"]
+
+
+def test_export_findings_to_a_chosen_file(tmp_path: Path) -> None:
+    runner = CliRunner()
+    workspace = ["-w", str(tmp_path / "ws")]
+    out = tmp_path / "elsewhere" / "f.json"
+    result = runner.invoke(main, [*workspace, "export", "findings", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text(encoding="utf-8"))["inputs"]["reports"] == 0
+
+
+def test_amparo_home_chooses_the_workspace(tmp_path: Path) -> None:
+    result = CliRunner(env={"AMPARO_HOME": str(tmp_path / "home")}).invoke(
+        main, ["export", "findings"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "home" / "findings.json").is_file()
+
+
+def test_an_unusable_database_is_exit_code_3(tmp_path: Path) -> None:
+    runner = CliRunner(env={"AMPARO_DATABASE_URL": "nosuchdb://nowhere"})
+    result = runner.invoke(main, ["-w", str(tmp_path / "ws"), "export", "findings"])
+    assert result.exit_code == EXIT_WORKSPACE
+    assert "workspace problem" in result.output
+
+
+def test_a_missing_input_path_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["-w", str(tmp_path), "ingest", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output

@@ -38,6 +38,9 @@ def test_demo_generates_ingests_and_exports(tmp_path: Path) -> None:
     document = json.loads((workspace / "findings.json").read_text(encoding="utf-8"))
     assert document["inputs"]["reports"] == 12
     assert document["media"] and document["accounts"]
+    again = CliRunner().invoke(main, ["-w", str(workspace), "demo", "--reports", "12"])
+    assert again.exit_code == 0, again.output
+    assert "12 were already in the workspace" in again.output
 
 
 def test_export_findings_to_a_chosen_file(tmp_path: Path) -> None:

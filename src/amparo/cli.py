@@ -7,6 +7,7 @@ Exit codes: 0 done; 1 the input or export could not be handled (the message says
 from __future__ import annotations
 
 import functools
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -152,6 +153,7 @@ def demo(context: click.Context, reports: int, seed: int) -> None:
     workspace = _workspace(context)
     inputs = workspace.root / "demo-input"
     console.print(f"Generating {reports} synthetic reports (seed {seed}) in {inputs} ...")
+    shutil.rmtree(inputs, ignore_errors=True)  # the previous demo's generated input only
     operation = generate_operation(inputs, reports=reports, seed=seed)
     summary = _ingest_with_progress(workspace, list(operation.packages))
     _print_summary(summary)

@@ -131,3 +131,83 @@ class MediaDigest:
     md5: str
     sha1: str
     size: int
+
+
+@dataclass(frozen=True)
+class Category:
+    """A classification as its scheme defines it, never translated into another scheme.
+
+    Schemes in use: ``vics-us`` (0 non-pertinent, 1 child abuse material, 2 exploitive or age
+    difficult, 3 CGI/animation, 4 comparison), ``caid-uk`` (A, B, C), ``ncmec-industry``
+    (A1, A2, B1, B2) and whatever a CSV hash set names.
+    """
+
+    scheme: str
+    code: str
+
+
+@dataclass(frozen=True)
+class KnownEntry:
+    """One entry of an imported hash set: the hashes of one known file and what is known of it.
+
+    Hashes are lower-case hex (PDQ: 64 hex digits, 256 bits); PhotoDNA is kept as given (Amparo
+    cannot compute it, but partners can join on it). ``deleted`` marks an entry a newer version
+    of the set withdraws (NCMEC hash-sharing deletions).
+    """
+
+    entry_id: str
+    kind: str | None = None
+    md5: str | None = None
+    sha1: str | None = None
+    sha256: str | None = None
+    pdq: str | None = None
+    photodna: str | None = None
+    category: Category | None = None
+    series: str | None = None
+    victim_identified: bool | None = None
+    offender_identified: bool | None = None
+    is_distributed: bool | None = None
+    deleted: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HashSetFile:
+    """What one hash-set file holds: its format, its own version label if any, its entries."""
+
+    format: str
+    version: str | None
+    entries: tuple[KnownEntry, ...]
+
+
+@dataclass(frozen=True)
+class VideoFrameHash:
+    """One vPDQ frame: PDQ of the frame at ``second``, with its quality."""
+
+    second: float
+    pdq: str
+    quality: int
+
+
+@dataclass(frozen=True)
+class MediaAnalysis:
+    """What decoding a file tells: its kind, perceptual hashes and metadata, or why it failed.
+
+    ``pdq_dihedral`` holds the eight PDQ hashes of the dihedral transforms in the order
+    ``pdqhash.compute_dihedral`` returns them (original, rotate 90, rotate 180, rotate 270,
+    flip x, flip y, flip plus 1, flip minus 1). ``preparation`` says how the pixels were obtained
+    (decoder, version, reduction), since preprocessing alone moves PDQ by several bits.
+    ``error`` is set, and the hashes are None, when the file could not be decoded safely.
+    """
+
+    kind: str
+    mime_type: str | None = None
+    width: int | None = None
+    height: int | None = None
+    pdq: str | None = None
+    pdq_quality: int | None = None
+    pdq_dihedral: tuple[str, ...] | None = None
+    preparation: str | None = None
+    video_frames: tuple[VideoFrameHash, ...] | None = None
+    exif: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None

@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
+import struct
 import zipfile
 from collections import Counter
 from datetime import UTC
 from pathlib import Path
 
+import numpy as np
+import pdqhash
 import pytest
 import xmlschema
 from lxml import etree
+from PIL import Image
 
 from amparo.demo import (
     BAD_PACKAGE_KINDS,
+    MEDIA_STATUSES,
     GeneratedOperation,
+    HashSetEntry,
     generate_operation,
     write_bad_packages,
 )
+from amparo.demo.pdq import pdq_hex
 from amparo.model import platform_slug
 
 SCHEMA_PATH = Path(__file__).parents[1] / "src" / "amparo" / "formats" / "cybertipline.xsd"
+PDQ_VECTORS = Path(__file__).parents[2] / "shared" / "testdata" / "pdq"
 SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+MATCH_THRESHOLD = 31  # the product's PDQ near-match distance
+VARIANT_REACH = 24
+FAMILY_GAP = 60
+HASH_SET_HEADER = ["md5", "sha1", "sha256", "pdq", "category_scheme", "category_code", "series"]
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +45,9 @@ def schema() -> xmlschema.XMLSchema:
 
 @pytest.fixture(scope="module")
 def operation(tmp_path_factory: pytest.TempPathFactory) -> GeneratedOperation:
-    return generate_operation(tmp_path_factory.mktemp("operation"), reports=30, seed=11)
+    return generate_operation(
+        tmp_path_factory.mktemp("operation"), reports=30, seed=11, hash_sets=True, device_tree=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -82,12 +97,15 @@ def test_every_document_validates_against_the_xsd(
 
 
 def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(tmp_path: Path) -> None:
-    first = generate_operation(tmp_path / "first", reports=8, seed=3)
-    again = generate_operation(tmp_path / "again", reports=8, seed=3)
-    other = generate_operation(tmp_path / "other", reports=8, seed=4)
+    extras = {"hash_sets": True, "device_tree": True}
+    first = generate_operation(tmp_path / "first", reports=8, seed=3, **extras)
+    again = generate_operation(tmp_path / "again", reports=8, seed=3, **extras)
+    other = generate_operation(tmp_path / "other", reports=8, seed=4, **extras)
     assert tree_digest(first.root) == tree_digest(again.root)
     assert tree_digest(first.root) != tree_digest(other.root)
     assert [r.package.name for r in first.reports] == [r.package.name for r in again.reports]
+    assert first.media_roles == again.media_roles
+    assert first.hash_sets == again.hash_sets
 
 
 def test_ground_truth_matches_the_files_on_disk(operation: GeneratedOperation) -> None:
@@ -281,3 +299,228 @@ def test_zip_bomb_declares_far_more_than_it_weighs(bad_packages: dict[str, Path]
     assert largest.file_size >= 200 * 1024**2
     assert largest.compress_size < 1024**2
     assert path.stat().st_size < 1024**2
+
+
+# Media roles, hash sets and the seized device
+
+
+def written_files(operation: GeneratedOperation) -> dict[str, bytes]:
+    """Every uploaded and device file, by sha256."""
+    files = {
+        hashlib.sha256(data).hexdigest(): data
+        for report in operation.reports
+        for name, data in read_package(report.package).items()
+        if name.startswith("files/")
+    }
+    files.update((f.sha256, f.path.read_bytes()) for f in operation.device_files)
+    return files
+
+
+def dihedral_pdq(data: bytes) -> tuple[np.ndarray, int]:
+    """The eight dihedral PDQ hashes (as bool rows, own hash first) and the quality."""
+    with Image.open(io.BytesIO(data)) as picture:
+        hashes, quality = pdqhash.compute_dihedral(np.asarray(picture.convert("RGB")))
+    return np.asarray(hashes, dtype=bool), quality
+
+
+def bits(pdq: str) -> np.ndarray:
+    return np.unpackbits(np.frombuffer(bytes.fromhex(pdq), dtype=np.uint8)).astype(bool)
+
+
+def best_distance(dihedral: np.ndarray, pdq: str) -> int:
+    return int((dihedral != bits(pdq)).sum(axis=1).min())
+
+
+def own_distance(dihedral: np.ndarray, pdq: str) -> int:
+    return int((dihedral[0] != bits(pdq)).sum())
+
+
+def read_hash_set(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        reader = csv.DictReader(stream)
+        assert reader.fieldnames == HASH_SET_HEADER
+        return list(reader)
+
+
+def classify(data: bytes, known: list[HashSetEntry], non_pertinent: list[HashSetEntry]) -> str:
+    """The product's rules, restated: exact or PDQ-0 match, near match, no match, undecodable."""
+    digest = hashlib.sha256(data).hexdigest()
+    if digest in {entry.sha256 for entry in non_pertinent}:
+        return "non_pertinent"
+    if digest in {entry.sha256 for entry in known}:
+        return "known"
+    try:
+        dihedral, _ = dihedral_pdq(data)
+    except Image.UnidentifiedImageError:
+        return "new"  # not a picture at all
+    except (OSError, Image.DecompressionBombError):
+        return "unprocessable"
+    if any(own_distance(dihedral, entry.pdq) == 0 for entry in known):
+        return "known"
+    if any(best_distance(dihedral, entry.pdq) <= MATCH_THRESHOLD for entry in known):
+        return "known_variant"
+    return "new"
+
+
+@pytest.fixture(scope="module")
+def files(operation: GeneratedOperation) -> dict[str, bytes]:
+    return written_files(operation)
+
+
+@pytest.fixture(scope="module")
+def known_set(operation: GeneratedOperation) -> list[HashSetEntry]:
+    return list(operation.hash_sets["known.csv"])
+
+
+@pytest.mark.skipif(not PDQ_VECTORS.is_dir(), reason="shared PDQ test vectors not present")
+def test_pdq_hex_packing_matches_the_reference() -> None:
+    with (PDQ_VECTORS / "expected.csv").open(newline="") as stream:
+        first = next(csv.DictReader(stream))
+    with Image.open(PDQ_VECTORS / first["file"]) as picture:
+        own_bits, _ = pdqhash.compute(np.asarray(picture.convert("RGB")))
+    distance = bin(int(pdq_hex(own_bits), 16) ^ int(first["pdq_hex"], 16)).count("1")
+    assert distance <= 16
+
+
+def test_every_written_file_has_an_expected_status(
+    operation: GeneratedOperation, files: dict[str, bytes]
+) -> None:
+    assert set(operation.media_roles) == set(files)
+    assert operation.media_sha256 <= set(operation.media_roles)
+    statuses = Counter(media.status for media in operation.media_roles.values())
+    assert set(statuses) == set(MEDIA_STATUSES)
+    assert all(sha == media.sha256 for sha, media in operation.media_roles.items())
+
+
+def test_statuses_follow_from_recomputed_pdq_distances(
+    operation: GeneratedOperation, files: dict[str, bytes], known_set: list[HashSetEntry]
+) -> None:
+    non_pertinent = list(operation.hash_sets["non_pertinent.csv"])
+    wrong = {
+        sha: (media.status, classify(files[sha], known_set, non_pertinent))
+        for sha, media in operation.media_roles.items()
+        if classify(files[sha], known_set, non_pertinent) != media.status
+    }
+    assert wrong == {}
+
+
+def test_known_variants_stay_close_to_their_source(
+    operation: GeneratedOperation, files: dict[str, bytes], known_set: list[HashSetEntry]
+) -> None:
+    entries = {entry.sha256: entry for entry in known_set}
+    variants = [m for m in operation.media_roles.values() if m.status == "known_variant"]
+    assert {m.transform for m in variants} - {None}
+    for variant in variants:
+        source = entries[variant.source_sha256]
+        dihedral, quality = dihedral_pdq(files[variant.sha256])
+        assert quality >= 50
+        assert 0 < best_distance(dihedral, source.pdq) <= VARIANT_REACH
+        assert pdq_hex(dihedral[0]) == variant.pdq
+        assert variant.hash_set_series == source.series
+        others = [e for e in known_set if e.sha256 != source.sha256]
+        assert all(best_distance(dihedral, e.pdq) >= FAMILY_GAP - VARIANT_REACH for e in others)
+
+
+def test_edited_copies_of_known_pictures_keep_their_pdq(
+    operation: GeneratedOperation, files: dict[str, bytes], known_set: list[HashSetEntry]
+) -> None:
+    entries = {entry.sha256: entry for entry in known_set}
+    edits = [m for m in operation.media_roles.values() if m.status == "known" and m.source_sha256]
+    assert edits
+    for edit in edits:
+        assert edit.sha256 not in entries
+        assert edit.transform == "metadata_edit"
+        dihedral, _ = dihedral_pdq(files[edit.sha256])
+        assert own_distance(dihedral, entries[edit.source_sha256].pdq) == 0
+
+
+def test_new_pictures_are_far_from_known_ones_and_from_other_series(
+    operation: GeneratedOperation, files: dict[str, bytes], known_set: list[HashSetEntry]
+) -> None:
+    roles = operation.media_roles
+    new = {sha: dihedral_pdq(files[sha])[0] for sha in operation.sha256_with_status("new")
+           if roles[sha].pdq is not None}  # fmt: skip
+    family = {sha: roles[sha].series_label or sha for sha in new}
+    for sha, dihedral in new.items():
+        assert all(best_distance(dihedral, entry.pdq) >= FAMILY_GAP for entry in known_set)
+        for other, other_dihedral in new.items():
+            distance = best_distance(dihedral, pdq_hex(other_dihedral[0]))
+            if family[other] == family[sha]:
+                assert distance <= VARIANT_REACH
+            else:
+                assert distance >= FAMILY_GAP
+
+
+def test_new_series_have_variants_and_good_quality(operation: GeneratedOperation) -> None:
+    series = Counter(m.series_label for m in operation.media_roles.values() if m.series_label)
+    assert max(series.values()) >= 2
+    members = [m for m in operation.media_roles.values() if m.series_label]
+    assert all(m.status == "new" and m.pdq_quality >= 50 for m in members)
+
+
+def test_hash_sets_parse_with_csv_and_hold_exactly_the_known_pictures(
+    operation: GeneratedOperation, known_set: list[HashSetEntry]
+) -> None:
+    assert set(operation.hashset_files) == {"known.csv", "non_pertinent.csv"}
+    rows = read_hash_set(operation.hashset_files["known.csv"])
+    assert [row["sha256"] for row in rows] == [entry.sha256 for entry in known_set]
+    exact_known = {m.sha256 for m in operation.media_roles.values()
+                   if m.status == "known" and m.source_sha256 is None}  # fmt: skip
+    assert exact_known <= {row["sha256"] for row in rows}
+    categories = Counter((row["category_scheme"], row["category_code"]) for row in rows)
+    assert categories[("caid-uk", "A")] == 2
+    assert categories[("vics-us", "1")] == len(rows) - 2
+    assert all(row["series"].startswith("Series-") and len(row["pdq"]) == 64 for row in rows)
+
+
+def test_the_non_pertinent_meme_is_in_its_own_set_and_reported(
+    operation: GeneratedOperation,
+) -> None:
+    [row] = read_hash_set(operation.hashset_files["non_pertinent.csv"])
+    assert (row["category_scheme"], row["category_code"], row["series"]) == ("vics-us", "0", "")
+    assert operation.sha256_with_status("non_pertinent") == {row["sha256"]}
+    assert row["sha256"] in operation.media_sha256
+
+
+def test_bad_media_really_are_bad(operation: GeneratedOperation, files: dict[str, bytes]) -> None:
+    bad = [m for m in operation.media_roles.values() if m.status == "unprocessable"]
+    assert {m.defect for m in bad} == {"truncated", "pixel_bomb"}
+    assert {m.sha256 for m in bad} <= operation.media_sha256
+    for media in bad:
+        data = files[media.sha256]
+        if media.defect == "truncated":
+            with Image.open(io.BytesIO(data)) as picture, pytest.raises(OSError):
+                picture.load()
+        else:
+            width, height = struct.unpack(">II", data[16:24])
+            assert width * height >= 100_000_000 and len(data) < 10_000
+            with pytest.raises(Image.DecompressionBombError):
+                Image.open(io.BytesIO(data))
+
+
+def test_the_device_tree_holds_the_expected_files(operation: GeneratedOperation) -> None:
+    device_root = operation.root / "devices" / "phone-1"
+    on_disk = sorted(p.relative_to(device_root).as_posix() for p in device_root.rglob("*")
+                     if p.is_file())  # fmt: skip
+    assert on_disk == sorted(f.relative_path for f in operation.device_files)
+    for file in operation.device_files:
+        assert hashlib.sha256(file.path.read_bytes()).hexdigest() == file.sha256
+        assert file.status == operation.media_roles[file.sha256].status
+    folders = {file.relative_path.rsplit("/", 1)[0] for file in operation.device_files}
+    assert {"DCIM/Camera", "WhatsApp/Media/WhatsApp Images"} <= folders
+    assert "WhatsApp/Media/WhatsApp Images/Sent" in folders
+    assert "notes.txt" in on_disk
+    reported = [f for f in operation.device_files if f.sha256 in operation.media_sha256]
+    assert len(reported) == 1
+    statuses = {file.status for file in operation.device_files}
+    assert {"known", "known_variant", "new"} <= statuses
+    labels = {operation.media_roles[f.sha256].series_label for f in operation.device_files}
+    reported_labels = {operation.media_roles[sha].series_label for sha in operation.media_sha256}
+    assert labels & reported_labels - {None}
+
+
+def test_hash_sets_and_device_tree_are_off_by_default(tmp_path: Path) -> None:
+    operation = generate_operation(tmp_path, reports=3, seed=1)
+    assert operation.hashset_files == {} and operation.device_files == ()
+    assert not (tmp_path / "hashsets").exists() and not (tmp_path / "devices").exists()
+    assert set(operation.media_roles) == operation.media_sha256

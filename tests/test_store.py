@@ -8,12 +8,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
 from amparo.errors import EvidenceCorrupted, UnsafeInput, WorkspaceError
 from amparo.store import evidence, tables
+from amparo.store.database import alembic_config, make_engine
 from amparo.store.evidence import EvidenceStore
 from amparo.workspace import Workspace, open_workspace
 
@@ -104,3 +106,18 @@ def test_large_files_are_streamed_through_a_temporary_file(
     with pytest.raises(UnsafeInput):
         store.put_stream(io.BytesIO(data), name="big.bin", max_bytes=100)
     assert list((tmp_path / "evidence" / ".incoming").iterdir()) == []
+
+
+def test_upgrading_an_old_workspace_keeps_its_data(database_url: str) -> None:
+    engine = make_engine(database_url)
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO source (kind, path, received_at, status) "
+            "VALUES ('report_package', 'old/pkg', '2026-01-01 00:00:00', 'ingested')"
+        )
+    command.upgrade(alembic_config(engine), "head")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT path FROM source").scalar() == "old/pkg"
+        assert connection.exec_driver_sql("SELECT count(*) FROM series").scalar() == 0
+    engine.dispose()

@@ -20,7 +20,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from amparo import __version__
 from amparo.errors import AmparoError, WorkspaceError
 from amparo.export.findings import export_findings
+from amparo.export.vics import export_vics
+from amparo.intake.device import ingest_device_tree
 from amparo.intake.ingest import IngestSummary, discover, ingest_paths
+from amparo.stages.hashsets import DEFAULT_PDQ_THRESHOLD, import_hash_set
+from amparo.stages.pipeline import STAGE_NAMES, run_pipeline
 from amparo.workspace import Workspace, open_workspace
 
 EXIT_INPUT = 1
@@ -73,15 +77,28 @@ def _workspace(context: click.Context) -> Workspace:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--device",
+    metavar="LABEL",
+    help="Ingest PATH as the file tree (folder or zip) of the seized device LABEL.",
+)
 @click.pass_context
 @reports_errors
-def ingest(context: click.Context, paths: tuple[Path, ...]) -> None:
+def ingest(context: click.Context, paths: tuple[Path, ...], device: str | None) -> None:
     """Ingest CyberTipline report packages (folders or .zip files, or folders of them).
 
-    Every input is ingested, recognised as already ingested, or quarantined with a reason
-    naming the file and the place in it. Exits 1 only when nothing could be ingested.
+    With --device, ingest a seized drive or phone dump instead: every file is hashed, kept
+    and sighted on that device with its path. Every input is ingested, recognised as already
+    ingested, or quarantined with a reason naming the file and the place in it. Exits 1 only
+    when nothing could be ingested.
     """
-    summary = _ingest_with_progress(_workspace(context), list(paths))
+    workspace = _workspace(context)
+    if device is not None:
+        summary = IngestSummary()
+        for path in paths:
+            _merge(summary, ingest_device_tree(workspace, device, path))
+    else:
+        summary = _ingest_with_progress(workspace, list(paths))
     _print_summary(summary)
     if summary.nothing_ingested:
         sys.exit(EXIT_INPUT)
@@ -100,6 +117,12 @@ def _ingest_with_progress(workspace: Workspace, paths: list[Path]) -> IngestSumm
         return ingest_paths(workspace, inputs, on_input=lambda _: progress.advance(task))
 
 
+def _merge(summary: IngestSummary, more: IngestSummary) -> None:
+    summary.ingested += more.ingested
+    summary.duplicates += more.duplicates
+    summary.quarantined += more.quarantined
+
+
 def _print_summary(summary: IngestSummary) -> None:
     console.print(
         f"Ingested {len(summary.ingested)} report package(s); "
@@ -109,6 +132,89 @@ def _print_summary(summary: IngestSummary) -> None:
     )
     for item in summary.quarantined:
         console.print(f"  [yellow]quarantined[/] {item.reason}", highlight=False)
+
+
+class _StageBars:
+    """Rich progress bars for the pipeline stages."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[str, Any] = {}
+
+    def start(self, stage: str, total: int) -> None:
+        self._tasks[stage] = self._progress.add_task(stage, total=total)
+
+    def advance(self, stage: str, amount: int = 1) -> None:
+        self._progress.advance(self._tasks[stage], amount)
+
+
+def _process_with_progress(
+    workspace: Workspace, stages: tuple[str, ...], workers: int | None
+) -> None:
+    columns = (TextColumn("[bold]{task.description:>7}"), BarColumn(), MofNCompleteColumn(),
+               TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=console) as progress:
+        reports = run_pipeline(workspace, stages, workers=workers, progress=_StageBars(progress))
+    for report in reports:
+        console.print(f"  {report.stage}: {report.processed} processed", highlight=False)
+
+
+@main.command()
+@click.option(
+    "--stage",
+    "stages",
+    multiple=True,
+    type=click.Choice(STAGE_NAMES),
+    help="Run only this stage (repeatable). Default: all, in order.",
+)
+@click.option("--workers", type=int, default=None, help="Decoding processes (default: CPUs).")
+@click.pass_context
+@reports_errors
+def process(context: click.Context, stages: tuple[str, ...], workers: int | None) -> None:
+    """Run the pipeline: hash (PDQ, vPDQ, EXIF), match (hash sets), cluster (series).
+
+    Each stage does only the work whose inputs changed, so re-running is cheap and safe.
+    """
+    _process_with_progress(_workspace(context), stages or STAGE_NAMES, workers)
+
+
+@main.group()
+def hashsets() -> None:
+    """Hash sets of known material (Project VIC VICS, NCMEC hash sharing, CSV)."""
+
+
+@hashsets.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", required=True, help="Name of the hash set (re-importing updates it).")
+@click.option(
+    "--allow", is_flag=True, help="An allow list: its entries suppress matches (known benign)."
+)
+@click.option(
+    "--pdq-threshold",
+    type=click.IntRange(0, 256),
+    default=DEFAULT_PDQ_THRESHOLD,
+    show_default=True,
+    help="PDQ distance within which a file is a variant of an entry of this set.",
+)
+@click.pass_context
+@reports_errors
+def hashsets_import(
+    context: click.Context, file: Path, name: str, allow: bool, pdq_threshold: int
+) -> None:
+    """Import FILE as the hash set NAME, then re-match the files already in the workspace."""
+    workspace = _workspace(context)
+    purpose = "allow" if allow else "block"
+    result = import_hash_set(workspace, file, name=name, purpose=purpose,
+                             pdq_threshold=pdq_threshold)  # fmt: skip
+    if result.unchanged:
+        console.print(f"Hash set {name!r} is unchanged ({result.entries} entries).")
+        return
+    console.print(
+        f"Hash set {name!r} ({result.format}): {result.entries} entries; "
+        f"{result.added} written, {result.removed} withdrawn. Re-matching stored files ...",
+        highlight=False,
+    )
+    _process_with_progress(workspace, ("match", "cluster"), None)
 
 
 @main.group()
@@ -136,6 +242,25 @@ def export_findings_command(context: click.Context, output: Path | None) -> None
         f"{document['inputs']['reports']} reports.",
         highlight=False,
     )
+
+
+@export.command("vics")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the JSON (default: vics.json in the workspace).",
+)
+@click.option("--case-name", default="amparo", show_default=True, help="VICS case name.")
+@click.pass_context
+@reports_errors
+def export_vics_command(context: click.Context, output: Path | None, case_name: str) -> None:
+    """Write the operation's files as Project VIC VICS 2.0 JSON (hashes and metadata, no media)."""
+    workspace = _workspace(context)
+    out = output or workspace.root / "vics.json"
+    count = export_vics(workspace, out, case_name=case_name)
+    console.print(f"Wrote {out}: {count} files.", highlight=False)
 
 
 @main.command()

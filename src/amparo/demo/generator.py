@@ -1,23 +1,35 @@
 """Synthetic, benign CyberTipline operations: report packages on disk plus their ground truth.
 
 The same seed always gives the same bytes: every random choice comes from a seeded stream,
-timestamps are fixed and zip headers carry a constant date.
+timestamps are fixed and zip headers carry a constant date. Media play roles (known, known
+variant, new series, unrelated, non-pertinent, unprocessable; see ``cast``) and the ground
+truth says what classifying each file against the generated hash sets must conclude.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC
 from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
 
-from amparo.demo.images import build_media_pool
+from amparo.demo.cast import MediaCast, build_media_cast
+from amparo.demo.device import device_layout, write_device_tree
+from amparo.demo.hashset import write_hash_set
 from amparo.demo.packages import package_entries, package_path, write_package
 from amparo.demo.people import PLATFORMS, IpAllocator, build_account_pool
 from amparo.demo.plan import OPERATION_START, IpEvent, ReportPlan, ReportPlanner, Upload
-from amparo.demo.truth import ExpectedFile, ExpectedIpEvent, ExpectedReport, GeneratedOperation
+from amparo.demo.truth import (
+    ExpectedDeviceFile,
+    ExpectedFile,
+    ExpectedIpEvent,
+    ExpectedMedia,
+    ExpectedReport,
+    GeneratedOperation,
+)
 from amparo.model import account_key, platform_slug
 
 REPORT_NUMBER_BASE = 190_000_000
@@ -28,21 +40,45 @@ MEDIA_PER_REPORT = 1.5
 MIN_ACCOUNTS = 5
 MIN_MEDIA = 4  # a report uploads up to four distinct files
 PROXY_COUNT = 4
+HASHSETS_DIR = "hashsets"
+DEVICES_DIR = "devices"
 
 
 def generate_operation(
-    out_dir: Path, *, reports: int = 50, seed: int = 0, zip_every: int = 3
+    out_dir: Path,
+    *,
+    reports: int = 50,
+    seed: int = 0,
+    zip_every: int = 3,
+    hash_sets: bool = False,
+    device_tree: bool = False,
 ) -> GeneratedOperation:
-    """Write ``reports`` packages under ``out_dir``; every ``zip_every``-th one as a zip."""
+    """Write ``reports`` packages under ``out_dir``; every ``zip_every``-th one as a zip.
+
+    ``hash_sets`` also writes ``out_dir/hashsets/*.csv`` and ``device_tree`` a phone dump in
+    ``out_dir/devices/phone-1``. Either puts more than report packages in ``out_dir``: ingest
+    ``operation.packages`` then, not ``out_dir`` as a whole.
+    """
     if reports < 0 or zip_every < 0:
         raise ValueError("reports and zip_every must not be negative")
     out_dir.mkdir(parents=True, exist_ok=True)
-    planner = build_planner(seed, reports)
-    expected = [
-        _write_report(out_dir, planner.plan(number), as_zip=_is_zip(index, zip_every))
-        for index, number in enumerate(report_numbers(seed, reports))
-    ]
-    return GeneratedOperation(root=out_dir, seed=seed, reports=tuple(expected))
+    cast = build_cast(seed, reports)
+    planner = planner_for(seed, reports, cast)
+    plans = [planner.plan(number) for number in report_numbers(seed, reports)]
+    expected = tuple(
+        _write_report(out_dir, plan, as_zip=_is_zip(index, zip_every))
+        for index, plan in enumerate(plans)
+    )
+    device_files = _write_device(out_dir / DEVICES_DIR, cast, plans) if device_tree else ()
+    return GeneratedOperation(
+        root=out_dir,
+        seed=seed,
+        reports=expected,
+        media_roles=_roles_of_files_written(cast, expected, device_files),
+        hash_sets=cast.hash_sets,
+        hashset_files=_write_hash_sets(out_dir / HASHSETS_DIR, cast) if hash_sets else {},
+        device_files=device_files,
+    )
 
 
 def random_stream(seed: int, name: str) -> random.Random:
@@ -50,17 +86,28 @@ def random_stream(seed: int, name: str) -> random.Random:
     return random.Random(f"amparo-demo/{seed}/{name}")
 
 
+def build_cast(seed: int, reports: int) -> MediaCast:
+    """The operation's media in all their roles, about ``MEDIA_PER_REPORT`` per report."""
+    media_count = max(MIN_MEDIA, round(reports * MEDIA_PER_REPORT))
+    rng = np.random.default_rng(random_stream(seed, "media").getrandbits(64))
+    return build_media_cast(media_count, rng)
+
+
 def build_planner(seed: int, reports: int) -> ReportPlanner:
-    """Pools sized for ``reports``: 3-4 platforms, accounts, proxies and media."""
+    """A planner whose reports hold only well-formed media: nothing is featured, so no bad media."""
+    return planner_for(seed, reports, replace(build_cast(seed, reports), featured=()))
+
+
+def planner_for(seed: int, reports: int, cast: MediaCast) -> ReportPlanner:
+    """Pools sized for ``reports``: 3-4 platforms, accounts, proxies; media from ``cast``."""
     rng = random_stream(seed, "pools")
     platforms = tuple(rng.sample(PLATFORMS, rng.choice((3, 4))))
     ips = IpAllocator(rng)
     account_count = max(MIN_ACCOUNTS, round(reports * ACCOUNTS_PER_REPORT))
     accounts = build_account_pool(rng, platforms, account_count, ips, OPERATION_START.date())
     proxy_ips = tuple(ips.ipv4() for _ in range(PROXY_COUNT))
-    media_count = max(MIN_MEDIA, round(reports * MEDIA_PER_REPORT))
-    media = build_media_pool(media_count, np.random.default_rng(rng.getrandbits(64)))
-    return ReportPlanner(random_stream(seed, "reports"), accounts, media, proxy_ips)
+    reports_rng = random_stream(seed, "reports")
+    return ReportPlanner(reports_rng, accounts, cast.drawable, proxy_ips, cast.featured)
 
 
 def report_numbers(seed: int, count: int) -> list[int]:
@@ -73,6 +120,31 @@ def report_numbers(seed: int, count: int) -> list[int]:
 
 def _is_zip(index: int, zip_every: int) -> bool:
     return zip_every > 0 and (index + 1) % zip_every == 0
+
+
+def _write_device(
+    devices_dir: Path, cast: MediaCast, plans: list[ReportPlan]
+) -> tuple[ExpectedDeviceFile, ...]:
+    """The device's own media plus a copy of the first reported file."""
+    reported = plans[0].uploads[0].media if plans else None
+    return write_device_tree(devices_dir, device_layout(cast.device_media, reported), cast.roles)
+
+
+def _write_hash_sets(hashsets_dir: Path, cast: MediaCast) -> dict[str, Path]:
+    return {
+        name: write_hash_set(hashsets_dir / name, entries)
+        for name, entries in cast.hash_sets.items()
+    }
+
+
+def _roles_of_files_written(
+    cast: MediaCast,
+    reports: tuple[ExpectedReport, ...],
+    device_files: tuple[ExpectedDeviceFile, ...],
+) -> dict[str, ExpectedMedia]:
+    reported = (file.sha256 for report in reports for file in report.files)
+    written = {*reported, *(file.sha256 for file in device_files)}
+    return {sha256: cast.roles[sha256] for sha256 in sorted(written)}
 
 
 def _write_report(out_dir: Path, plan: ReportPlan, *, as_zip: bool) -> ExpectedReport:

@@ -82,10 +82,14 @@ def build_media_pool(count: int, rng: np.random.Generator) -> tuple[MediaItem, .
 
 def random_media_item(rng: np.random.Generator) -> MediaItem:
     """Mostly photo variants and generated pictures, with the odd non-picture file."""
-    roll = rng.random()
-    if roll < OTHER_FILE_SHARE:
+    if rng.random() < OTHER_FILE_SHARE:
         return other_file(rng)
-    if roll < PHOTO_SHARE:
+    return random_picture_item(rng)
+
+
+def random_picture_item(rng: np.random.Generator) -> MediaItem:
+    """A photo variant (mostly JPEG) or a generated picture (mostly PNG)."""
+    if rng.random() < PHOTO_SHARE:
         return encode_picture(photo_variant(rng), rng, jpeg_share=0.85)
     return encode_picture(generated_picture(rng), rng, jpeg_share=0.4)
 
@@ -129,7 +133,7 @@ def photo_variant(rng: np.random.Generator) -> Picture:
     """A random crop of a sample photo, resized and recoloured."""
     photo = sample_photo(str(rng.choice(SAMPLE_PHOTO_NAMES)))
     picture = _random_crop(photo, rng)
-    picture = _resize_longest_side(picture, int(rng.integers(MIN_SIDE, MAX_SIDE + 1)))
+    picture = resize_longest_side(picture, int(rng.integers(MIN_SIDE, MAX_SIDE + 1)))
     recolour = RECOLOURS[int(rng.integers(len(RECOLOURS)))]
     return recolour(picture, rng)
 
@@ -143,7 +147,7 @@ def _random_crop(picture: Picture, rng: np.random.Generator) -> Picture:
     return picture.crop((left, top, left + crop_width, top + crop_height))
 
 
-def _resize_longest_side(picture: Picture, side: int) -> Picture:
+def resize_longest_side(picture: Picture, side: int) -> Picture:
     scale = side / max(picture.size)
     width, height = (max(1, round(length * scale)) for length in picture.size)
     return picture.resize((width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
@@ -228,13 +232,13 @@ def _text_card(width: int, height: int, rng: np.random.Generator) -> Picture:
     picture = Image.new("RGB", (width, height), _random_colour(rng))
     caption = str(rng.choice(BENIGN_CAPTIONS))
     position = (int(rng.integers(2, max(3, width // 4))), int(rng.integers(2, height // 2)))
-    font = _font(max(10, min(28, height // 6)))
+    font = default_font(max(10, min(28, height // 6)))
     ImageDraw.Draw(picture).text(position, caption, fill=_random_colour(rng), font=font)
     return picture
 
 
 @cache
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+def default_font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     return ImageFont.load_default(size)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -109,7 +110,9 @@ class ReportPlanner:
         accounts: tuple[Account, ...],
         media: tuple[MediaItem, ...],
         proxy_ips: tuple[str, ...],
+        featured: Sequence[MediaItem] = (),
     ) -> None:
+        """Reports draw ``media`` by popularity; the first ones each upload one ``featured``."""
         self._rng = rng
         self._platforms = tuple(dict.fromkeys(account.platform for account in accounts))
         self._accounts = {p.name: [a for a in accounts if a.platform == p] for p in self._platforms}
@@ -118,6 +121,7 @@ class ReportPlanner:
         self._media = media
         self._media_weights = _weights(rng, len(media))
         self._proxy_ips = proxy_ips
+        self._featured = deque(featured)
 
     def plan(self, number: int) -> ReportPlan:
         rng = self._rng
@@ -210,10 +214,23 @@ class ReportPlanner:
         return WebIncident(f"https://{platform.domain}/p/{rng.getrandbits(48):012x}")
 
     def _uploads(self, uploader: Persona, incident_at: datetime) -> tuple[Upload, ...]:
-        count = self._rng.choices((1, 2, 3, 4), FILES_PER_REPORT_WEIGHTS)[0]
-        media = self._distinct(self._media, self._media_weights, min(count, len(self._media)))
         taken_names: set[str] = set()
+        media = self._pick_media()
         return tuple(self._upload(item, uploader, incident_at, taken_names) for item in media)
+
+    def _pick_media(self) -> list[MediaItem]:
+        count = self._rng.choices((1, 2, 3, 4), FILES_PER_REPORT_WEIGHTS)[0]
+        chosen = self._next_featured()
+        while len(chosen) < min(count, len(self._media)):
+            item = self._rng.choices(self._media, self._media_weights)[0]
+            chosen.setdefault(item.sha256, item)
+        return list(chosen.values())
+
+    def _next_featured(self) -> dict[str, MediaItem]:
+        if not self._featured:
+            return {}
+        item = self._featured.popleft()
+        return {item.sha256: item}
 
     def _upload(
         self, media: MediaItem, uploader: Persona, incident_at: datetime, taken_names: set[str]

@@ -1,10 +1,18 @@
-"""Ground truth of a generated operation: what ingesting its packages must find."""
+"""Ground truth of a generated operation: what ingesting and classifying its files must find."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+
+KNOWN = "known"
+KNOWN_VARIANT = "known_variant"
+NEW = "new"
+UNPROCESSABLE = "unprocessable"
+NON_PERTINENT = "non_pertinent"
+MEDIA_STATUSES = (KNOWN, KNOWN_VARIANT, NEW, UNPROCESSABLE, NON_PERTINENT)
 
 
 @dataclass(frozen=True)
@@ -37,10 +45,59 @@ class ExpectedReport:
 
 
 @dataclass(frozen=True)
+class ExpectedMedia:
+    """What classifying one file against the operation's hash sets must conclude.
+
+    ``pdq`` is what the generator computed after decoding with Pillow (None: not a picture, or
+    not decodable); another decoder may land a few bits away. ``source_sha256`` names the
+    hash-set picture a variant or edited copy was made from (it need not be reported itself);
+    ``series_label`` groups a new picture with its variants; ``hash_set_series`` is the series
+    the matching hash-set entry names.
+    """
+
+    sha256: str
+    status: str  # one of MEDIA_STATUSES
+    pdq: str | None = None
+    pdq_quality: int | None = None
+    source_sha256: str | None = None
+    transform: str | None = None  # e.g. "rotate_90", "crop", "metadata_edit"
+    series_label: str | None = None
+    hash_set_series: str | None = None
+    defect: str | None = None  # unprocessable files: "truncated" or "pixel_bomb"
+
+
+@dataclass(frozen=True)
+class HashSetEntry:
+    """One row of a generated CSV hash set (``series`` None is written as an empty cell)."""
+
+    md5: str
+    sha1: str
+    sha256: str
+    pdq: str
+    category_scheme: str
+    category_code: str
+    series: str | None
+
+
+@dataclass(frozen=True)
+class ExpectedDeviceFile:
+    device: str  # the dump's folder name under ``devices/``
+    relative_path: str  # POSIX path inside the dump
+    path: Path
+    sha256: str
+    size: int
+    status: str
+
+
+@dataclass(frozen=True)
 class GeneratedOperation:
     root: Path
     seed: int
     reports: tuple[ExpectedReport, ...]
+    media_roles: Mapping[str, ExpectedMedia] = field(default_factory=dict)  # reported + device
+    hash_sets: Mapping[str, tuple[HashSetEntry, ...]] = field(default_factory=dict)  # by file
+    hashset_files: Mapping[str, Path] = field(default_factory=dict)  # only when written
+    device_files: tuple[ExpectedDeviceFile, ...] = ()
 
     @property
     def packages(self) -> tuple[Path, ...]:
@@ -66,3 +123,6 @@ class GeneratedOperation:
     @property
     def ip_event_count(self) -> int:
         return sum(len(report.ip_events) for report in self.reports)
+
+    def sha256_with_status(self, status: str) -> frozenset[str]:
+        return frozenset(sha for sha, media in self.media_roles.items() if media.status == status)

@@ -35,12 +35,19 @@ def instant(moment: datetime | None) -> str | None:
 
 def build_findings(session: Session, *, now: datetime | None = None) -> dict[str, Any]:
     sightings = _sightings_by_media(session)
+    matches = _matches_by_media(session)
+    series = _series(session)
+    keys = {row["_id"]: row["id"] for row in series}
+    media = [
+        _media(m, sightings[m.id], matches[m.id], keys.get(m.series_id))
+        for m in _ordered_media(session)
+    ]
     return {
         "format": FORMAT,
         "generated_at": instant(now or datetime.now(UTC).replace(microsecond=0)),
         "inputs": _inputs(session),
-        "media": [_media(m, sightings[m.id]) for m in _ordered_media(session)],
-        "series": [],
+        "media": media,
+        "series": _series_with_members(series, media),
         "accounts": _accounts(session),
         "persons": [],
         "groups": _groups(session),
@@ -78,6 +85,7 @@ def _ordered_media(session: Session) -> list[tables.Media]:
 def _sightings_by_media(session: Session) -> dict[int, list[dict[str, Any]]]:
     query = select(tables.Sighting).options(
         joinedload(tables.Sighting.report),
+        joinedload(tables.Sighting.device),
         joinedload(tables.Sighting.account),
         joinedload(tables.Sighting.group),
     )
@@ -93,7 +101,9 @@ def _sighting(sighting: tables.Sighting) -> dict[str, Any]:
     account, group = sighting.account, sighting.group
     return {
         "account": account and account_key(account.platform, account.user_id),
-        "report": sighting.report.number,
+        "report": sighting.report and sighting.report.number,
+        "device": sighting.device and sighting.device.label,
+        "path": sighting.file_id if sighting.device else None,
         "group": group and account_key(group.platform, group.group_id),
         "at": instant(sighting.at),
         "file_name": sighting.file_name,
@@ -102,23 +112,95 @@ def _sighting(sighting: tables.Sighting) -> dict[str, Any]:
     }
 
 
-def _media(media: tables.Media, sightings: list[dict[str, Any]]) -> dict[str, Any]:
+def _media(
+    media: tables.Media,
+    sightings: list[dict[str, Any]],
+    matches: list[dict[str, Any]],
+    series: str | None,
+) -> dict[str, Any]:
     seen = [s["at"] for s in sightings if s["at"]]
+    counted = [m for m in matches if not m["suppressing"]]
     return {
         "sha256": media.sha256,
         "md5": media.md5,
         "sha1": media.sha1,
         "size": media.size,
         "mime_type": media.mime_type,
-        "pdq": None,
-        "pdq_quality": None,
+        "width": media.width,
+        "height": media.height,
+        "pdq": media.pdq,
+        "pdq_quality": media.pdq_quality,
+        "pdq_preparation": media.preparation,
         "kind": media.kind,
-        "status": None,
-        "matches": [],
-        "series": None,
+        "status": media.status,
+        "non_pertinent": bool(matches) and not counted,
+        "problem": media.problem,
+        "matches": matches,
+        "series": series,
         "first_seen": min(seen) if seen else None,
+        "exif": media.exif or {},
         "sightings": sightings,
     }
+
+
+def _matches_by_media(session: Session) -> dict[int, list[dict[str, Any]]]:
+    query = select(tables.Match).options(
+        joinedload(tables.Match.known_entry).joinedload(tables.KnownEntry.hash_set)
+    )
+    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for match in session.scalars(query):
+        grouped[match.media_id].append(_match(match))
+    for entries in grouped.values():
+        entries.sort(key=lambda m: (m["suppressing"], m["distance"], m["hash_set"], m["entry"]))
+    return grouped
+
+
+def _match(match: tables.Match) -> dict[str, Any]:
+    entry = match.known_entry
+    category = None
+    if entry.category_scheme is not None and entry.category_code is not None:
+        category = {"scheme": entry.category_scheme, "code": entry.category_code}
+    return {
+        "hash_set": entry.hash_set.name,
+        "entry": entry.entry_id,
+        "algorithm": match.algorithm,
+        "distance": match.distance,
+        "threshold": match.threshold,
+        "transform": match.transform,
+        "suppressing": match.suppressing,
+        "category": category,
+        "series": entry.series,
+        "victim_identified": entry.victim_identified,
+        "offender_identified": entry.offender_identified,
+    }
+
+
+def _series(session: Session) -> list[dict[str, Any]]:
+    rows = session.scalars(select(tables.Series).order_by(tables.Series.key))
+    return [
+        {
+            "_id": s.id,
+            "id": s.key,
+            "status": s.status,
+            "first_seen": instant(s.first_seen),
+            "first_accounts": s.first_accounts,
+            "groups": s.groups,
+        }
+        for s in rows
+    ]
+
+
+def _series_with_members(
+    series: list[dict[str, Any]], media: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    members: dict[str, list[str]] = defaultdict(list)
+    for item in media:
+        if item["series"] is not None:
+            members[item["series"]].append(item["sha256"])
+    return [
+        {k: v for k, v in row.items() if k != "_id"} | {"media": members[row["id"]]}
+        for row in series
+    ]
 
 
 def _accounts(session: Session) -> list[dict[str, Any]]:

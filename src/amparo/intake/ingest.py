@@ -47,6 +47,14 @@ class IngestSummary:
         return not self.ingested and not self.duplicates
 
 
+@dataclass(frozen=True)
+class InputKind:
+    """A kind of input: its Source kind and how an opened package of it is stored."""
+
+    name: str
+    store: Callable[[Workspace, Session, Package, Limits, KnownIds], list[QuarantinedPart]]
+
+
 def ingest_paths(
     workspace: Workspace,
     paths: Iterable[Path],
@@ -80,17 +88,19 @@ def ingest_package(
     *,
     limits: Limits = DEFAULT_LIMITS,
     known: KnownIds | None = None,
+    kind: InputKind | None = None,
 ) -> None:
-    """Ingest one package in one transaction, or quarantine it with the reason."""
+    """Ingest one input in one transaction, or quarantine it with the reason."""
     known = known or KnownIds()
+    kind = kind or REPORT_PACKAGES
     digest = None
     try:
         with open_package(path, limits) as package, workspace.session() as session:
             digest = package.digest
-            if _already_ingested(session, digest):
+            if _already_ingested(session, digest, kind.name):
                 summary.duplicates.append(package.label)
                 return
-            parts = _ingest_read_package(workspace, session, package, limits, known)
+            parts = kind.store(workspace, session, package, limits, known)
         summary.ingested.append(package.label)
         summary.quarantined.extend(Quarantine(p.path, p.error.describe()) for p in parts)
     except BaseException as error:
@@ -99,7 +109,7 @@ def ingest_package(
             raise
         if digest is None and path.is_file():
             digest = file_sha256(path)
-        _quarantine_input(workspace, str(path), digest, error)
+        _quarantine_input(workspace, str(path), digest, error, kind.name)
         summary.quarantined.append(Quarantine(str(path), error.describe()))
 
 
@@ -108,17 +118,18 @@ def _ingest_read_package(
 ) -> list[QuarantinedPart]:
     read = read_report_package(package)
     _refuse_known_number(session, package, read.number)
-    files = [_store_file(workspace, package, entry, m, limits) for entry, m in read.files]
+    files = [store_file(workspace, package, entry, m, limits) for entry, m in read.files]
     parts = [_keep_part(workspace, package, problem, limits) for problem in read.problems]
     source = source_row(REPORT_PACKAGE, package.label, package.digest, None)
     write_package(session, source, read.number, read.report, files, parts, known)
     return parts
 
 
-def _already_ingested(session: Session, digest: str) -> bool:
-    """True for a package ingested before; an earlier quarantine of it is dropped to retry."""
+def _already_ingested(session: Session, digest: str, kind: str) -> bool:
+    """True for an input ingested before; an earlier quarantine of it is dropped to retry."""
     connection = session.connection()
-    statuses = set(connection.execute(_TOP_SOURCE_STATUS, {"digest": digest}).scalars())
+    query = _TOP_SOURCE_STATUS.params(digest=digest, kind=kind)
+    statuses = set(connection.execute(query).scalars())
     if tables.SOURCE_INGESTED in statuses:
         return True
     if statuses:
@@ -130,7 +141,7 @@ _SOURCE = tables.Source.__table__.c
 _TOP_SOURCE_STATUS = select(_SOURCE.status).where(
     _SOURCE.digest == bindparam("digest"),
     _SOURCE.parent_id.is_(None),
-    _SOURCE.kind == REPORT_PACKAGE,
+    _SOURCE.kind == bindparam("kind"),
 )
 _SOURCE_OF_REPORT = (
     select(_SOURCE.path)
@@ -149,9 +160,10 @@ def _refuse_known_number(session: Session, package: Package, number: str) -> Non
         )
 
 
-def _store_file(
-    workspace: Workspace, package: Package, entry: FileEntry, member: str, limits: Limits
+def store_file(
+    workspace: Workspace, package: Package, entry: FileEntry | None, member: str, limits: Limits
 ) -> StoredFile:
+    """Keep a member in the evidence store and recognise its type."""
     digest = _keep_member(workspace, package, member, limits)
     kind, mime = sniff(workspace.evidence.head(digest.sha256, SNIFF_BYTES))
     return StoredFile(entry, digest, kind, mime)
@@ -184,15 +196,15 @@ def _keep_part(
 
 
 def _quarantine_input(
-    workspace: Workspace, path: str, digest: str | None, error: InputRejected
+    workspace: Workspace, path: str, digest: str | None, error: InputRejected, kind: str
 ) -> None:
     """Record a rejected input once, however often it is offered again."""
     with workspace.session() as session:
         same = select(_SOURCE.id).filter_by(path=path, parent_id=None, reason=error.describe())
         if digest is not None:
-            same = _TOP_SOURCE_STATUS.params(digest=digest)
+            same = _TOP_SOURCE_STATUS.params(digest=digest, kind=kind)
         if session.execute(same).first() is None:
-            session.execute(
-                tables.Source.__table__.insert(),
-                source_row(REPORT_PACKAGE, path, digest, error),
-            )
+            session.execute(tables.Source.__table__.insert(), source_row(kind, path, digest, error))
+
+
+REPORT_PACKAGES = InputKind(REPORT_PACKAGE, _ingest_read_package)

@@ -23,9 +23,9 @@ REPORTED = "reported"
 
 @dataclass(frozen=True)
 class StoredFile:
-    """An uploaded file already in the evidence store."""
+    """A file already in the evidence store, with its fileDetails when a report had one."""
 
-    entry: model.FileEntry
+    entry: model.FileEntry | None
     digest: model.MediaDigest
     kind: str
     mime_type: str | None
@@ -114,6 +114,32 @@ class KnownIds:
 
     def forget(self) -> None:
         self._ids.clear()
+
+    def find_or_insert(
+        self,
+        connection: Connection,
+        table: type[tables.Base],
+        key: dict[str, Any],
+        row: dict[str, Any],
+    ) -> int:
+        """The id of the row matching ``key``, inserting ``row`` when there is none."""
+        row_id = self.get(table, key)
+        if row_id is None:
+            columns = table.__table__.c
+            query = select(columns.id).where(*(columns[k] == v for k, v in key.items()))
+            row_id = connection.execute(query).scalar_one_or_none()
+            if row_id is None:
+                row_id = insert_row(connection, table, row)
+            self.remember(table, key, row_id)
+        return row_id
+
+
+def media_id(connection: Connection, known: KnownIds, stored: StoredFile) -> int:
+    """The id of the media row of a stored file, created on first sight."""
+    digest = stored.digest
+    row = {"sha256": digest.sha256, "md5": digest.md5, "sha1": digest.sha1,
+           "size": digest.size, "kind": stored.kind, "mime_type": stored.mime_type}  # fmt: skip
+    return known.find_or_insert(connection, tables.Media, {"sha256": digest.sha256}, row)
 
 
 def write_package(
@@ -211,17 +237,14 @@ class _ReportWriter:
 
     def _account(self, ref: model.AccountRef) -> int:
         key = {"platform": ref.platform, "user_id": ref.user_id}
-        return self._find_or_insert(tables.Account, key, key)
+        return self.known.find_or_insert(self.connection, tables.Account, key, key)
 
     def _group(self, platform: str, group_id: str) -> int:
         key = {"platform": platform, "group_id": group_id}
-        return self._find_or_insert(tables.Group, key, key)
+        return self.known.find_or_insert(self.connection, tables.Group, key, key)
 
     def _media(self, stored: StoredFile) -> int:
-        digest = stored.digest
-        row = {"sha256": digest.sha256, "md5": digest.md5, "sha1": digest.sha1,
-               "size": digest.size, "kind": stored.kind, "mime_type": stored.mime_type}  # fmt: skip
-        return self._find_or_insert(tables.Media, {"sha256": digest.sha256}, row)
+        return media_id(self.connection, self.known, stored)
 
     def _membership(self, group_id: int, account_id: int) -> None:
         if (group_id, account_id) not in self._memberships:
@@ -229,19 +252,6 @@ class _ReportWriter:
             self.batch.add(tables.Membership, {
                 "group_id": group_id, "account_id": account_id, "source_id": self.source_id,
             })  # fmt: skip
-
-    def _find_or_insert(
-        self, table: type[tables.Base], key: dict[str, Any], row: dict[str, Any]
-    ) -> int:
-        row_id = self.known.get(table, key)
-        if row_id is None:
-            columns = table.__table__.c
-            query = select(columns.id).where(*(columns[k] == v for k, v in key.items()))
-            row_id = self.connection.execute(query).scalar_one_or_none()
-            if row_id is None:
-                row_id = insert_row(self.connection, table, row)
-            self.known.remember(table, key, row_id)
-        return row_id
 
 
 def _report_columns(number: str, content: model.ReportContent) -> dict[str, Any]:

@@ -141,7 +141,11 @@ class IPEvent(Base):
 
 
 class Media(Base):
-    """File content, stored once and keyed by SHA-256."""
+    """File content, stored once and keyed by SHA-256, with what the stages learnt of it.
+
+    ``analysed_at`` is null until the hash stage has decoded the file; ``status`` is null
+    until the match stage has compared it with the hash sets of ``matched_against``.
+    """
 
     __tablename__ = "media"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,6 +155,19 @@ class Media(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(10))
     mime_type: Mapped[str | None] = mapped_column(String(100))
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    pdq: Mapped[str | None] = mapped_column(String(64), index=True)
+    pdq_quality: Mapped[int | None]
+    pdq_dihedral: Mapped[list[Any] | None]
+    preparation: Mapped[str | None] = mapped_column(Text)
+    video_frames: Mapped[list[Any] | None]
+    exif: Mapped[dict[str, Any] | None]
+    analysed_at: Mapped[datetime | None]
+    problem: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(20), index=True)
+    matched_against: Mapped[str | None] = mapped_column(String(64))
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
 
 
 class Group(Base):
@@ -164,14 +181,26 @@ class Group(Base):
     name: Mapped[str | None] = mapped_column(Text)
 
 
+class Device(Base):
+    """A seized drive or phone whose file tree was ingested."""
+
+    __tablename__ = "device"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(200), unique=True)
+
+
 class Sighting(Base):
-    """Media seen in a report (with the account and group when the report says so)."""
+    """Media seen in a report (with account and group when it says so) or on a device."""
 
     __tablename__ = "sighting"
-    __table_args__ = (UniqueConstraint("report_id", "file_id"),)
+    __table_args__ = (
+        UniqueConstraint("report_id", "file_id"),
+        UniqueConstraint("device_id", "file_id", name="uq_sighting_device_file"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     media_id: Mapped[int] = mapped_column(ForeignKey("media.id"), index=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("chat_group.id"), index=True)
     ip_event_id: Mapped[int | None] = mapped_column(ForeignKey("ip_event.id"))
@@ -190,7 +219,8 @@ class Sighting(Base):
     original_hashes: Mapped[dict[str, Any]]
     details: Mapped[dict[str, Any]]
     media: Mapped[Media] = relationship()
-    report: Mapped[Report] = relationship()
+    report: Mapped[Report | None] = relationship()
+    device: Mapped[Device | None] = relationship()
     account: Mapped[Account | None] = relationship()
     group: Mapped[Group | None] = relationship()
     ip_event: Mapped[IPEvent | None] = relationship()
@@ -208,3 +238,72 @@ class Membership(Base):
     group: Mapped[Group] = relationship()
     account: Mapped[Account] = relationship()
     source: Mapped[Source] = relationship()
+
+
+class HashSet(Base):
+    """An imported hash list; ``purpose`` is ``block`` (known material) or ``allow``."""
+
+    __tablename__ = "hash_set"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    format: Mapped[str] = mapped_column(String(40))
+    version: Mapped[str | None] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(10))
+    pdq_threshold: Mapped[int]
+    digest: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime]
+    entry_count: Mapped[int]
+
+
+class KnownEntry(Base):
+    """One entry of a hash set, with its category as (scheme, code), never collapsed."""
+
+    __tablename__ = "known_entry"
+    __table_args__ = (UniqueConstraint("hash_set_id", "entry_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hash_set_id: Mapped[int] = mapped_column(ForeignKey("hash_set.id", ondelete="CASCADE"))
+    entry_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str | None] = mapped_column(String(10))
+    md5: Mapped[str | None] = mapped_column(String(32), index=True)
+    sha1: Mapped[str | None] = mapped_column(String(40), index=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    pdq: Mapped[str | None] = mapped_column(String(64), index=True)
+    photodna: Mapped[str | None] = mapped_column(Text)
+    category_scheme: Mapped[str | None] = mapped_column(String(40))
+    category_code: Mapped[str | None] = mapped_column(String(40))
+    series: Mapped[str | None] = mapped_column(Text)
+    victim_identified: Mapped[bool | None] = mapped_column(Boolean)
+    offender_identified: Mapped[bool | None] = mapped_column(Boolean)
+    is_distributed: Mapped[bool | None] = mapped_column(Boolean)
+    details: Mapped[dict[str, Any]]
+    hash_set: Mapped[HashSet] = relationship()
+
+
+class Match(Base):
+    """Media matched to a known entry: how (algorithm, transform), how close, at what threshold."""
+
+    __tablename__ = "match"
+    __table_args__ = (UniqueConstraint("media_id", "known_entry_id", "algorithm"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), index=True)
+    known_entry_id: Mapped[int] = mapped_column(
+        ForeignKey("known_entry.id", ondelete="CASCADE"), index=True
+    )
+    algorithm: Mapped[str] = mapped_column(String(10))
+    distance: Mapped[int]
+    threshold: Mapped[int]
+    transform: Mapped[str | None] = mapped_column(String(20))
+    suppressing: Mapped[bool] = mapped_column(Boolean)
+    known_entry: Mapped[KnownEntry] = relationship()
+
+
+class Series(Base):
+    """A cluster of media: a known series (from hash sets) or new material clustered here."""
+
+    __tablename__ = "series"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    status: Mapped[str] = mapped_column(String(10))
+    first_seen: Mapped[datetime | None]
+    first_accounts: Mapped[list[Any]]
+    groups: Mapped[list[Any]]

@@ -1,0 +1,166 @@
+"""Hash sets of known material: VICS JSON 1.x and 2.0, NCMEC hash-sharing v2 XML, and CSV.
+
+``read_hash_set`` tells the format from the first bytes and hands the file to its reader:
+``{`` or ``[`` → VICS (``vics.read_vics``), ``<`` → NCMEC (``ncmec.read_ncmec``), a first line
+that names a hash column → CSV (``csv_set.read_csv_set``). Each reader then says precisely
+what it found if the content is not what the first bytes promised.
+
+The rules every reader applies live here: hashes are stripped and lower-cased, MD5 has 32 hex
+digits, SHA-1 40, SHA-256 64 and PDQ 64 (a PDQ given as ``hash,quality``, the way the PDQ
+reference hasher prints it, keeps its quality apart); PhotoDNA is kept as given. A malformed
+hash or flag fails the whole file with InvalidInput naming its place: a half-imported hash list
+is worse than a clear error. Inputs over 2 GiB are refused as UnsafeInput.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections.abc import Iterable, Mapping
+
+from amparo.errors import InvalidInput, UnsafeInput
+from amparo.model import HashSetFile, KnownEntry
+
+MAX_HASH_SET_BYTES = 2 * 1024**3
+HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
+HASH_FIELDS = (*HEX_LENGTHS, "photodna")
+_HEX = {kind: re.compile(f"[0-9a-f]{{{length}}}") for kind, length in HEX_LENGTHS.items()}
+_FLAG_WORDS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_HEAD_BYTES = 64 * 1024
+
+
+def read_hash_set(data: bytes, *, path: str) -> HashSetFile:
+    """The entries of a hash-set file in any supported format; InputRejected says why not."""
+    # The readers import the shared rules below from this package, so they load only here.
+    from amparo.formats.hashsets import csv_set, ncmec, vics
+
+    readers = {
+        "vics": vics.read_vics,
+        "ncmec-hashsharing": ncmec.read_ncmec,
+        "csv": csv_set.read_csv_set,
+    }
+    return readers[detect_format(data, path=path)](data, path=path)
+
+
+def detect_format(data: bytes, *, path: str) -> str:
+    """``vics``, ``ncmec-hashsharing`` or ``csv``, judged from the first bytes alone."""
+    head = _head_text(data).lstrip()
+    if head.startswith(("{", "[")):
+        return "vics"
+    if head.startswith("<"):
+        return "ncmec-hashsharing"
+    first_line = head.partition("\n")[0]
+    if set(csv_header_names(next(csv.reader([first_line]), []))) & set(HASH_FIELDS):
+        return "csv"
+    raise InvalidInput(
+        "not a hash set: neither JSON (VICS), XML (NCMEC hash sharing) nor CSV whose header "
+        f"names a hash column ({', '.join(HASH_FIELDS)}); it starts {first_line[:80]!r}",
+        path=path,
+        place="line 1",
+    )
+
+
+def csv_header_names(cells: Iterable[str]) -> list[str]:
+    """Header cells as column names: spaces around them and letter case do not count."""
+    return [cell.strip().lower() for cell in cells]
+
+
+def check_size(data: bytes, *, path: str) -> None:
+    if len(data) > MAX_HASH_SET_BYTES:
+        raise UnsafeInput(f"hash set larger than the {MAX_HASH_SET_BYTES:,}-byte limit", path=path)
+
+
+def clean_text(value: object) -> str | None:
+    """A value as stripped text, or None when it is missing or blank."""
+    text = "" if value is None else str(value).strip()
+    return text or None
+
+
+def is_hex_hash(kind: str, text: str) -> bool:
+    """Whether ``text`` is a lower-case ``kind`` hash (md5, sha1, sha256, pdq)."""
+    return _HEX[kind].fullmatch(text) is not None
+
+
+def hex_hash(kind: str, value: object, *, path: str, place: str) -> str | None:
+    """``value`` as a lower-case ``kind`` hash, None when blank, else InvalidInput."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    if not is_hex_hash(kind, text.lower()):
+        raise InvalidInput(
+            f"{kind} must be {HEX_LENGTHS[kind]} hex digits, found {text!r}", path=path, place=place
+        )
+    return text.lower()
+
+
+def pdq_hash(value: object, *, path: str, place: str) -> tuple[str | None, int | None]:
+    """A PDQ hash and the quality that came with it as ``hash,quality``, if any."""
+    digits, comma, quality = (clean_text(value) or "").partition(",")
+    if comma and not quality.strip().isdigit():
+        raise InvalidInput(
+            f"PDQ quality must be a number, found {quality!r}", path=path, place=place
+        )
+    return hex_hash("pdq", digits, path=path, place=place), int(quality) if comma else None
+
+
+def entry_hashes(
+    found: Mapping[str, tuple[object, str]], *, path: str
+) -> tuple[dict[str, str], int | None]:
+    """Checked hashes by KnownEntry field, from ``{field: (value, place)}``; and the PDQ quality.
+
+    Blank values are left out, so the result can be passed straight to ``KnownEntry(**...)``.
+    """
+    hashes: dict[str, str | None] = {}
+    quality = None
+    for field, (value, place) in found.items():
+        if field == "pdq":
+            hashes["pdq"], quality = pdq_hash(value, path=path, place=place)
+        elif field == "photodna":
+            hashes["photodna"] = clean_text(value)
+        else:
+            hashes[field] = hex_hash(field, value, path=path, place=place)
+    return {field: text for field, text in hashes.items() if text is not None}, quality
+
+
+def flag(value: object, *, name: str, path: str, place: str) -> bool | None:
+    """A yes/no flag given as a boolean or as true/false, yes/no, 1/0 text; None when blank."""
+    if isinstance(value, bool):
+        return value
+    text = clean_text(value)
+    if text is None:
+        return None
+    if text.lower() not in _FLAG_WORDS:
+        raise InvalidInput(f"{name} must be true or false, found {text!r}", path=path, place=place)
+    return _FLAG_WORDS[text.lower()]
+
+
+def unique_entries(
+    located: Iterable[tuple[str, KnownEntry]], *, what: str, path: str
+) -> tuple[KnownEntry, ...]:
+    """The entries, in order, or InvalidInput at the first id given twice."""
+    first_place: dict[str, str] = {}
+    entries = []
+    for place, entry in located:
+        if entry.entry_id in first_place:
+            raise InvalidInput(
+                f"{what} {entry.entry_id!r} given twice (first at {first_place[entry.entry_id]})",
+                path=path,
+                place=place,
+            )
+        first_place[entry.entry_id] = place
+        entries.append(entry)
+    return tuple(entries)
+
+
+def _head_text(data: bytes) -> str:
+    """The first bytes as text, for format detection only (undecodable bytes dropped)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) : _HEAD_BYTES].decode(encoding, errors="ignore")
+    return data[:_HEAD_BYTES].decode("utf-8", errors="ignore")

@@ -1,0 +1,189 @@
+"""NCMEC hash-sharing API v2 XML (a saved ``GET /v2/entries`` answer) into known entries.
+
+NCMEC's own documentation (``hashsharing/v2/documentation.pdf``) is not public; the element
+names follow the public client in Meta's python-threatexchange
+(``exchanges/clients/ncmec/hash_api.py`` and its test data, which quotes the documentation)::
+
+    <queryResult xmlns="https://hashsharing.ncmec.org/hashsharing/v2">
+      <images count="2" maxTimestamp="2017-10-24T15:10:00Z">
+        <image>
+          <member id="42">Member name</member> <timestamp>...</timestamp> <id>image1</id>
+          <classification>A1</classification>
+          <fingerprints> <md5/> <sha1/> <pdna/> <pdq/> ... </fingerprints>
+          <feedback>...</feedback>
+        </image>
+        <deletedImage> <member id="43"/> <id>image4</id> <timestamp/> </deletedImage>
+      </images>
+      <videos> <video>...</video> <deletedVideo>...</deletedVideo> </videos>
+      <paging> <next>/v2/entries?...</next> </paging>
+    </queryResult>
+
+Elements are matched on local names, so the namespace (or its absence) does not matter.
+
+- ``entry_id`` is ``{member id}-{id}``, as that client keys entries (an id is only known to be
+  unique within its member); just ``id`` when there is no member. Entries come in document order,
+  and a ``deletedImage``/``deletedVideo`` gives ``deleted=True`` with that id.
+- ``classification`` A1, A2, B1 or B2 → ``Category("ncmec-industry", code)``; any other code is
+  kept as ``Category("ncmec", code)``.
+- Fingerprints ``md5``, ``sha1``, ``pdq`` are checked hex; ``pdna`` is PhotoDNA, kept as given.
+  Others (``netclean``, or large ones such as ``tmk-pdqf`` and ``videntifier`` that the API only
+  links to with ``href``) are kept in ``details["fingerprints"]``.
+- Every other child (``id``, ``member``, ``timestamp``, ``feedback``) is kept in ``details`` as
+  data: text, or ``{"@attribute": ..., "#text": ...}``, or a mapping of children.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from lxml import etree
+
+from amparo.errors import InvalidInput
+from amparo.formats.hashsets import check_size, clean_text, entry_hashes
+from amparo.formats.xml import parse_xml
+from amparo.model import Category, HashSetFile, KnownEntry
+
+FORMAT = "ncmec-hashsharing"
+_ENTRY_ELEMENTS = {
+    "image": ("image", False),
+    "deletedImage": ("image", True),
+    "video": ("video", False),
+    "deletedVideo": ("video", True),
+}
+_SECTIONS = {"images", "videos"}
+_INDUSTRY_CODES = {"A1", "A2", "B1", "B2"}
+_HASH_FINGERPRINTS = {"md5": "md5", "sha1": "sha1", "pdq": "pdq", "pdna": "photodna"}
+_MODELLED = {"classification", "fingerprints"}
+
+
+def read_ncmec(data: bytes, *, path: str) -> HashSetFile:
+    """The images and videos of an NCMEC hash-sharing answer, deletions included."""
+    check_size(data, path=path)
+    root = parse_xml(data, path=path)
+    if _local(root) != "queryResult":
+        raise InvalidInput(
+            f"XML whose root is <{_local(root)}>, not an NCMEC hash-sharing <queryResult>",
+            path=path,
+            place=_line(root),
+        )
+    entries = tuple(_entry(element, path=path) for element in _entry_elements(root, path=path))
+    return HashSetFile(FORMAT, _version(root), entries)
+
+
+def _entry_elements(root: etree._Element, *, path: str) -> Iterator[etree._Element]:
+    for section in root:
+        if _local(section) not in _SECTIONS:
+            continue
+        for element in section:
+            if _local(element) not in _ENTRY_ELEMENTS:
+                raise InvalidInput(
+                    f"unexpected <{_local(element)}> in <{_local(section)}>",
+                    path=path,
+                    place=_line(element),
+                )
+            yield element
+
+
+def _entry(element: etree._Element, *, path: str) -> KnownEntry:
+    kind, deleted = _ENTRY_ELEMENTS[_local(element)]
+    found, other_fingerprints = _fingerprints(_child(element, "fingerprints"))
+    hashes, quality = entry_hashes(found, path=path)
+    details = _unmodelled(element)
+    if other_fingerprints:
+        details["fingerprints"] = other_fingerprints
+    if quality is not None:
+        details["pdq_quality"] = quality
+    return KnownEntry(
+        entry_id=_entry_id(element, path=path),
+        kind=kind,
+        category=_category(_child(element, "classification")),
+        deleted=deleted,
+        **hashes,
+        details=details,
+    )
+
+
+def _entry_id(element: etree._Element, *, path: str) -> str:
+    ncmec_id = _text(_child(element, "id"))
+    if ncmec_id is None:
+        raise InvalidInput(f"<{_local(element)}> without an <id>", path=path, place=_line(element))
+    member = _child(element, "member")
+    member_id = None if member is None else clean_text(member.get("id"))
+    return ncmec_id if member_id is None else f"{member_id}-{ncmec_id}"
+
+
+def _fingerprints(
+    element: etree._Element | None,
+) -> tuple[dict[str, tuple[str | None, str]], dict[str, Any]]:
+    """The hashes Amparo models as ``{field: (text, place)}``, and the other fingerprints."""
+    found: dict[str, tuple[str | None, str]] = {}
+    other: dict[str, Any] = {}
+    for child in [] if element is None else element:
+        name = _local(child)
+        if name in _HASH_FINGERPRINTS:
+            found[_HASH_FINGERPRINTS[name]] = (child.text, _line(child))
+        else:
+            _add(other, name, _data(child))
+    return found, other
+
+
+def _category(element: etree._Element | None) -> Category | None:
+    code = _text(element)
+    if code is None:
+        return None
+    if code.upper() in _INDUSTRY_CODES:
+        return Category("ncmec-industry", code.upper())
+    return Category("ncmec", code)
+
+
+def _unmodelled(element: etree._Element) -> dict[str, Any]:
+    details: dict[str, Any] = {}
+    for child in element:
+        if _local(child) not in _MODELLED:
+            _add(details, _local(child), _data(child))
+    return details
+
+
+def _data(element: etree._Element) -> Any:
+    """An element as JSON-ready data: text, or a mapping of attributes and children."""
+    attributes = {f"@{name}": value for name, value in element.attrib.items()}
+    if len(element) == 0:
+        text = (element.text or "").strip()
+        return {**attributes, "#text": text} if attributes else text
+    data: dict[str, Any] = dict(attributes)
+    for child in element:
+        _add(data, _local(child), _data(child))
+    return data
+
+
+def _add(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``key``, turning it into a list when the element repeats."""
+    if key not in data:
+        data[key] = value
+    elif isinstance(data[key], list):
+        data[key].append(value)
+    else:
+        data[key] = [data[key], value]
+
+
+def _child(element: etree._Element, name: str) -> etree._Element | None:
+    return next((child for child in element if _local(child) == name), None)
+
+
+def _text(element: etree._Element | None) -> str | None:
+    return None if element is None else clean_text(element.text)
+
+
+def _version(root: etree._Element) -> str | None:
+    """``v2`` from the namespace ``https://hashsharing.ncmec.org/hashsharing/v2``."""
+    namespace = etree.QName(root).namespace
+    return None if namespace is None else namespace.rstrip("/").rpartition("/")[2]
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def _line(element: etree._Element) -> str:
+    return f"line {element.sourceline}"

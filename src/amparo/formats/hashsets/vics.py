@@ -1,0 +1,365 @@
+"""Project VIC VICS JSON (OData): data model 1.x (``odata.metadata``) and 2.0 (``@odata.context``).
+
+Reading. ``value[]`` holds cases, each with ``Media[]`` (``...$metadata#Cases``), or, as Project
+VIC and CAID distribute their sets, the media themselves (``...#Media``); both are read. For each
+media:
+
+- ``entry_id`` is ``MediaID``. Exporters number media per case, so when a document holds more
+  than one case the id becomes ``CaseID/MediaID`` (``case-N/MediaID`` when the case at position
+  N has no CaseID). An id given twice, or a media without MediaID, fails the file.
+- Hashes: ``MD5``, ``SHA1``, ``PhotoDNA`` (kept as given) and, where a media has them,
+  ``SHA256`` and ``PDQ``; 2.0 also lists hashes as ``AlternativeHashes[]`` items
+  ``{"HashName", "HashValue"}``, from which SHA1, SHA256 (or SHA-256), PDQ and PhotoDNA are taken
+  when the media has no such top-level field. Media with no hash at all are still returned, every
+  hash None, for the importer to report.
+- ``Category`` (number or text): a number is kept under the scheme the context URL names after
+  ``DataModels/2.0.xml/``: ``US`` and ``Default`` (Project VIC's own sets) → ``vics-us``, ``UK`` →
+  ``vics-uk`` (UK exports write numbers too, and their mapping to CAID letters is not published,
+  so it is not guessed), any other segment ``X`` → ``vics-x``; 1.x URLs name no scheme →
+  ``vics-us``. A letter A, B or C (also "Cat A", "Category A") → ``caid-uk``.
+- ``VictimIdentified``, ``OffenderIdentified``, ``IsDistributed``: booleans or "true"/"false"
+  (any case; yes/no and 1/0 too), None when missing or empty.
+- ``kind`` is the major type of ``MimeType`` when it is image or video.
+- Everything else (``MediaFiles``, ``MimeType``, ``Tags``, ``Comments``, ``IsPrecategorized``,
+  ``AlternativeHashes``, OData links, ...) stays in ``details`` under its VICS name, with
+  ``MediaSize`` as an integer, the enclosing case's ``CaseID`` and ``pdq_quality`` if given.
+
+Writing. ``write_vics`` produces a 2.0 document with one case (``US`` scheme, ``#Cases``); SHA256
+and PDQ go into ``AlternativeHashes`` with HashName ``SHA256`` and ``PDQ``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from amparo.errors import ExportError, InvalidInput, UnsafeInput
+from amparo.formats.hashsets import (
+    check_size,
+    clean_text,
+    entry_hashes,
+    flag,
+    is_hex_hash,
+    unique_entries,
+)
+from amparo.model import Category, HashSetFile, KnownEntry
+
+FORMAT = "vics"
+CONTEXT_2_0 = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$metadata#Cases"
+_MODEL_URL = re.compile(r"DataModels/(\d+(?:\.\d+)*)\.xml(?:/([^/$#]+))?")
+_SCHEME_ALIASES = {"us": "vics-us", "default": "vics-us", "uk": "vics-uk"}
+_CAID_LETTER = re.compile(r"(?:cat(?:egory)?[\s_-]*)?([abc])", re.IGNORECASE)
+_TOP_LEVEL_HASHES = {
+    "md5": "MD5",
+    "sha1": "SHA1",
+    "sha256": "SHA256",
+    "pdq": "PDQ",
+    "photodna": "PhotoDNA",
+}
+_ALTERNATIVE_HASHES = {
+    "sha1": "sha1",
+    "sha256": "sha256",
+    "sha-256": "sha256",
+    "pdq": "pdq",
+    "photodna": "photodna",
+}
+_FLAGS = {
+    "victim_identified": "VictimIdentified",
+    "offender_identified": "OffenderIdentified",
+    "is_distributed": "IsDistributed",
+}
+_MODELLED = {
+    *_TOP_LEVEL_HASHES.values(),
+    *_FLAGS.values(),
+    "MediaID",
+    "Category",
+    "Series",
+    "MediaSize",
+}
+_CASE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:amparo:vics-case")
+
+
+@dataclass(frozen=True)
+class _Located:
+    """One media object, where it stands in the document and the case it belongs to."""
+
+    place: str
+    case_index: int | None
+    case_id: str | None
+    media: dict[str, Any]
+
+
+def read_vics(data: bytes, *, path: str) -> HashSetFile:
+    """The media of a VICS 1.x or 2.0 document as known entries (see the module docstring)."""
+    check_size(data, path=path)
+    document = _load_json(data, path=path)
+    version, scheme = _data_model(document, path=path)
+    located = list(_located_media(document, path=path))
+    prefix_case = len({item.case_index for item in located if item.case_index is not None}) > 1
+    entries = [(item.place, _entry(item, scheme, prefix_case, path=path)) for item in located]
+    return HashSetFile(FORMAT, version, unique_entries(entries, what="MediaID", path=path))
+
+
+def _load_json(data: bytes, *, path: str) -> Any:
+    try:
+        return json.loads(data)
+    except json.JSONDecodeError as error:
+        raise InvalidInput(
+            f"not valid JSON: {error.msg}",
+            path=path,
+            place=f"line {error.lineno}, column {error.colno}",
+        ) from error
+    except UnicodeDecodeError as error:
+        raise InvalidInput(
+            "JSON that is not UTF-8, UTF-16 or UTF-32", path=path, place=f"byte {error.start}"
+        ) from error
+    except RecursionError as error:
+        raise UnsafeInput("JSON nested too deeply to read safely", path=path) from error
+
+
+def _data_model(document: Any, *, path: str) -> tuple[str, str]:
+    """The data-model version and the category scheme its URL names."""
+    if not isinstance(document, dict):
+        raise InvalidInput("VICS JSON must be an object", path=path, place="top level")
+    if "@odata.context" in document:
+        return _version_and_scheme(document["@odata.context"], default_version="2.0")
+    if "odata.metadata" in document:
+        return _version_and_scheme(document["odata.metadata"], default_version="1")
+    raise InvalidInput(
+        "JSON without 'odata.metadata' (VICS 1.x) or '@odata.context' (VICS 2.0): not VICS",
+        path=path,
+        place="top level",
+    )
+
+
+def _version_and_scheme(url: object, *, default_version: str) -> tuple[str, str]:
+    match = _MODEL_URL.search(str(url))
+    if match is None:
+        return default_version, "vics-us"
+    segment = (match.group(2) or "us").lower()
+    return match.group(1), _SCHEME_ALIASES.get(segment, f"vics-{segment}")
+
+
+def _located_media(document: dict[str, Any], *, path: str) -> Iterator[_Located]:
+    for index, item in enumerate(_array(document.get("value"), path=path, place="value")):
+        place = f"value[{index}]"
+        _require_object(item, path=path, place=place)
+        if "Media" not in item:
+            yield _Located(place, None, None, item)
+            continue
+        case_id = clean_text(item.get("CaseID"))
+        for position, media in enumerate(_array(item["Media"], path=path, place=f"{place}.Media")):
+            media_place = f"{place}.Media[{position}]"
+            yield _Located(
+                media_place, index, case_id, _require_object(media, path=path, place=media_place)
+            )
+
+
+def _array(value: object, *, path: str, place: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise InvalidInput("expected a JSON array", path=path, place=place)
+    return value
+
+
+def _require_object(value: object, *, path: str, place: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidInput("expected a JSON object", path=path, place=place)
+    return value
+
+
+def _entry(item: _Located, scheme: str, prefix_case: bool, *, path: str) -> KnownEntry:
+    media, place = item.media, item.place
+    hashes, quality = entry_hashes(_found_hashes(media, place, path=path), path=path)
+    flags = {
+        field: flag(media.get(key), name=key, path=path, place=f"{place}.{key}")
+        for field, key in _FLAGS.items()
+    }
+    return KnownEntry(
+        entry_id=_entry_id(item, prefix_case, path=path),
+        kind=_kind(media.get("MimeType")),
+        category=_category(media.get("Category"), scheme, path=path, place=f"{place}.Category"),
+        series=clean_text(media.get("Series")),
+        **hashes,
+        **flags,
+        details=_details(item, quality, path=path),
+    )
+
+
+def _entry_id(item: _Located, prefix_case: bool, *, path: str) -> str:
+    media_id = clean_text(item.media.get("MediaID"))
+    if media_id is None:
+        raise InvalidInput("media without a MediaID", path=path, place=item.place)
+    if not prefix_case:
+        return media_id
+    case = item.case_id or f"case-{item.case_index}"
+    return f"{case}/{media_id}"
+
+
+def _found_hashes(media: dict[str, Any], place: str, *, path: str) -> dict[str, tuple[Any, str]]:
+    """``{field: (value, place)}``; a top-level field wins over an alternative hash."""
+    found = dict(_alternative_hashes(media, place, path=path))
+    for field, key in _TOP_LEVEL_HASHES.items():
+        if clean_text(media.get(key)) is not None:
+            found[field] = (media[key], f"{place}.{key}")
+    return found
+
+
+def _alternative_hashes(
+    media: dict[str, Any], place: str, *, path: str
+) -> Iterator[tuple[str, tuple[Any, str]]]:
+    if "AlternativeHashes" not in media:
+        return
+    listed = _array(media["AlternativeHashes"], path=path, place=f"{place}.AlternativeHashes")
+    for index, alternative in enumerate(listed):
+        where = f"{place}.AlternativeHashes[{index}]"
+        _require_object(alternative, path=path, place=where)
+        field = _ALTERNATIVE_HASHES.get((clean_text(alternative.get("HashName")) or "").lower())
+        if field is not None and clean_text(alternative.get("HashValue")) is not None:
+            yield field, (alternative["HashValue"], f"{where}.HashValue")
+
+
+def _kind(mime_type: object) -> str | None:
+    major = (clean_text(mime_type) or "").partition("/")[0].lower()
+    return major if major in {"image", "video"} else None
+
+
+def _category(value: object, scheme: str, *, path: str, place: str) -> Category | None:
+    text = clean_text(value)
+    if text is None:
+        return None
+    if text.isascii() and text.isdigit():
+        return Category(scheme, str(int(text)))
+    letter = _CAID_LETTER.fullmatch(text)
+    if letter is None:
+        raise InvalidInput(
+            f"Category {text!r} is neither a VICS number nor a CAID letter A, B or C",
+            path=path,
+            place=place,
+        )
+    return Category("caid-uk", letter.group(1).upper())
+
+
+def _details(item: _Located, pdq_quality: int | None, *, path: str) -> dict[str, Any]:
+    details = {key: value for key, value in item.media.items() if key not in _MODELLED}
+    size = clean_text(item.media.get("MediaSize"))
+    if size is not None:
+        details["MediaSize"] = _media_size(size, path=path, place=f"{item.place}.MediaSize")
+    if item.case_id is not None:
+        details["CaseID"] = item.case_id
+    if pdq_quality is not None:
+        details["pdq_quality"] = pdq_quality
+    return details
+
+
+def _media_size(text: str, *, path: str, place: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidInput(
+            f"MediaSize must be a whole number, found {text!r}", path=path, place=place
+        )
+    return int(text)
+
+
+@dataclass(frozen=True)
+class VicsMedia:
+    """One media to export: hashes are hex (any case), ``files`` are (file name, path) pairs."""
+
+    media_id: str
+    md5: str
+    sha1: str | None
+    sha256: str | None = None
+    pdq: str | None = None
+    category: Category | None = None
+    series: str | None = None
+    is_distributed: bool | None = None
+    victim_identified: bool | None = None
+    offender_identified: bool | None = None
+    size: int | None = None
+    files: tuple[tuple[str, str], ...] = ()
+
+
+def write_vics(media: Iterable[VicsMedia], *, case_name: str) -> bytes:
+    """A VICS 2.0 document holding ``media``, in the given order, as one case named ``case_name``.
+
+    The output is deterministic: keys sorted, and CaseID derived from the case name (a UUID 5),
+    so the same input always gives the same bytes. MediaIDs made of digits are written as
+    numbers, as VICS tools expect; ExportError if a media cannot be written faithfully.
+    """
+    objects = [_media_object(item) for item in _unique(media)]
+    case = {
+        "CaseID": str(uuid.uuid5(_CASE_NAMESPACE, case_name)),
+        "CaseNumber": case_name,
+        "SourceApplicationName": "Amparo",
+        "Media": objects,
+    }
+    document = {"@odata.context": CONTEXT_2_0, "value": [case]}
+    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _unique(media: Iterable[VicsMedia]) -> list[VicsMedia]:
+    items = list(media)
+    ids = [item.media_id for item in items]
+    repeated = sorted({media_id for media_id in ids if ids.count(media_id) > 1})
+    if repeated:
+        raise ExportError(f"VICS export: MediaID given more than once: {', '.join(repeated)}")
+    return items
+
+
+def _media_object(item: VicsMedia) -> dict[str, Any]:
+    md5 = _export_hash("md5", item.md5, item)
+    fields = {
+        "MediaID": _export_media_id(item.media_id),
+        "MD5": md5,
+        "SHA1": _export_hash("sha1", item.sha1, item),
+        "AlternativeHashes": _export_alternatives(item, md5) or None,
+        "Category": _export_category(item),
+        "Series": item.series,
+        "IsDistributed": item.is_distributed,
+        "VictimIdentified": item.victim_identified,
+        "OffenderIdentified": item.offender_identified,
+        "MediaSize": item.size,
+        "MediaFiles": _export_files(item, md5) or None,
+    }
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def _export_files(item: VicsMedia, md5: str | None) -> list[dict[str, str | None]]:
+    return [{"FileName": name, "FilePath": where, "MD5": md5} for name, where in item.files]
+
+
+def _export_media_id(media_id: str) -> int | str:
+    if not media_id.strip():
+        raise ExportError("VICS export: a media has an empty media_id")
+    return int(media_id) if re.fullmatch(r"0|[1-9][0-9]*", media_id) else media_id
+
+
+def _export_hash(kind: str, value: str | None, item: VicsMedia) -> str | None:
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if not is_hex_hash(kind, text):
+        raise ExportError(f"VICS export: media {item.media_id} has an invalid {kind} {value!r}")
+    return text
+
+
+def _export_alternatives(item: VicsMedia, md5: str | None) -> list[dict[str, str | None]]:
+    named = (
+        ("SHA256", _export_hash("sha256", item.sha256, item)),
+        ("PDQ", _export_hash("pdq", item.pdq, item)),
+    )
+    return [{"HashName": name, "HashValue": value, "MD5": md5} for name, value in named if value]
+
+
+def _export_category(item: VicsMedia) -> int | None:
+    category = item.category
+    if category is None:
+        return None
+    if category.scheme != "vics-us" or not (category.code.isascii() and category.code.isdigit()):
+        raise ExportError(
+            f"VICS export writes US categories only; media {item.media_id} has "
+            f"{category.scheme}:{category.code}"
+        )
+    return int(category.code)

@@ -1,0 +1,1 @@
+"""Hash sets, perceptual indexes, matching and the clustering of new material."""

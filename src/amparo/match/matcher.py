@@ -1,0 +1,87 @@
+"""The pure core of matching: which matches count, and what they make of a file.
+
+``known``: a cryptographic match, or PDQ at distance 0, to a pertinent entry;
+``known_variant``: a PDQ match within the entry's set threshold; ``new``: an image or video
+with no match at all; ``unprocessable``: a file that could not be decoded and matched nothing.
+Entries of a non-pertinent category (VICS US category 0) or of an allow list *suppress*: a file
+that matches one is a known false positive, reported as ``known`` with ``non_pertinent`` set,
+and never as new material.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from amparo.model import Category
+
+KNOWN = "known"
+KNOWN_VARIANT = "known_variant"
+NEW = "new"
+UNPROCESSABLE = "unprocessable"
+CRYPTOGRAPHIC = ("md5", "sha1", "sha256")
+MIN_PDQ_QUALITY = 50
+NON_PERTINENT = Category("vics-us", "0")
+
+
+@dataclass(frozen=True)
+class EntryInfo:
+    """What matching needs to know of a hash-set entry."""
+
+    entry_id: int
+    purpose: str
+    threshold: int
+    category: Category | None
+
+    @property
+    def suppressing(self) -> bool:
+        return self.purpose == "allow" or self.category == NON_PERTINENT
+
+
+@dataclass(frozen=True)
+class FoundMatch:
+    entry_id: int
+    algorithm: str
+    distance: int
+    threshold: int
+    transform: str | None
+    suppressing: bool
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str | None
+    non_pertinent: bool
+
+
+def cryptographic_match(entry: EntryInfo, algorithm: str) -> FoundMatch:
+    return FoundMatch(entry.entry_id, algorithm, 0, 0, None, entry.suppressing)
+
+
+def best_pdq_matches(
+    hits: Iterable[tuple[EntryInfo, int, str]],
+) -> list[FoundMatch]:
+    """Per entry, the closest of the dihedral hits ``(entry, distance, transform)`` in range."""
+    best: dict[int, tuple[int, str, EntryInfo]] = {}
+    for entry, distance, transform in hits:
+        if distance > entry.threshold:
+            continue
+        if entry.entry_id not in best or distance < best[entry.entry_id][0]:
+            best[entry.entry_id] = (distance, transform, entry)
+    return [
+        FoundMatch(e.entry_id, "pdq", d, e.threshold, t, e.suppressing) for d, t, e in best.values()
+    ]
+
+
+def verdict(matches: list[FoundMatch], *, kind: str, problem: str | None) -> Verdict:
+    """The status of a file given all its matches (see the module docstring)."""
+    counted = [m for m in matches if not m.suppressing]
+    if any(m.algorithm in CRYPTOGRAPHIC or m.distance == 0 for m in counted):
+        return Verdict(KNOWN, False)
+    if counted:
+        return Verdict(KNOWN_VARIANT, False)
+    if matches:
+        return Verdict(KNOWN, True)
+    if problem is not None:
+        return Verdict(UNPROCESSABLE, False)
+    return Verdict(NEW if kind in {"image", "video"} else None, False)

@@ -1,0 +1,1 @@
+"""Media analysis: safe decoding, PDQ and vPDQ perceptual hashes, EXIF, worker processes."""

@@ -1,0 +1,1 @@
+"""Pipeline stages: each a pure core plus a thin adapter to the store, safe to re-run."""

@@ -1,0 +1,152 @@
+"""Importing hash sets into the store: entries upserted, withdrawn ones removed, nothing twice.
+
+A VICS or CSV file is a full export, so a newer version replaces the set's entries; an NCMEC
+hash-sharing file is a delta (additions and deletions), so it is applied on top.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from amparo.errors import InvalidInput, UnsafeInput
+from amparo.formats.hashsets import read_hash_set
+from amparo.model import HashSetFile, KnownEntry
+from amparo.store import tables
+from amparo.workspace import Workspace
+
+MAX_HASH_SET_BYTES = 2 * 1024**3
+DELTA_FORMATS = {"ncmec-hashsharing"}
+PURPOSES = ("block", "allow")
+DEFAULT_PDQ_THRESHOLD = 31
+INSERT_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class HashSetImport:
+    name: str
+    format: str
+    entries: int
+    added: int
+    removed: int
+    unchanged: bool
+
+
+def import_hash_set(
+    workspace: Workspace,
+    path: Path,
+    *,
+    name: str,
+    purpose: str = "block",
+    pdq_threshold: int = DEFAULT_PDQ_THRESHOLD,
+) -> HashSetImport:
+    """Import ``path`` as the hash set ``name`` (creating or updating it)."""
+    if purpose not in PURPOSES:
+        raise InvalidInput(f"purpose must be one of {', '.join(PURPOSES)}", path=str(path))
+    if not 0 <= pdq_threshold <= 256:
+        raise InvalidInput("the PDQ threshold must be between 0 and 256 bits", path=str(path))
+    data = _read_limited(path)
+    digest = hashlib.sha256(data).hexdigest()
+    parsed = read_hash_set(data, path=str(path))
+    with workspace.session() as session:
+        return _apply(session, parsed, digest, name=name, purpose=purpose, threshold=pdq_threshold)
+
+
+def _read_limited(path: Path) -> bytes:
+    try:
+        if path.stat().st_size > MAX_HASH_SET_BYTES:
+            raise UnsafeInput(f"larger than {MAX_HASH_SET_BYTES:,} bytes", path=str(path))
+        return path.read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"cannot be read: {error}", path=str(path)) from error
+
+
+def _apply(
+    session: Session, parsed: HashSetFile, digest: str, *, name: str, purpose: str, threshold: int
+) -> HashSetImport:
+    hash_set = session.scalars(select(tables.HashSet).filter_by(name=name)).one_or_none()
+    settings_same = hash_set is not None and (hash_set.purpose, hash_set.pdq_threshold) == (
+        purpose, threshold,
+    )  # fmt: skip
+    if hash_set is not None and hash_set.digest == digest and settings_same:
+        return HashSetImport(name, parsed.format, hash_set.entry_count, 0, 0, unchanged=True)
+    if hash_set is None:
+        hash_set = tables.HashSet(name=name, entry_count=0)
+        session.add(hash_set)
+    hash_set.format, hash_set.version, hash_set.digest = parsed.format, parsed.version, digest
+    hash_set.purpose, hash_set.pdq_threshold = purpose, threshold
+    hash_set.imported_at = datetime.now(UTC)
+    session.flush()
+    added, removed = _replace_entries(session, hash_set.id, parsed)
+    hash_set.entry_count = _entry_count(session, hash_set.id)
+    return HashSetImport(name, parsed.format, hash_set.entry_count, added, removed, False)
+
+
+def _replace_entries(session: Session, hash_set_id: int, parsed: HashSetFile) -> tuple[int, int]:
+    """Apply the file's entries; return (entries written, entries removed)."""
+    existing = set(
+        session.scalars(select(tables.KnownEntry.entry_id).filter_by(hash_set_id=hash_set_id))
+    )
+    withdrawn = {e.entry_id for e in parsed.entries if e.deleted}
+    current = {e.entry_id: e for e in parsed.entries if not e.deleted}
+    if parsed.format not in DELTA_FORMATS:
+        withdrawn |= existing - set(current)
+    stale = (withdrawn | set(current)) & existing
+    _delete_entries(session, hash_set_id, stale)
+    rows = [_entry_row(hash_set_id, entry) for entry in current.values()]
+    for start in range(0, len(rows), INSERT_CHUNK):
+        session.execute(insert(tables.KnownEntry), rows[start : start + INSERT_CHUNK])
+    return len(rows), len(withdrawn & existing)
+
+
+def _delete_entries(session: Session, hash_set_id: int, entry_ids: set[str]) -> None:
+    ordered = sorted(entry_ids)
+    for start in range(0, len(ordered), INSERT_CHUNK):
+        chunk = ordered[start : start + INSERT_CHUNK]
+        session.execute(
+            delete(tables.KnownEntry).where(
+                tables.KnownEntry.hash_set_id == hash_set_id,
+                tables.KnownEntry.entry_id.in_(chunk),
+            )
+        )
+
+
+def _entry_row(hash_set_id: int, entry: KnownEntry) -> dict[str, Any]:
+    category = entry.category
+    return {
+        "hash_set_id": hash_set_id,
+        "entry_id": entry.entry_id,
+        "kind": entry.kind,
+        "md5": entry.md5,
+        "sha1": entry.sha1,
+        "sha256": entry.sha256,
+        "pdq": entry.pdq,
+        "photodna": entry.photodna,
+        "category_scheme": category and category.scheme,
+        "category_code": category and category.code,
+        "series": entry.series,
+        "victim_identified": entry.victim_identified,
+        "offender_identified": entry.offender_identified,
+        "is_distributed": entry.is_distributed,
+        "details": entry.details,
+    }
+
+
+def _entry_count(session: Session, hash_set_id: int) -> int:
+    query = select(func.count()).select_from(tables.KnownEntry).filter_by(hash_set_id=hash_set_id)
+    return session.scalar(query) or 0
+
+
+def matching_fingerprint(session: Session) -> str:
+    """Changes whenever any hash set's content or matching settings change."""
+    rows = session.execute(
+        select(tables.HashSet.id, tables.HashSet.digest, tables.HashSet.purpose,
+               tables.HashSet.pdq_threshold).order_by(tables.HashSet.id)
+    ).all()  # fmt: skip
+    return hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()

@@ -1,0 +1,56 @@
+"""Running the stages in order; each does only the work whose inputs changed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from amparo.stages.hashing import run_hash_stage
+from amparo.stages.matching import run_match_stage
+from amparo.stages.series import run_cluster_stage
+from amparo.workspace import Workspace
+
+STAGE_NAMES = ("hash", "match", "cluster")
+
+
+class Progress(Protocol):
+    def start(self, stage: str, total: int) -> None: ...
+
+    def advance(self, stage: str, amount: int = 1) -> None: ...
+
+
+@dataclass(frozen=True)
+class StageReport:
+    stage: str
+    processed: int
+
+
+def run_pipeline(
+    workspace: Workspace,
+    stages: Sequence[str] = STAGE_NAMES,
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> list[StageReport]:
+    """Run ``stages`` in pipeline order; a stage with nothing to do returns at once."""
+    reports = []
+    for stage in [name for name in STAGE_NAMES if name in stages]:
+        reports.append(StageReport(stage, _run(workspace, stage, workers, progress)))
+    return reports
+
+
+def _run(workspace: Workspace, stage: str, workers: int | None, progress: Progress | None) -> int:
+    def total(count: int) -> None:
+        if progress is not None:
+            progress.start(stage, count)
+
+    def done(amount: int = 1) -> None:
+        if progress is not None:
+            progress.advance(stage, amount)
+
+    if stage == "hash":
+        return run_hash_stage(workspace, workers=workers, on_total=total, on_done=done)
+    if stage == "match":
+        return run_match_stage(workspace, on_total=total, on_done=done)
+    return run_cluster_stage(workspace)

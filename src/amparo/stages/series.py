@@ -1,0 +1,162 @@
+"""The cluster stage: files grouped into series, each with its first sighting and first sharers.
+
+Known and variant files join the series their hash-set entry names. New files are clustered
+by PDQ (all dihedral variants, within distance 31), so re-encoded, resized, cropped, rotated or
+mirrored copies of one new picture form one series; the series is keyed by its earliest-seen
+file so the key survives re-runs. The earliest sightings name the accounts that shared it first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, aliased
+
+from amparo.match.clusters import cluster, known_series_key, new_series_key
+from amparo.match.known_index import HexPdqIndex
+from amparo.match.matcher import KNOWN, KNOWN_VARIANT, MIN_PDQ_QUALITY, NEW
+from amparo.model import account_key
+from amparo.store import tables
+from amparo.workspace import Workspace
+
+NEW_SERIES_RADIUS = 31
+FIRST_ACCOUNTS = 5
+M, K, H, S = tables.Media, tables.KnownEntry, tables.HashSet, tables.Sighting
+
+
+@dataclass
+class _Seen:
+    """When and where one file was seen."""
+
+    first: datetime | None = None
+    accounts: dict[str, datetime | None] = field(default_factory=dict)
+    groups: set[str] = field(default_factory=set)
+
+
+def run_cluster_stage(workspace: Workspace) -> int:
+    """Recompute every series from the current matches; return how many series there are."""
+    with workspace.session() as session:
+        members = _known_series(session)
+        for group in _new_clusters(session):
+            members.setdefault(("new", group[0]), []).extend(group)
+        seen = _sightings(session)
+        _write_series(session, members, seen)
+        return len(members)
+
+
+def _known_series(session: Session) -> dict[tuple[str, Any], list[int]]:
+    """Known and variant files per hash-set series, by their closest counted match."""
+    best: dict[int, tuple[tuple[int, int], str]] = {}
+    rows = session.execute(
+        select(tables.Match.media_id, tables.Match.algorithm, tables.Match.distance,
+               H.name, K.series)
+        .join(K, tables.Match.known_entry_id == K.id).join(H)
+        .join(M, M.id == tables.Match.media_id)
+        .where(tables.Match.suppressing.is_(False), K.series.is_not(None),
+               M.status.in_((KNOWN, KNOWN_VARIANT)))
+    )  # fmt: skip
+    for media_id, algorithm, distance, hash_set, series in rows:
+        rank = (0 if algorithm != "pdq" else 1, distance)
+        if media_id not in best or rank < best[media_id][0]:
+            best[media_id] = (rank, known_series_key(hash_set, series))
+    members: dict[tuple[str, Any], list[int]] = defaultdict(list)
+    for media_id, (_, key) in best.items():
+        members[("known", key)].append(media_id)
+    return members
+
+
+def _new_clusters(session: Session) -> list[list[int]]:
+    rows = session.execute(
+        select(M.id, M.pdq, M.pdq_quality, M.pdq_dihedral).where(M.status == NEW)
+    ).all()
+    hashable = [
+        r for r in rows if r.pdq and r.pdq_dihedral and (r.pdq_quality or 0) >= MIN_PDQ_QUALITY
+    ]
+    return cluster([r.id for r in rows], _near_pairs(hashable))
+
+
+def _near_pairs(rows: list[Any]) -> Iterable[tuple[int, int]]:
+    if not rows:
+        return []
+    index = HexPdqIndex([r.pdq for r in rows], [r.id for r in rows])
+    queries = [(r.id, h) for r in rows for h in r.pdq_dihedral]
+    hits = index.search([h for _, h in queries], NEW_SERIES_RADIUS)
+    return [(queries[q][0], media_id) for q, media_id, _ in hits]
+
+
+def _sightings(session: Session) -> dict[int, _Seen]:
+    account, group = aliased(tables.Account), aliased(tables.Group)
+    rows = session.execute(
+        select(S.media_id, S.at, account.platform, account.user_id, group.platform,
+               group.group_id)
+        .outerjoin(account, S.account_id == account.id)
+        .outerjoin(group, S.group_id == group.id)
+    )  # fmt: skip
+    seen: dict[int, _Seen] = defaultdict(_Seen)
+    for media_id, at, a_platform, a_user, g_platform, g_id in rows:
+        entry = seen[media_id]
+        entry.first = _earlier(entry.first, at)
+        if a_platform is not None:
+            key = account_key(a_platform, a_user)
+            entry.accounts[key] = _earlier(entry.accounts.get(key), at)
+        if g_platform is not None:
+            entry.groups.add(account_key(g_platform, g_id))
+    return seen
+
+
+def _write_series(
+    session: Session, members: dict[tuple[str, Any], list[int]], seen: dict[int, _Seen]
+) -> None:
+    sha = dict(session.execute(select(M.id, M.sha256)).all())
+    keep: set[str] = set()
+    session.execute(update(M).values(series_id=None))
+    for (status, key), media_ids in members.items():
+        key = key if status == "known" else new_series_key(_earliest(media_ids, seen, sha))
+        keep.add(key)
+        series = _upsert_series(session, key, status, [seen[m] for m in media_ids])
+        session.execute(update(M).where(M.id.in_(media_ids)).values(series_id=series.id))
+    session.execute(delete(tables.Series).where(tables.Series.key.not_in(keep)))
+
+
+def _earliest(media_ids: list[int], seen: dict[int, _Seen], sha: dict[int, str]) -> str:
+    def order(media_id: int) -> tuple[bool, datetime | str, str]:
+        first = seen[media_id].first
+        return (first is None, first or "", sha[media_id])
+
+    return sha[min(media_ids, key=order)]
+
+
+def _upsert_series(session: Session, key: str, status: str, seen: list[_Seen]) -> tables.Series:
+    series = session.scalars(select(tables.Series).filter_by(key=key)).one_or_none()
+    if series is None:
+        series = tables.Series(key=key)
+        session.add(series)
+    firsts = [s.first for s in seen if s.first is not None]
+    series.status = status
+    series.first_seen = min(firsts) if firsts else None
+    series.first_accounts = _first_accounts(seen)
+    series.groups = sorted(set().union(*(s.groups for s in seen)))
+    session.flush()
+    return series
+
+
+def _first_accounts(seen: list[_Seen]) -> list[str]:
+    """The accounts that shared the series earliest, earliest first (undated ones last)."""
+    first_by_account: dict[str, datetime | None] = {}
+    for entry in seen:
+        for key, at in entry.accounts.items():
+            first_by_account[key] = _earlier(first_by_account.get(key), at)
+    ordered = sorted(first_by_account.items(), key=lambda kv: (kv[1] is None, kv[1] or "", kv[0]))
+    return [key for key, _ in ordered[:FIRST_ACCOUNTS]]
+
+
+def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
+    """The earlier of two times, an unknown time giving way to a known one."""
+    if a is None or b is None:
+        return a or b
+    return min(a, b)

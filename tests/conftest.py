@@ -37,8 +37,13 @@ def postgres_server() -> Iterator[PostgresServer]:
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty database on each backend."""
+    return new_database_url(request, tmp_path)
+
+
+def new_database_url(request: pytest.FixtureRequest, folder: Path) -> str:
+    """A fresh, empty database on the backend ``request.param`` names."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'amparo.db'}"
+        return f"sqlite:///{folder / 'amparo.db'}"
     server: PostgresServer = request.getfixturevalue("postgres_server")
     name = f"amparo_test_{next(_database_numbers)}"
     engine = sqlalchemy.create_engine(server.url(), isolation_level="AUTOCOMMIT")

@@ -15,6 +15,7 @@ from amparo.demo import GeneratedOperation, generate_operation, write_bad_packag
 from amparo.errors import ExportError
 from amparo.export.findings import export_findings, findings_schema, validate_findings
 from amparo.intake.ingest import ingest_paths
+from amparo.media.pdq import DIHEDRAL_TRANSFORMS
 from amparo.workspace import Workspace
 
 
@@ -108,3 +109,8 @@ def test_later_stages_are_empty_or_null_never_invented(document: dict[str, Any])
     assert all(m["status"] is None and m["pdq"] is None for m in document["media"])
     assert document["stats"]["persons"] is None
     assert document["stats"]["reports"] == document["inputs"]["reports"]
+
+
+def test_the_schema_names_every_dihedral_transform() -> None:
+    match = findings_schema()["$defs"]["media"]["properties"]["matches"]["items"]
+    assert set(match["properties"]["transform"]["enum"]) == {None, *DIHEDRAL_TRANSFORMS}

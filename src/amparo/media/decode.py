@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import PIL
 import pillow_heif
-from PIL import Image, ImageFile
+from PIL import Image, ImageFile, JpegImagePlugin
 
 from amparo.errors import AmparoError
 from amparo.media.exif import exif_metadata
@@ -52,14 +52,13 @@ class UndecodableImage(AmparoError):
 
 @dataclass(frozen=True)
 class DecodedImage:
-    """An image ready for PDQ: declared size and format, reduced pixels, how, and its EXIF.
+    """An image ready for PDQ: its declared size, reduced pixels, how they were had, its EXIF.
 
     ``pixels`` is uint8 luma (height x width) or RGB (height x width x 3), at most
     ``PDQ_MAX_SIDE`` a side; ``preparation`` says how they were obtained; ``jpeg_luma`` that
     they are a colour JPEG's own luma channel rather than luma of its decoded RGB.
     """
 
-    format: str
     mime_type: str | None
     width: int
     height: int
@@ -136,7 +135,6 @@ def _decode(image: ImageFile.ImageFile, draft_mode: str) -> DecodedImage:
     except Exception as error:  # truncated, damaged, or over a decoder limit: no hash
         raise UndecodableImage(_decode_failure(error, format_name), size=(width, height)) from error
     return DecodedImage(
-        format=format_name,
         mime_type=image.get_format_mimetype(),
         width=width,
         height=height,
@@ -150,8 +148,11 @@ def _decode(image: ImageFile.ImageFile, draft_mode: str) -> DecodedImage:
 def _reduced_pixels(image: ImageFile.ImageFile, draft_mode: str) -> tuple[np.ndarray, str]:
     steps = [f"pillow {PIL.__version__}", f"{image.format} {image.mode} {_size_text(image.size)}"]
     target = _pdq_size(image.size)
-    declared_width = image.width
-    if image.draft(draft_mode, target) is not None:
+    # JPEG only: other formats' draft() swaps in an embedded thumbnail, which a file can make
+    # show another picture than the image itself.
+    if isinstance(image, JpegImagePlugin.JpegImageFile):
+        declared_width = image.width
+        image.draft(draft_mode, target)
         scale = round(declared_width / image.width)
         steps.append(f"jpeg draft 1/{scale} -> {_size_text(image.size)} {image.mode}")
     reduced = _eight_bit(image)

@@ -45,12 +45,19 @@ def analyse_many(
     sent to the workers); it is there so tests can pass one that crashes or hangs.
     """
     if workers == 0:
-        return ((key, analyse(path)) for key, path in items)
-    count = workers or len(os.sched_getaffinity(0))
-    return _Supervisor(items, analyse, count, timeout_s).results()
+        for key, path in items:
+            yield key, analyse(path)
+        return
+    yield from _Supervisor(items, analyse, workers or _usable_cores(), timeout_s).results()
 
 
-def failed(path: Path, reason: str) -> MediaAnalysis:
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _failed(path: Path, reason: str) -> MediaAnalysis:
     """An error result for ``path``, its kind told from the content where it can be read."""
     try:
         kind, mime_type = sniff_file(path)
@@ -132,13 +139,13 @@ class _Supervisor(Generic[K]):
             yield from self._after_crash(task)
         else:
             reason = f"analysis failed ({type(error).__name__}: {error})"
-            yield task.key, failed(task.path, reason)
+            yield task.key, _failed(task.path, reason)
 
     def _after_crash(self, task: _Task[K]) -> Iterator[tuple[K, MediaAnalysis]]:
         suspects = [task, *(running.task for running in self._running.values())]
         self._replace_executor()
         if len(suspects) == 1:
-            yield task.key, failed(task.path, CRASHED)
+            yield task.key, _failed(task.path, CRASHED)
         else:
             self._retries.extend(replace(suspect, alone=True) for suspect in suspects)
 
@@ -148,7 +155,7 @@ class _Supervisor(Generic[K]):
         self._retries.extend(run.task for run in self._running.values() if run.deadline > now)
         self._replace_executor()
         for task in overdue:
-            yield task.key, failed(task.path, f"decoding took longer than {self._timeout_s:g} s")
+            yield task.key, _failed(task.path, f"decoding took longer than {self._timeout_s:g} s")
 
     def _new_executor(self) -> ProcessPoolExecutor:
         # forkserver: workers fork from a clean, single-threaded server with the media modules

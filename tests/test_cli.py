@@ -38,9 +38,14 @@ def test_demo_generates_ingests_and_exports(tmp_path: Path) -> None:
     document = json.loads((workspace / "findings.json").read_text(encoding="utf-8"))
     assert document["inputs"]["reports"] == 12
     assert document["media"] and document["accounts"]
+    statuses = {m["status"] for m in document["media"]}
+    assert {"known", "known_variant", "new", "unprocessable"} <= statuses
+    assert (workspace / "vics.json").is_file()
     again = CliRunner().invoke(main, ["-w", str(workspace), "demo", "--reports", "12"])
     assert again.exit_code == 0, again.output
-    assert "12 were already in the workspace" in again.output
+    assert "Ingested 0 report package(s); 13 were already in the workspace" in " ".join(
+        again.output.split()
+    ), "12 reports and one phone dump"
 
 
 def test_export_findings_to_a_chosen_file(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import shutil
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -269,9 +270,10 @@ def export_vics_command(context: click.Context, output: Path | None, case_name: 
 @click.pass_context
 @reports_errors
 def demo(context: click.Context, reports: int, seed: int) -> None:
-    """Generate a benign synthetic operation, ingest it and export its findings.
+    """Generate a benign synthetic operation, ingest it, process it and export its findings.
 
-    The pictures are sample photos and generated images; the people are fictional.
+    The operation has report packages, a seized phone's file tree and partner hash sets; its
+    pictures are sample photos and generated images, its people fictional.
     """
     from amparo.demo import generate_operation
 
@@ -279,15 +281,34 @@ def demo(context: click.Context, reports: int, seed: int) -> None:
     inputs = workspace.root / "demo-input"
     console.print(f"Generating {reports} synthetic reports (seed {seed}) in {inputs} ...")
     shutil.rmtree(inputs, ignore_errors=True)  # the previous demo's generated input only
-    operation = generate_operation(inputs, reports=reports, seed=seed)
+    operation = generate_operation(
+        inputs, reports=reports, seed=seed, hash_sets=True, device_tree=True
+    )
     summary = _ingest_with_progress(workspace, list(operation.packages))
+    for device in sorted({file.device for file in operation.device_files}):
+        _merge(summary, ingest_device_tree(workspace, device, inputs / "devices" / device))
     _print_summary(summary)
-    out = workspace.root / FINDINGS_FILE
-    document = export_findings(workspace, out)
+    _process_with_progress(workspace, STAGE_NAMES, None)
+    for name, path in sorted(operation.hashset_files.items()):
+        result = import_hash_set(workspace, path, name=Path(name).stem)
+        console.print(f"Hash set {result.name!r}: {result.entries} entries.", highlight=False)
+    _process_with_progress(workspace, ("match", "cluster"), None)
+    _print_demo_result(workspace)
+
+
+def _print_demo_result(workspace: Workspace) -> None:
+    findings, vics = workspace.root / FINDINGS_FILE, workspace.root / "vics.json"
+    document = export_findings(workspace, findings)
+    export_vics(workspace, vics)
+    statuses = Counter(m["status"] or "not media" for m in document["media"])
+    new_series = sum(1 for s in document["series"] if s["status"] == "new")
     console.print(
         f"\n[bold green]Demo ready.[/] Workspace: {workspace.root}\n"
-        f"  findings: {out} ({len(document['media'])} files, "
-        f"{len(document['accounts'])} accounts, {len(document['groups'])} groups)\n"
+        f"  files: {len(document['media'])} ("
+        + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+        + f"); {new_series} new series\n"
+        f"  findings: {findings}\n"
+        f"  VICS export: {vics}\n"
         f"  database: {workspace.engine.url.render_as_string(hide_password=True)}\n"
         f"  evidence: {workspace.evidence.root}",
         highlight=False,

@@ -13,7 +13,7 @@ from typing import Any
 from lxml import etree
 
 from amparo.errors import InvalidInput
-from amparo.formats.xml import load_schema, parse_xml, validate
+from amparo.formats.xml import add_repeated, element_data, load_schema, parse_xml, validate
 from amparo.model import (
     AccountRef,
     EstimatedLocation,
@@ -238,34 +238,13 @@ def _flags(el: etree._Element | None) -> tuple[str, ...]:
     return tuple(child.tag for child in el if _xs_boolean(child.text))
 
 
-def element_data(el: etree._Element) -> Any:
-    """An element as JSON-ready data: text, or a mapping of children (lists when repeated)."""
-    attributes = {f"@{name}": value for name, value in el.attrib.items()}
-    if len(el) == 0:
-        text = (el.text or "").strip()
-        return {**attributes, "#text": text} if attributes else text
-    data: dict[str, Any] = dict(attributes)
-    for child in el:
-        _add(data, child.tag, element_data(child))
-    return data
-
-
 def _unmodelled(el: etree._Element | None, modelled: set[str]) -> dict[str, Any]:
     """The children Amparo has no column for, kept as data."""
     data: dict[str, Any] = {}
     for child in [] if el is None else el:
         if child.tag not in modelled:
-            _add(data, child.tag, element_data(child))
+            add_repeated(data, child.tag, element_data(child))
     return data
-
-
-def _add(data: dict[str, Any], key: str, value: Any) -> None:
-    if key not in data:
-        data[key] = value
-    elif isinstance(data[key], list):
-        data[key].append(value)
-    else:
-        data[key] = [data[key], value]
 
 
 def _iter(el: etree._Element | None, tag: str) -> list[etree._Element]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -84,3 +85,31 @@ def validate(root: etree._Element, schema: etree.XMLSchema, *, path: str, what: 
         path=path,
         place=f"line {first.line}",
     )
+
+
+def local_name(element: etree._Element) -> str:
+    """An element's name without its namespace."""
+    return etree.QName(element).localname
+
+
+def element_data(element: etree._Element) -> Any:
+    """An element as JSON-ready data, names without namespaces: its text, or a mapping of its
+    attributes (``@name``) and children (a list where a child repeats)."""
+    attributes = {f"@{name}": value for name, value in element.attrib.items()}
+    if len(element) == 0:
+        text = (element.text or "").strip()
+        return {**attributes, "#text": text} if attributes else text
+    data: dict[str, Any] = dict(attributes)
+    for child in element:
+        add_repeated(data, local_name(child), element_data(child))
+    return data
+
+
+def add_repeated(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``key``, turning it into a list when the element repeats."""
+    if key not in data:
+        data[key] = value
+    elif isinstance(data[key], list):
+        data[key].append(value)
+    else:
+        data[key] = [data[key], value]

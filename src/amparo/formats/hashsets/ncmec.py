@@ -41,7 +41,7 @@ from lxml import etree
 
 from amparo.errors import InvalidInput
 from amparo.formats.hashsets import check_size, clean_text, entry_hashes
-from amparo.formats.xml import parse_xml
+from amparo.formats.xml import add_repeated, element_data, local_name, parse_xml
 from amparo.model import Category, HashSetFile, KnownEntry
 
 FORMAT = "ncmec-hashsharing"
@@ -61,9 +61,9 @@ def read_ncmec(data: bytes, *, path: str) -> HashSetFile:
     """The images and videos of an NCMEC hash-sharing answer, deletions included."""
     check_size(data, path=path)
     root = parse_xml(data, path=path)
-    if _local(root) != "queryResult":
+    if local_name(root) != "queryResult":
         raise InvalidInput(
-            f"XML whose root is <{_local(root)}>, not an NCMEC hash-sharing <queryResult>",
+            f"XML whose root is <{local_name(root)}>, not an NCMEC hash-sharing <queryResult>",
             path=path,
             place=_line(root),
         )
@@ -73,12 +73,12 @@ def read_ncmec(data: bytes, *, path: str) -> HashSetFile:
 
 def _entry_elements(root: etree._Element, *, path: str) -> Iterator[etree._Element]:
     for section in root:
-        if _local(section) not in _SECTIONS:
+        if local_name(section) not in _SECTIONS:
             continue
         for element in section:
-            if _local(element) not in _ENTRY_ELEMENTS:
+            if local_name(element) not in _ENTRY_ELEMENTS:
                 raise InvalidInput(
-                    f"unexpected <{_local(element)}> in <{_local(section)}>",
+                    f"unexpected <{local_name(element)}> in <{local_name(section)}>",
                     path=path,
                     place=_line(element),
                 )
@@ -86,7 +86,7 @@ def _entry_elements(root: etree._Element, *, path: str) -> Iterator[etree._Eleme
 
 
 def _entry(element: etree._Element, *, path: str) -> KnownEntry:
-    kind, deleted = _ENTRY_ELEMENTS[_local(element)]
+    kind, deleted = _ENTRY_ELEMENTS[local_name(element)]
     found, other_fingerprints = _fingerprints(_child(element, "fingerprints"))
     hashes, quality = entry_hashes(found, path=path)
     details = _unmodelled(element)
@@ -107,7 +107,9 @@ def _entry(element: etree._Element, *, path: str) -> KnownEntry:
 def _entry_id(element: etree._Element, *, path: str) -> str:
     ncmec_id = _text(_child(element, "id"))
     if ncmec_id is None:
-        raise InvalidInput(f"<{_local(element)}> without an <id>", path=path, place=_line(element))
+        raise InvalidInput(
+            f"<{local_name(element)}> without an <id>", path=path, place=_line(element)
+        )
     member = _child(element, "member")
     member_id = None if member is None else clean_text(member.get("id"))
     return ncmec_id if member_id is None else f"{member_id}-{ncmec_id}"
@@ -120,11 +122,11 @@ def _fingerprints(
     found: dict[str, tuple[str | None, str]] = {}
     other: dict[str, Any] = {}
     for child in [] if element is None else element:
-        name = _local(child)
+        name = local_name(child)
         if name in _HASH_FINGERPRINTS:
             found[_HASH_FINGERPRINTS[name]] = (child.text, _line(child))
         else:
-            _add(other, name, _data(child))
+            add_repeated(other, name, element_data(child))
     return found, other
 
 
@@ -140,35 +142,13 @@ def _category(element: etree._Element | None) -> Category | None:
 def _unmodelled(element: etree._Element) -> dict[str, Any]:
     details: dict[str, Any] = {}
     for child in element:
-        if _local(child) not in _MODELLED:
-            _add(details, _local(child), _data(child))
+        if local_name(child) not in _MODELLED:
+            add_repeated(details, local_name(child), element_data(child))
     return details
 
 
-def _data(element: etree._Element) -> Any:
-    """An element as JSON-ready data: text, or a mapping of attributes and children."""
-    attributes = {f"@{name}": value for name, value in element.attrib.items()}
-    if len(element) == 0:
-        text = (element.text or "").strip()
-        return {**attributes, "#text": text} if attributes else text
-    data: dict[str, Any] = dict(attributes)
-    for child in element:
-        _add(data, _local(child), _data(child))
-    return data
-
-
-def _add(data: dict[str, Any], key: str, value: Any) -> None:
-    """Set ``key``, turning it into a list when the element repeats."""
-    if key not in data:
-        data[key] = value
-    elif isinstance(data[key], list):
-        data[key].append(value)
-    else:
-        data[key] = [data[key], value]
-
-
 def _child(element: etree._Element, name: str) -> etree._Element | None:
-    return next((child for child in element if _local(child) == name), None)
+    return next((child for child in element if local_name(child) == name), None)
 
 
 def _text(element: etree._Element | None) -> str | None:
@@ -179,10 +159,6 @@ def _version(root: etree._Element) -> str | None:
     """``v2`` from the namespace ``https://hashsharing.ncmec.org/hashsharing/v2``."""
     namespace = etree.QName(root).namespace
     return None if namespace is None else namespace.rstrip("/").rpartition("/")[2]
-
-
-def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname
 
 
 def _line(element: etree._Element) -> str:

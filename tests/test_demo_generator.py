@@ -30,7 +30,7 @@ from amparo.demo.pdq import pdq_hex
 from amparo.model import platform_slug
 
 SCHEMA_PATH = Path(__file__).parents[1] / "src" / "amparo" / "formats" / "cybertipline.xsd"
-PDQ_VECTORS = Path(__file__).parents[2] / "shared" / "testdata" / "pdq"
+PDQ_VECTORS = Path(__file__).parent / "fixtures" / "pdq"
 SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 MATCH_THRESHOLD = 31  # the product's PDQ near-match distance
 VARIANT_REACH = 24
@@ -372,7 +372,6 @@ def known_set(operation: GeneratedOperation) -> list[HashSetEntry]:
     return list(operation.hash_sets["known.csv"])
 
 
-@pytest.mark.skipif(not PDQ_VECTORS.is_dir(), reason="shared PDQ test vectors not present")
 def test_pdq_hex_packing_matches_the_reference() -> None:
     with (PDQ_VECTORS / "expected.csv").open(newline="") as stream:
         first = next(csv.DictReader(stream))

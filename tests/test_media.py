@@ -25,10 +25,7 @@ from amparo.media.pool import CRASHED, analyse_many
 from amparo.media.video import vpdq
 from amparo.model import MediaAnalysis
 
-PDQ_VECTORS = Path(__file__).parents[2] / "shared" / "testdata" / "pdq"
-needs_vectors = pytest.mark.skipif(
-    not PDQ_VECTORS.is_dir(), reason="shared PDQ test vectors not present"
-)
+PDQ_VECTORS = Path(__file__).parent / "fixtures" / "pdq"
 needs_vpdq = pytest.mark.skipif(vpdq is None, reason="vpdq not installed")
 DIHEDRAL_FILES = (
     "dih_bridge-1-original.jpg",
@@ -59,8 +56,6 @@ def big_jpeg(photo: Image.Image) -> bytes:
 
 
 def expected_vectors() -> list[tuple[str, str]]:
-    if not PDQ_VECTORS.is_dir():
-        return []
     with (PDQ_VECTORS / "expected.csv").open(newline="") as rows:
         return [(row["file"], row["pdq_hex"]) for row in csv.DictReader(rows)]
 
@@ -68,7 +63,6 @@ def expected_vectors() -> list[tuple[str, str]]:
 # --- PDQ ---------------------------------------------------------------------------------
 
 
-@needs_vectors
 @pytest.mark.parametrize(("file_name", "expected"), expected_vectors())
 def test_pdq_matches_the_reference_vectors(file_name: str, expected: str) -> None:
     analysis = analyse_file(PDQ_VECTORS / file_name)
@@ -77,7 +71,6 @@ def test_pdq_matches_the_reference_vectors(file_name: str, expected: str) -> Non
     assert hamming_distance(analysis.pdq, expected) <= 16
 
 
-@needs_vectors
 def test_dihedral_hashes_match_the_rotated_and_flipped_files() -> None:
     original = analyse_file(PDQ_VECTORS / DIHEDRAL_FILES[0])
     variants = [analyse_file(PDQ_VECTORS / name).pdq for name in DIHEDRAL_FILES]

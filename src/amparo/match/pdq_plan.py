@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,7 @@ SUBSTRING_COUNTS = range(8, 33)
 # Bucket tables may take up to twice the hashes' own 32 bytes, and at least this much.
 TABLE_BYTES_PER_HASH = 64
 MIN_TABLE_BYTES = 8 << 20
-# Nanoseconds on one core of the development machine (benchmarks/pdq_index.py measures the sum).
+# Nanoseconds on one core of the development machine, fitted to searches over 10M and 30M hashes.
 PROBE_NS = 25.0
 CANDIDATE_NS = 75.0
 SCAN_NS = 7.0
@@ -83,21 +84,14 @@ def choose_layout(size: int) -> Layout:
     budget = max(MIN_TABLE_BYTES, TABLE_BYTES_PER_HASH * size)
     layouts = [Layout.split(count) for count in SUBSTRING_COUNTS]
     affordable = [layout for layout in layouts if layout.table_bytes <= budget]
-    return min(
-        affordable,
-        key=lambda layout: (_probing_cost(layout, size, DEFAULT_RADIUS)[1], layout.table_bytes),
-    )
+    return min(affordable, key=lambda layout: (_probing_cost(layout, size), layout.table_bytes))
 
 
 def plan_search(layout: Layout, size: int, radius: int) -> Plan:
     """The cheaper of probing (with the cheapest radii that keep recall at 100 %) and scanning."""
-    radii, cost = _probing_cost(layout, size, radius)
-    scan_cost = SCAN_NS * size
-    if radii is None or cost >= scan_cost:
-        return Plan(None, 0, scan_cost)
-    return Plan(
-        radii, sum(probe_count(w, r) for w, r in zip(layout.widths, radii, strict=True)), cost
-    )
+    probing = _cheapest_probing(layout, size, radius)
+    scanning = Plan(None, 0, SCAN_NS * size)
+    return probing if probing is not None and probing.cost_ns < scanning.cost_ns else scanning
 
 
 def probe_count(width: int, radius: int) -> int:
@@ -116,9 +110,14 @@ def flip_masks(width: int, radius: int) -> np.ndarray:
     return masks
 
 
-def _probing_cost(layout: Layout, size: int, radius: int) -> tuple[tuple[int, ...] | None, float]:
-    """Greedy radii meeting ``sum(r_i + 1) > radius``: optimal, as each substring's cost is
-    convex in its radius. None when the probes would exceed the cap."""
+def _probing_cost(layout: Layout, size: int) -> float:
+    plan = _cheapest_probing(layout, size, DEFAULT_RADIUS)
+    return math.inf if plan is None else plan.cost_ns
+
+
+def _cheapest_probing(layout: Layout, size: int, radius: int) -> Plan | None:
+    """Greedy radii meeting ``sum(r_i + 1) > radius``. Optimal: each substring's cost is convex
+    in its radius below half its width, which the probe cap keeps it under. None past the cap."""
     per_probe = [PROBE_NS + CANDIDATE_NS * size / (1 << width) for width in layout.widths]
     radii = [-1] * len(layout.widths)
     for _ in range(radius + 1):
@@ -127,13 +126,10 @@ def _probing_cost(layout: Layout, size: int, radius: int) -> tuple[tuple[int, ..
             for w, r, unit in zip(layout.widths, radii, per_probe, strict=True)
         ]
         radii[step.index(min(step))] += 1
-    probes = sum(probe_count(w, r) for w, r in zip(layout.widths, radii, strict=True))
-    if probes > MAX_PROBES_PER_QUERY:
-        return None, math.inf
-    cost = sum(
-        probe_count(w, r) * u for w, r, u in zip(layout.widths, radii, per_probe, strict=True)
-    )
-    return tuple(radii), cost
+    probes = [probe_count(w, r) for w, r in zip(layout.widths, radii, strict=True)]
+    if sum(probes) > MAX_PROBES_PER_QUERY:
+        return None
+    return Plan(tuple(radii), sum(probes), sum(map(operator.mul, probes, per_probe)))
 
 
 def _step_cost(width: int, radius: int, per_probe: float) -> float:

@@ -124,15 +124,16 @@ def scan(words: np.ndarray, query_words: np.ndarray, radius: int) -> Found:
     """Every row within ``radius`` of a query, by comparing all pairs in blocks."""
     parts = []
     for first_query in range(0, len(query_words), SCAN_QUERIES):
-        queries = query_words[first_query : first_query + SCAN_QUERIES]
-        block_rows = SCAN_PAIRS // len(queries)
+        block_queries = query_words[first_query : first_query + SCAN_QUERIES]
+        block_rows = SCAN_PAIRS // len(block_queries)
         for first_row in range(0, len(words), block_rows):
             # Word-major columns keep numpy's inner loops long (a row has only 4 words).
             columns = words[first_row : first_row + block_rows].T
-            distances = _column_hamming(np.ascontiguousarray(columns), queries)
-            query_numbers, rows = np.nonzero(distances <= radius)
-            found = Found(query_numbers, rows + first_row, distances[query_numbers, rows])
-            parts.append(found.shifted(first_query))
+            distances = _column_hamming(np.ascontiguousarray(columns), block_queries)
+            queries, rows = np.nonzero(distances <= radius)
+            if len(queries):
+                distances = distances[queries, rows]
+                parts.append(Found(queries + first_query, rows + first_row, distances))
     return Found.concatenate(parts)
 
 

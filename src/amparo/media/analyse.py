@@ -21,10 +21,10 @@ RELIABLE_PDQ_QUALITY = 50
 
 def analyse_bytes(data: bytes, *, name: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> MediaAnalysis:
     """Analyse a file's bytes; ``name`` (its file name) only helps FFmpeg with videos."""
-    kind, mime_type = kind_of(filetype.guess_mime(data))
+    kind, mime_type = _kind_of(filetype.guess_mime(data))
     try:
         if kind == "image":
-            return analyse_image(data, mime_type, max_pixels=max_pixels)
+            return _analyse_image(data, mime_type, max_pixels=max_pixels)
         if kind == "video":
             return analyse_video_bytes(data, mime_type, name=name)
     except Exception as error:  # a bug must cost one file its hashes, not the whole batch
@@ -33,19 +33,21 @@ def analyse_bytes(data: bytes, *, name: str, max_pixels: int = DEFAULT_MAX_PIXEL
 
 
 def analyse_file(path: Path | str, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> MediaAnalysis:
-    """Analyse the file at ``path``; videos are read by FFmpeg in place, not into memory."""
+    """Analyse the file at ``path``; only images are read into memory."""
     path = Path(path)
     try:
         kind, mime_type = sniff_file(path)
         if kind == "video":
             return analyse_video_file(path, mime_type)
+        if kind == "other":
+            return MediaAnalysis(kind=kind, mime_type=mime_type)
         data = path.read_bytes()
     except OSError as error:
         return MediaAnalysis(kind="other", error=f"file cannot be read ({_os_reason(error)})")
     return analyse_bytes(data, name=path.name, max_pixels=max_pixels)
 
 
-def analyse_image(
+def _analyse_image(
     data: bytes, mime_type: str | None, *, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> MediaAnalysis:
     """PDQ, its quality and dihedral set, and EXIF of an image; or why it cannot be had."""
@@ -77,10 +79,10 @@ def analyse_image(
 
 def sniff_file(path: Path) -> tuple[str, str | None]:
     """The kind (``image``, ``video`` or ``other``) and MIME type of the file's content."""
-    return kind_of(filetype.guess_mime(path))
+    return _kind_of(filetype.guess_mime(path))
 
 
-def kind_of(mime_type: str | None) -> tuple[str, str | None]:
+def _kind_of(mime_type: str | None) -> tuple[str, str | None]:
     """The kind a MIME type stands for, with the MIME type."""
     major = (mime_type or "").partition("/")[0]
     return (major if major in ("image", "video") else "other"), mime_type

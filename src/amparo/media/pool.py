@@ -41,8 +41,11 @@ def analyse_many(
     """Analyse each ``(key, path)``, yielding ``(key, analysis)`` as each finishes.
 
     ``workers`` processes (default: the usable cores); ``0`` runs in this process, without
-    protection, for tests and debugging. ``analyse`` must be a module-level function (it is
-    sent to the workers); it is there so tests can pass one that crashes or hangs.
+    protection, for tests and debugging. ``timeout_s`` counts from when a file is handed to a
+    worker; long videos may need more than the default. ``analyse`` must be a module-level
+    function (it is sent to the workers); it is there so tests can pass one that crashes or
+    hangs. Workers start from a fork server, so, as with any non-fork pool, the program's main
+    module must be safe to import (``if __name__ == "__main__":``).
     """
     if workers == 0:
         for key, path in items:

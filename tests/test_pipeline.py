@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from amparo.demo import ExpectedMedia, GeneratedOperation, generate_operation
 from amparo.export.findings import build_findings
+from amparo.export.vics import export_vics
+from amparo.formats.hashsets import read_hash_set
 from amparo.intake.device import ingest_device_tree
 from amparo.intake.ingest import ingest_paths
+from amparo.model import Category
 from amparo.stages.hashsets import import_hash_set
 from amparo.stages.pipeline import run_pipeline
 from amparo.workspace import Workspace, open_workspace
@@ -125,3 +129,20 @@ def test_device_files_are_sighted_and_classified(
         item = processed[file.sha256]
         paths = {s["path"] for s in item["sightings"] if s["device"] == file.device}
         assert file.relative_path in paths
+
+
+def test_vics_export_reads_back_with_hashes_categories_and_series(
+    processed: dict[str, dict[str, Any]], workspace: Workspace, tmp_path: Path
+) -> None:
+    out = tmp_path / "vics.json"
+    assert export_vics(workspace, out, case_name="operation") == len(processed)
+    entries = {e.sha256: e for e in read_hash_set(out.read_bytes(), path=str(out)).entries}
+    assert set(entries) == set(processed)
+    for sha, item in processed.items():
+        entry = entries[sha]
+        assert (entry.md5, entry.pdq, entry.series) == (item["md5"], item["pdq"], item["series"])
+        counted = [m for m in item["matches"] if not m["suppressing"]]
+        if counted and counted[0]["category"]["scheme"] == "vics-us":
+            assert entry.category == Category("vics-us", counted[0]["category"]["code"])
+        reported = any(s["report"] for s in item["sightings"])
+        assert entry.is_distributed is (True if reported else None)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from amparo.match.clusters import cluster, new_series_key
+from amparo.match.clusters import cluster, near_video_pairs, new_series_key
 from amparo.match.matcher import (
     KNOWN,
     KNOWN_VARIANT,
@@ -70,3 +72,20 @@ def test_clusters_are_connected_components() -> None:
 
 def test_series_keys_are_stable() -> None:
     assert new_series_key("ab" * 32) == "new:abababababababab"
+
+
+def _flip(hex_hash: str, bits: int) -> str:
+    value = int(hex_hash, 16) ^ ((1 << bits) - 1)
+    return f"{value:064x}"
+
+
+def test_videos_sharing_most_frames_are_variants() -> None:
+    rng = random.Random(3)
+    frames = [f"{rng.getrandbits(256):064x}" for _ in range(10)]
+    reencoded = [_flip(h, 9) for h in frames]
+    trimmed = frames[:9]  # 9 of 10 frames: 90 % one way, 100 % the other
+    excerpt = frames[:3]  # 30 % of the original: not a variant
+    other = [f"{rng.getrandbits(256):064x}" for _ in range(10)]
+    videos = {1: frames, 2: reencoded, 3: trimmed, 4: excerpt, 5: other}
+    pairs = set(near_video_pairs(videos, radius=31))
+    assert pairs == {(1, 2), (1, 3), (2, 3)}

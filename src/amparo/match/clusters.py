@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from amparo.match.known_index import HexPdqIndex
+
 
 class DisjointSets:
     """Union-find over hashable members, with path halving."""
@@ -45,3 +47,32 @@ def new_series_key(first_sha256: str) -> str:
 
 def known_series_key(hash_set: str, series: str) -> str:
     return f"known:{hash_set}:{series}"
+
+
+VIDEO_MATCH_PERCENT = 80.0
+
+
+def near_video_pairs(
+    videos: dict[int, list[str]], radius: int, percent: float = VIDEO_MATCH_PERCENT
+) -> list[tuple[int, int]]:
+    """Pairs of videos that are variants of each other by vPDQ, as the vpdq package compares
+    them: at least ``percent`` of each video's distinct frame hashes have a frame of the other
+    within ``radius``."""
+    frames = {video: sorted(set(hashes)) for video, hashes in videos.items() if hashes}
+    owners = [video for video, hashes in frames.items() for _ in hashes]
+    flat = [h for hashes in frames.values() for h in hashes]
+    if not flat:
+        return []
+    index = HexPdqIndex(flat, list(range(len(flat))))
+    matched: dict[tuple[int, int], set[int]] = {}
+    for query, frame, _ in index.search(flat, radius):
+        pair = (owners[query], owners[frame])
+        if pair[0] != pair[1]:
+            matched.setdefault(pair, set()).add(query)
+    return [
+        (a, b)
+        for (a, b), hits in matched.items()
+        if a < b
+        and len(hits) * 100 >= percent * len(frames[a])
+        and len(matched.get((b, a), ())) * 100 >= percent * len(frames[b])
+    ]

@@ -1,8 +1,9 @@
 """The cluster stage: files grouped into series, each with its first sighting and first sharers.
 
-Known and variant files join the series their hash-set entry names. New files are clustered
+Known and variant files join the series their hash-set entry names. New pictures are clustered
 by PDQ (all dihedral variants, within distance 31), so re-encoded, resized, cropped, rotated or
-mirrored copies of one new picture form one series; the series is keyed by its earliest-seen
+mirrored copies of one new picture form one series, and new videos by vPDQ (80 % of each one's
+frames within distance 31 of the other's); the series is keyed by its earliest-seen
 file so the key survives re-runs. The earliest sightings name the accounts that shared it first.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, aliased
 
-from amparo.match.clusters import cluster, known_series_key, new_series_key
+from amparo.match.clusters import cluster, known_series_key, near_video_pairs, new_series_key
 from amparo.match.known_index import HexPdqIndex
 from amparo.match.matcher import KNOWN, KNOWN_VARIANT, MIN_PDQ_QUALITY, NEW
 from amparo.model import account_key
@@ -72,12 +73,18 @@ def _known_series(session: Session) -> dict[tuple[str, Any], list[int]]:
 
 def _new_clusters(session: Session) -> list[list[int]]:
     rows = session.execute(
-        select(M.id, M.pdq, M.pdq_quality, M.pdq_dihedral).where(M.status == NEW)
+        select(M.id, M.pdq, M.pdq_quality, M.pdq_dihedral, M.video_frames).where(M.status == NEW)
     ).all()
     hashable = [
         r for r in rows if r.pdq and r.pdq_dihedral and (r.pdq_quality or 0) >= MIN_PDQ_QUALITY
     ]
-    return cluster([r.id for r in rows], _near_pairs(hashable))
+    videos = {r.id: _reliable_frames(r.video_frames) for r in rows if r.video_frames}
+    pairs = [*_near_pairs(hashable), *near_video_pairs(videos, NEW_SERIES_RADIUS)]
+    return cluster([r.id for r in rows], pairs)
+
+
+def _reliable_frames(frames: list[dict[str, Any]]) -> list[str]:
+    return [f["pdq"] for f in frames if f["quality"] >= MIN_PDQ_QUALITY]
 
 
 def _near_pairs(rows: list[Any]) -> Iterable[tuple[int, int]]:

@@ -144,3 +144,11 @@ def test_a_file_details_document_is_not_a_report() -> None:
     data = (FIXTURES / "fileDetails-full.xml").read_bytes()
     with pytest.raises(InvalidInput, match="expected a <report>"):
         read_report(data, path="report.xml")
+
+
+def test_a_group_of_a_user_without_an_account_id_is_kept() -> None:
+    data = (FIXTURES / "report_full.xml").read_text()
+    data = data.replace("<espIdentifier>pn-4242</espIdentifier>", "")
+    person = read_report(data.encode(), path="report.xml").parties[0]
+    assert person.account is None
+    assert person.details["groupIdentifier"] == "grp-77"

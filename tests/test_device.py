@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -67,3 +68,40 @@ def test_a_zipped_dump_with_an_escaping_entry_is_quarantined(
     assert summary.ingested == []
     assert "escape" in summary.quarantined[0].reason
     assert _sightings(workspace) == {}
+
+
+def test_links_and_special_files_are_recorded_not_read(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    tree = _write_tree(tmp_path / "dump")
+    os.symlink("/etc/passwd", tree / "DCIM" / "link-out")
+    os.mkfifo(tree / "DCIM" / "pipe")
+    summary = ingest_device_tree(workspace, "phone-3", tree)
+    assert summary.ingested == [str(tree)]
+    reasons = sorted(q.reason for q in summary.quarantined)
+    assert "symbolic link" in reasons[0] and "link-out" in reasons[0]
+    assert "special file" in reasons[1] and "pipe" in reasons[1]
+    assert set(_sightings(workspace)) == set(TREE)
+
+
+def test_changed_content_at_a_known_path_is_kept_apart(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    tree = _write_tree(tmp_path / "dump")
+    ingest_device_tree(workspace, "phone-1", tree)
+    (tree / "notes.txt").write_bytes(b"a different shopping list")
+    summary = ingest_device_tree(workspace, "phone-1", tree)
+    assert summary.ingested == [str(tree)]
+    assert len(summary.quarantined) == 1
+    assert "already holds a different file" in summary.quarantined[0].reason
+    with workspace.session() as session:
+        part = session.scalars(select(tables.Source).filter_by(kind="device_file")).one()
+        assert part.digest in workspace.evidence, "the new content is kept, not lost"
+
+
+def test_long_paths_are_stored(workspace: Workspace, tmp_path: Path) -> None:
+    deep = tmp_path / "dump" / ("WhatsApp Media Folder With A Long Name/" * 6).strip("/")
+    deep.mkdir(parents=True)
+    (deep / "IMG-20240102-WA0001.jpg").write_bytes(b"benign")
+    assert ingest_device_tree(workspace, "phone-4", tmp_path / "dump").quarantined == []
+    assert max(len(path) for path in _sightings(workspace)) > 200

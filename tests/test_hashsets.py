@@ -4,6 +4,7 @@ in their own scheme, malformed input refused with its place, and VICS written an
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -176,6 +177,59 @@ def test_ncmec_deletions_come_out_as_deleted_entries(ncmec: HashSetFile) -> None
     assert (withdrawn.md5, withdrawn.pdq, withdrawn.category) == (None, None, None)
 
 
+def test_ncmec_keeps_document_order_so_a_later_deletion_wins() -> None:
+    md5 = f"<fingerprints><md5>{MD5}</md5></fingerprints>"
+    data = (
+        "<queryResult><images>"
+        f"<image><member id='1'/><id>a</id>{md5}</image>"
+        "<deletedImage><member id='1'/><id>b</id></deletedImage>"
+        f"<image><member id='1'/><id>b</id>{md5}</image>"
+        "<deletedImage><member id='1'/><id>a</id></deletedImage>"
+        "</images><videos>"
+        f"<video><member id='1'/><id>v</id>{md5}</video>"
+        "<deletedVideo><member id='1'/><id>v</id></deletedVideo>"
+        "</videos></queryResult>"
+    )
+    entries = read_hash_set(data.encode(), path="order.xml").entries
+    assert [(e.entry_id, e.deleted) for e in entries] == [
+        ("1-a", False),
+        ("1-b", True),
+        ("1-b", False),
+        ("1-a", True),
+        ("1-v", False),
+        ("1-v", True),
+    ]
+    final: dict[str, bool] = {}
+    for entry in entries:
+        final[entry.entry_id] = entry.deleted
+    assert final == {"1-a": True, "1-b": False, "1-v": True}
+
+
+def test_nul_characters_are_removed_from_text_and_details() -> None:
+    media = [
+        {
+            "MediaID": "7\x00",
+            "MD5": MD5,
+            "Series": "light\x00house",
+            "Comments": "seen\x00 twice",
+            "Tags": ["a\x00b", {"k\x00": "v\x00"}],
+        }
+    ]
+    (entry,) = read_hash_set(_vics(media), path="nul.json").entries
+    assert entry.entry_id == "7"
+    assert entry.series == "lighthouse"
+    assert entry.details["Comments"] == "seen twice"
+    assert entry.details["Tags"] == ["ab", {"k": "v"}]
+    assert "\x00" not in json.dumps(entry.details)
+    csv_entry = read_csv_set(f"md5,note\n{MD5},x\x00y\n".encode(), path="nul.csv").entries[0]
+    assert csv_entry.details == {"note": "xy"}
+
+
+def test_nul_removal_never_merges_two_detail_keys() -> None:
+    entry = KnownEntry("e", details={"a": 1, "a\x00": 2})
+    assert hashsets.nul_free_entry(entry).details == {"a": 1, "a\ufffd": 2}
+
+
 def test_ncmec_without_namespace_reads_the_same() -> None:
     data = (FIXTURES / "ncmec-v2.xml").read_bytes()
     plain = data.replace(b' xmlns="https://hashsharing.ncmec.org/hashsharing/v2"', b"")
@@ -303,6 +357,12 @@ def test_vics_media_id_given_twice() -> None:
         (f"md5,sha1\n{MD5}\n", "line 2", "1 fields where the header has 2"),
         ("md5,series\n,lighthouse\n", "line 2", "row without any hash"),
         (f"md5,category_code\n{MD5},1\n", "line 2", "without a category_scheme"),
+        (f"md5,category_scheme\n{MD5},vics-us\n", "line 2", "without a category_code"),
+        (
+            f"md5,category_scheme,category_code\n{MD5},vics-us,1\n{MD5},caid-uk,\n",
+            "line 3",
+            "category_scheme 'caid-uk' without a category_code",
+        ),
         (f"md5,is_distributed\n{MD5},often\n", "line 2", "is_distributed must be true or false"),
         (f"id,md5\nx,{MD5}\nx,{MD5}\n", "line 3", "id 'x' given twice"),
         ("id,series\nx,y\n", "line 1", "header names no hash column"),
@@ -417,3 +477,12 @@ def test_vics_writer_refuses_what_it_cannot_write_faithfully(
 def test_vics_writer_refuses_repeated_media_ids() -> None:
     with pytest.raises(ExportError, match="more than once: 1"):
         write_vics([VicsMedia("1", MD5, None), VicsMedia("1", MD5, None)], case_name="OP-TEST")
+
+
+def test_vics_writer_checks_repeated_ids_in_linear_time() -> None:
+    media = [VicsMedia(str(index), MD5, None) for index in range(30_000)]
+    media += [VicsMedia("5", MD5, None), VicsMedia("77", MD5, None)]
+    started = time.perf_counter()
+    with pytest.raises(ExportError, match=r"more than once: 5, 77$"):
+        write_vics(media, case_name="OP-TEST")
+    assert time.perf_counter() - started < 5  # the quadratic check took about 20 s here

@@ -44,7 +44,8 @@ def _pdq(entry: EntryInfo, distance: int) -> FoundMatch:
         ([], "other", None, None, False),
         ([], "image", "image is truncated", UNPROCESSABLE, False),
         ([cryptographic_match(ALLOWED, "md5")], "image", None, KNOWN, True),
-        ([_pdq(NON_PERTINENT, 5)], "image", None, KNOWN, True),
+        ([_pdq(NON_PERTINENT, 5)], "image", None, KNOWN_VARIANT, True),
+        ([_pdq(NON_PERTINENT, 0)], "image", None, KNOWN, True),
         ([_pdq(NON_PERTINENT, 5), _pdq(BLOCK, 20)], "image", None, KNOWN_VARIANT, False),
     ],
 )  # fmt: skip

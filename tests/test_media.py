@@ -257,6 +257,26 @@ def test_exif_camera_time_and_position() -> None:
     }
 
 
+def test_exif_position_without_hemisphere_keeps_only_the_raw_degrees() -> None:
+    rational = TiffImagePlugin.IFDRational
+    exif = Image.Exif()
+    exif[ExifTags.IFD.GPSInfo] = {
+        2: (rational(33), rational(30), rational(0)),  # no GPSLatitudeRef (1)
+        3: "W",
+        4: (rational(70), rational(15), rational(0)),
+    }
+    assert analyse_bytes(exif_jpeg(exif), name="exif.jpg").exif == {
+        "gps_latitude_raw": 33.5,
+        "gps_longitude": -70.25,
+    }
+    exif[ExifTags.IFD.GPSInfo] = {1: "N", 2: (rational(1), rational(0), rational(0)), 3: "?",
+                                  4: (rational(2), rational(0), rational(0))}  # fmt: skip
+    assert analyse_bytes(exif_jpeg(exif), name="exif.jpg").exif == {
+        "gps_latitude": 1.0,
+        "gps_longitude_raw": 2.0,
+    }
+
+
 def test_exif_serial_falls_back_to_the_dng_tag_and_keeps_odd_dates_raw() -> None:
     exif = Image.Exif()
     exif[0xC62F] = "CAM-77"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -120,4 +121,24 @@ def test_cli_exits_non_zero_only_when_nothing_could_be_ingested(
     assert "quarantined" in only_bad.output
     mixed = runner.invoke(main, [*workspace, "ingest", str(batch[0][0]), str(batch[1]["zip_bomb"])])
     assert mixed.exit_code == 0, mixed.output
-    assert "Ingested 1 report package(s)" in mixed.output
+    assert "Ingested 1 input(s)" in mixed.output
+
+
+def test_a_repeated_file_id_is_set_aside_and_the_report_lands(
+    workspace: Workspace, batch: tuple[list[Path], dict[str, Path]], tmp_path: Path
+) -> None:
+    package = tmp_path / "repeated"
+    shutil.copytree(next(p for p in batch[0] if p.is_dir()), package)
+    details = sorted(package.glob("fileDetails-*.xml"))[0]
+    copy = package / "fileDetails-copy.xml"
+    copy.write_bytes(details.read_bytes().replace(b"<fileName>", b"<fileName>copy-of-"))
+    (package / "files" / f"copy-of-{_file_name(details)}").write_bytes(b"second upload")
+    summary = ingest_paths(workspace, [package])
+    assert summary.ingested == [str(package)]
+    reasons = " | ".join(q.reason for q in summary.quarantined)
+    assert "is already used by" in reasons and "fileDetails-copy.xml" in reasons
+    assert "copy-of-" in reasons, "the file the repeat names is kept apart, not lost"
+
+
+def _file_name(details: Path) -> str:
+    return details.read_text(encoding="utf-8").split("<fileName>")[1].split("<")[0]

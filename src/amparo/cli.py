@@ -126,7 +126,7 @@ def _merge(summary: IngestSummary, more: IngestSummary) -> None:
 
 def _print_summary(summary: IngestSummary) -> None:
     console.print(
-        f"Ingested {len(summary.ingested)} report package(s); "
+        f"Ingested {len(summary.ingested)} input(s); "
         f"{len(summary.duplicates)} were already in the workspace; "
         f"{len(summary.quarantined)} item(s) quarantined.",
         highlight=False,
@@ -157,7 +157,8 @@ def _process_with_progress(
     with Progress(*columns, console=console) as progress:
         reports = run_pipeline(workspace, stages, workers=workers, progress=_StageBars(progress))
     for report in reports:
-        console.print(f"  {report.stage}: {report.processed} processed", highlight=False)
+        what = "series" if report.stage == "cluster" else "files"
+        console.print(f"  {report.stage}: {report.processed} {what}", highlight=False)
 
 
 @main.command()
@@ -215,6 +216,12 @@ def hashsets_import(
         f"{result.added} written, {result.removed} withdrawn. Re-matching stored files ...",
         highlight=False,
     )
+    if result.without_hashes:
+        console.print(
+            f"  [yellow]{result.without_hashes} entries carry no hash[/] and cannot match "
+            "anything; they are kept with their metadata.",
+            highlight=False,
+        )
     _process_with_progress(workspace, ("match", "cluster"), None)
 
 

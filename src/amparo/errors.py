@@ -2,6 +2,7 @@
 
     AmparoError
     ├── WorkspaceError          the workspace or its database cannot be opened or migrated
+    ├── StoreError              the database refused a write a stage needed
     ├── EvidenceError           the evidence store cannot keep or give back a file
     │   └── EvidenceCorrupted   a stored file no longer matches its SHA-256 name
     ├── InputRejected           an input cannot be ingested; carries where and why (quarantine)
@@ -22,6 +23,10 @@ class AmparoError(Exception):
 
 class WorkspaceError(AmparoError):
     """The workspace or its database cannot be opened, created or migrated."""
+
+
+class StoreError(AmparoError):
+    """The database refused a write a stage needed (the stage's transaction is rolled back)."""
 
 
 class EvidenceError(AmparoError):

@@ -133,21 +133,26 @@ def _party(
     person = el.find(person_tag)
     service = _text(el, "espService")
     location = el.find("estimatedLocation")
+    account = _account(_text(el, "espIdentifier"), service or platform)
+    group_id = _text(el, "groupIdentifier")
+    # Without an account the group cannot be keyed on a platform; keep what was said.
+    unkeyed_group = {"groupIdentifier": group_id} if group_id and account is None else {}
     return Party(
         role=role,
-        account=_account(_text(el, "espIdentifier"), service or platform),
+        account=account,
         first_name=_text(person, "firstName"),
         last_name=_text(person, "lastName"),
         age=_integer(person, "age"),
         date_of_birth=_date(person, "dateOfBirth"),
         esp_service=service,
-        group_id=_text(el, "groupIdentifier"),
+        group_id=group_id,
         addresses=tuple(element_data(a) for a in _iter(person, "address")),
         identifiers=tuple(_identifiers(el, person, path=path)),
         ip_events=tuple(_ip_event(e, path=path) for e in el.iterfind("ipCaptureEvent")),
         estimated_location=None if location is None else _location(location, path=path),
         details=_unmodelled(el, _PARTY_MODELLED | {person_tag})
-        | _unmodelled(person, _PERSON_MODELLED),
+        | _unmodelled(person, _PERSON_MODELLED)
+        | unkeyed_group,
     )
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import filetype
 from sqlalchemy import bindparam, delete, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from amparo.errors import InputRejected, InvalidInput
+from amparo.errors import InputRejected, InvalidInput, UnsafeInput
 from amparo.intake.package import (
     DEFAULT_LIMITS,
     REPORT_XML,
@@ -103,14 +104,21 @@ def ingest_package(
             parts = kind.store(workspace, session, package, limits, known)
         summary.ingested.append(package.label)
         summary.quarantined.extend(Quarantine(p.path, p.error.describe()) for p in parts)
-    except BaseException as error:
+    except (InputRejected, SQLAlchemyError) as failure:
         known.forget()
-        if not isinstance(error, InputRejected):
-            raise
+        error = _as_rejection(failure, str(path))
         if digest is None and path.is_file():
             digest = file_sha256(path)
         _quarantine_input(workspace, str(path), digest, error, kind.name)
         summary.quarantined.append(Quarantine(str(path), error.describe()))
+
+
+def _as_rejection(failure: InputRejected | SQLAlchemyError, path: str) -> InputRejected:
+    """A database refusal of one input quarantines that input instead of stopping the batch."""
+    if isinstance(failure, InputRejected):
+        return failure
+    reason = str(getattr(failure, "orig", None) or failure).splitlines()[0]
+    return InvalidInput(f"the database refused this input: {reason}", path=path)
 
 
 def _ingest_read_package(
@@ -120,6 +128,7 @@ def _ingest_read_package(
     _refuse_known_number(session, package, read.number)
     files = [store_file(workspace, package, entry, m, limits) for entry, m in read.files]
     parts = [_keep_part(workspace, package, problem, limits) for problem in read.problems]
+    parts += skipped_parts(package)
     source = source_row(REPORT_PACKAGE, package.label, package.digest, None)
     write_package(session, source, read.number, read.report, files, parts, known)
     return parts
@@ -133,7 +142,11 @@ def _already_ingested(session: Session, digest: str, kind: str) -> bool:
     if tables.SOURCE_INGESTED in statuses:
         return True
     if statuses:
-        connection.execute(delete(tables.Source).where(tables.Source.digest == digest))
+        connection.execute(
+            delete(tables.Source).where(
+                _SOURCE.digest == digest, _SOURCE.kind == kind, _SOURCE.parent_id.is_(None)
+            )
+        )
     return False
 
 
@@ -186,6 +199,15 @@ def _keep_member(
         return workspace.evidence.put_stream(
             stream, name=package.place(member), max_bytes=limits.max_file_bytes
         )
+
+
+def skipped_parts(package: Package) -> list[QuarantinedPart]:
+    """Links and special files a folder held, recorded as parts that were not read."""
+    return [
+        QuarantinedPart("not_read", package.place(name), None,
+                        UnsafeInput(reason, path=package.place(name)))
+        for name, reason in sorted(package.skipped.items())
+    ]  # fmt: skip
 
 
 def _keep_part(

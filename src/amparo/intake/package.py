@@ -15,7 +15,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -55,6 +55,7 @@ class Package:
     kind: str
     digest: str
     members: dict[str, Member]
+    skipped: dict[str, str] = field(default_factory=dict)  # name -> why it was not read
 
     def place(self, name: str) -> str:
         return f"{self.label}!/{name}" if self.kind == "zip" else f"{self.label}/{name}"
@@ -113,16 +114,25 @@ def file_sha256(path: Path) -> str:
 
 
 def _directory_package(root: Path) -> Package:
+    try:
+        return _read_directory(root)
+    except OSError as error:
+        raise InvalidInput(f"cannot be read: {error}", path=str(root)) from error
+
+
+def _read_directory(root: Path) -> Package:
     """A folder's members; its digest covers every name and content, so edits are noticed.
 
     Small files are kept in memory while they are hashed, so they are read from disk once.
     """
-    members = {}
+    members, skipped = {}, {}
     tree_digest = hashlib.sha256()
     budget = KEEP_IN_MEMORY_BYTES
     for name, entry in sorted(_walk(str(root), "")):
-        if entry.is_symlink():
-            raise UnsafeInput("symbolic links are not followed", path=str(root), place=name)
+        if not entry.is_file(follow_symlinks=False):
+            skipped[name] = _not_read(entry)
+            tree_digest.update(f"{name}\0{skipped[name]}\n".encode())
+            continue
         size = entry.stat().st_size
         if size <= budget:
             data = Path(entry.path).read_bytes()
@@ -132,7 +142,13 @@ def _directory_package(root: Path) -> Package:
             opener, sha256 = _file_opener(entry.path), file_sha256(Path(entry.path))
         members[name] = Member(name, size, opener)
         tree_digest.update(f"{name}\0{sha256}\n".encode())
-    return Package(str(root), "directory", tree_digest.hexdigest(), members)
+    return Package(str(root), "directory", tree_digest.hexdigest(), members, skipped)
+
+
+def _not_read(entry: os.DirEntry[str]) -> str:
+    if entry.is_symlink():
+        return f"a symbolic link (to {os.readlink(entry.path)!r}), not followed"
+    return "a special file (FIFO, socket or device), not read"
 
 
 def _walk(folder: str, prefix: str) -> Iterator[tuple[str, os.DirEntry[str]]]:

@@ -55,6 +55,7 @@ def _read_file_details(
 ) -> tuple[list[tuple[FileEntry, str, bytes]], list[PartProblem], set[str]]:
     """fileDetails documents, problems with them, and every member that is package metadata."""
     entries, problems, metadata = [], [], {REPORT_XML}
+    first_with_id: dict[str, str] = {}
     for name in package.members:
         if name == REPORT_XML or not name.lower().endswith(".xml") or _in_folder(name):
             continue
@@ -64,13 +65,24 @@ def _read_file_details(
             if root.tag != "fileDetails":
                 continue
             metadata.add(name)
-            entries.append(
-                (cybertipline.file_details_from(root, path=package.place(name)), name, data)
-            )
+            entry = cybertipline.file_details_from(root, path=package.place(name))
+            _refuse_repeated_file_id(package, name, entry, first_with_id)
+            entries.append((entry, name, data))
         except InputRejected as error:
             metadata.add(name)
             problems.append(PartProblem(name, "file_details", error))
     return entries, problems, metadata
+
+
+def _refuse_repeated_file_id(
+    package: Package, name: str, entry: FileEntry, first_with_id: dict[str, str]
+) -> None:
+    """A report's fileIds are unique; a second document reusing one is set aside."""
+    first = first_with_id.setdefault(entry.file_id, name)
+    if first != name:
+        raise InvalidInput(
+            f"fileId {entry.file_id!r} is already used by {first}", path=package.place(name)
+        )
 
 
 def _in_folder(name: str) -> bool:

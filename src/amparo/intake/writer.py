@@ -33,11 +33,11 @@ class StoredFile:
 
 @dataclass(frozen=True)
 class QuarantinedPart:
-    """A member of an ingested package set aside on its own, its bytes already kept."""
+    """A member of an ingested package set aside on its own, its bytes (if any) already kept."""
 
     kind: str
     path: str
-    digest: model.MediaDigest
+    digest: model.MediaDigest | None
     error: InputRejected
 
 
@@ -75,6 +75,16 @@ def source_row(kind: str, path: str, digest: str | None, error: InputRejected | 
         "reason": None if error is None else error.describe(),
         "place": None if error is None else error.place,
     }
+
+
+def part_rows(source_id: int, parts: list[QuarantinedPart]) -> list[dict[str, Any]]:
+    """Source rows for the parts of an input that were set aside, under the input's Source."""
+    rows = []
+    for part in parts:
+        digest = part.digest
+        row = source_row(part.kind, part.path, digest and digest.sha256, part.error)
+        rows.append(row | {"parent_id": source_id, "size": digest and digest.size})
+    return rows
 
 
 def insert_row(connection: Connection, table: type[tables.Base], row: dict[str, Any]) -> int:
@@ -155,9 +165,8 @@ def write_package(
     connection = session.connection()
     source_id = insert_row(connection, tables.Source, source)
     batch = _Batch()
-    for part in parts:
-        row = source_row(part.kind, part.path, part.digest.sha256, part.error)
-        batch.add(tables.Source, {**row, "parent_id": source_id, "size": part.digest.size})
+    for row in part_rows(source_id, parts):
+        batch.add(tables.Source, row)
     writer = _ReportWriter(connection, source_id, batch, known)
     report_id = writer.write(number, content, files)
     batch.flush(connection)

@@ -63,7 +63,7 @@ def near_video_pairs(
     flat = [h for hashes in frames.values() for h in hashes]
     if not flat:
         return []
-    index = HexPdqIndex(flat, list(range(len(flat))))
+    index = HexPdqIndex.of(flat, list(range(len(flat))))
     matched: dict[tuple[int, int], set[int]] = {}
     for query, frame, _ in index.search(flat, radius):
         pair = (owners[query], owners[frame])

@@ -23,14 +23,12 @@ INDEX_PREFIX = "known-pdq-"
 class HexPdqIndex:
     """Hex PDQ hashes with integer ids, searched within a Hamming radius."""
 
-    def __init__(self, hashes: list[str], ids: list[int]) -> None:
-        self._index = PdqIndex.build(hashes_from_hex(hashes), np.asarray(ids, np.int64))
+    def __init__(self, index: PdqIndex) -> None:
+        self._index = index
 
     @classmethod
-    def wrapping(cls, index: PdqIndex) -> HexPdqIndex:
-        wrapper = cls.__new__(cls)
-        wrapper._index = index
-        return wrapper
+    def of(cls, hashes: list[str], ids: list[int]) -> HexPdqIndex:
+        return cls(PdqIndex.build(hashes_from_hex(hashes), np.asarray(ids, np.int64)))
 
     def save(self, folder: Path) -> None:
         self._index.save(folder)
@@ -74,14 +72,21 @@ class KnownPdqIndex:
 
 
 def _saved_or_built(target: Path, hashes: list[str], ids: list[int]) -> HexPdqIndex:
-    """The index saved for these hash sets, or a new one, saved in place of older ones."""
+    """The index saved for these hash sets when it holds exactly them, else a new one, saved."""
     try:
-        return HexPdqIndex.wrapping(PdqIndex.load(target))
+        saved = PdqIndex.load(target)
+        if len(saved) == len(ids):
+            return HexPdqIndex(saved)
     except (ValueError, OSError):
         pass
-    index = HexPdqIndex(hashes, ids)
-    for stale in target.parent.glob(f"{INDEX_PREFIX}*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    index = HexPdqIndex.of(hashes, ids)
+    shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True, exist_ok=True)
     index.save(target)
     return index
+
+
+def _remove_other_indexes(keep: Path) -> None:
+    for stale in keep.parent.glob(f"{INDEX_PREFIX}*"):
+        if stale != keep:
+            shutil.rmtree(stale, ignore_errors=True)

@@ -4,8 +4,8 @@
 ``known_variant``: a PDQ match within the entry's set threshold; ``new``: an image or video
 with no match at all; ``unprocessable``: a file that could not be decoded and matched nothing.
 Entries of a non-pertinent category (VICS US category 0) or of an allow list *suppress*: a file
-that matches one is a known false positive, reported as ``known`` with ``non_pertinent`` set,
-and never as new material.
+that matches only such entries is a known false positive, ``known`` or ``known_variant`` by the
+same rules with ``non_pertinent`` set, and never new material.
 """
 
 from __future__ import annotations
@@ -73,15 +73,18 @@ def best_pdq_matches(
     ]
 
 
+def _closeness(matches: list[FoundMatch]) -> str:
+    exact = any(m.algorithm in CRYPTOGRAPHIC or m.distance == 0 for m in matches)
+    return KNOWN if exact else KNOWN_VARIANT
+
+
 def verdict(matches: list[FoundMatch], *, kind: str, problem: str | None) -> Verdict:
     """The status of a file given all its matches (see the module docstring)."""
     counted = [m for m in matches if not m.suppressing]
-    if any(m.algorithm in CRYPTOGRAPHIC or m.distance == 0 for m in counted):
-        return Verdict(KNOWN, False)
     if counted:
-        return Verdict(KNOWN_VARIANT, False)
+        return Verdict(_closeness(counted), False)
     if matches:
-        return Verdict(KNOWN, True)
+        return Verdict(_closeness(matches), True)
     if problem is not None:
         return Verdict(UNPROCESSABLE, False)
     return Verdict(NEW if kind in {"image", "video"} else None, False)

@@ -5,7 +5,10 @@ Keys (present only when the file holds a usable value): ``camera_make``, ``camer
 ``camera_owner``, ``lens_make``, ``lens_model``, ``lens_serial``, ``software``,
 ``taken_at`` (DateTimeOriginal as ISO 8601, with OffsetTimeOriginal when given) or
 ``taken_at_raw`` (the text as found, when it is not a valid date), ``gps_latitude`` and
-``gps_longitude`` (decimal degrees, south and west negative), ``gps_altitude`` (metres, below
+``gps_longitude`` (decimal degrees, south and west negative; when the hemisphere reference
+GPSLatitudeRef/GPSLongitudeRef is missing or not N/S, E/W the sign is unknown, so only
+``gps_latitude_raw``/``gps_longitude_raw`` is given: the unsigned decimal degrees, never a
+guessed hemisphere), ``gps_altitude`` (metres, below
 sea level negative), ``orientation`` (1-8), ``image_width`` and ``image_height`` (as the EXIF
 says, which may differ from the pixels), and ``exif_error`` when the EXIF block is damaged.
 """
@@ -78,25 +81,31 @@ def _taken_at(sub: Tags) -> dict[str, str]:
 
 def _gps_position(gps: Tags) -> dict[str, float]:
     position = {
-        "gps_latitude": _coordinate(gps.get(_GPS_LAT), gps.get(_GPS_LAT_REF), "S", 90.0),
-        "gps_longitude": _coordinate(gps.get(_GPS_LON), gps.get(_GPS_LON_REF), "W", 180.0),
+        **_coordinate("gps_latitude", gps.get(_GPS_LAT), gps.get(_GPS_LAT_REF), "NS", 90.0),
+        **_coordinate("gps_longitude", gps.get(_GPS_LON), gps.get(_GPS_LON_REF), "EW", 180.0),
         "gps_altitude": _altitude(gps.get(_GPS_ALT), gps.get(_GPS_ALT_REF)),
     }
     return {key: value for key, value in position.items() if value is not None}
 
 
-def _coordinate(value: Any, ref: Any, negative_ref: str, bound: float) -> float | None:
-    """Degrees, minutes, seconds as decimal degrees, signed by the hemisphere reference."""
+def _coordinate(key: str, value: Any, ref: Any, refs: str, bound: float) -> dict[str, float]:
+    """``{key: signed decimal degrees}``; ``{key_raw: unsigned}`` when the hemisphere is unknown.
+
+    ``refs`` is the positive then the negative reference letter (``"NS"``, ``"EW"``).
+    """
     if not isinstance(value, tuple) or len(value) != 3:
-        return None
+        return {}
     degrees, minutes, seconds = (_number(part) for part in value)
     if degrees is None or minutes is None or seconds is None:
-        return None
+        return {}
     decimal = degrees + minutes / 60 + seconds / 3600
     if decimal > bound:
-        return None
-    sign = -1 if (_text(ref) or "").upper() == negative_ref else 1
-    return round(sign * decimal, 7)
+        return {}
+    hemisphere = (_text(ref) or "").upper()
+    if hemisphere not in refs or len(hemisphere) != 1:
+        return {f"{key}_raw": round(decimal, 7)}  # no hemisphere: the sign is not guessed
+    sign = -1 if hemisphere == refs[1] else 1
+    return {key: round(sign * decimal, 7)}
 
 
 def _altitude(value: Any, ref: Any) -> float | None:

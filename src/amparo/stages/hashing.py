@@ -7,7 +7,6 @@ kept with the reason, and the batch goes on.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -16,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from amparo.media.analyse import analyse_bytes
+from amparo.intake.package import file_sha256
+from amparo.media.analyse import analyse_file
 from amparo.media.pool import analyse_many
 from amparo.model import MediaAnalysis
 from amparo.store import tables
@@ -26,11 +26,10 @@ COMMIT_EVERY = 200
 
 
 def analyse_evidence(path: Path) -> MediaAnalysis:
-    """Read an evidence file, check it still matches its SHA-256 name, then analyse it."""
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != path.name:
+    """Check an evidence file still matches its SHA-256 name (streaming), then analyse it."""
+    if file_sha256(path) != path.name:
         return MediaAnalysis(kind="other", error="evidence file corrupted: its SHA-256 changed")
-    return analyse_bytes(data, name=path.name)
+    return analyse_file(path)
 
 
 def run_hash_stage(

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from amparo.errors import InvalidInput, UnsafeInput
+from amparo.errors import InputRejected, InvalidInput, StoreError, UnsafeInput
 from amparo.formats.hashsets import read_hash_set
+from amparo.intake.writer import source_row
 from amparo.model import HashSetFile, KnownEntry
 from amparo.store import tables
 from amparo.workspace import Workspace
@@ -26,6 +28,7 @@ DELTA_FORMATS = {"ncmec-hashsharing"}
 PURPOSES = ("block", "allow")
 DEFAULT_PDQ_THRESHOLD = 31
 INSERT_CHUNK = 5000
+HASH_SET_SOURCE = "hash_set"
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class HashSetImport:
     added: int
     removed: int
     unchanged: bool
+    without_hashes: int = 0
 
 
 def import_hash_set(
@@ -53,9 +57,34 @@ def import_hash_set(
         raise InvalidInput("the PDQ threshold must be between 0 and 256 bits", path=str(path))
     data = _read_limited(path)
     digest = hashlib.sha256(data).hexdigest()
-    parsed = read_hash_set(data, path=str(path))
+    try:
+        parsed = read_hash_set(data, path=str(path))
+    except InputRejected as error:
+        _record_source(workspace, str(path), digest, error)
+        raise
+    try:
+        with workspace.session() as session:
+            result = _apply(session, parsed, digest, name=name, purpose=purpose,
+                            threshold=pdq_threshold)  # fmt: skip
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        raise StoreError(f"the database refused hash set {name!r}: {reason}") from error
+    if not result.unchanged:
+        _record_source(workspace, str(path), digest, None)
+    return result
+
+
+def _record_source(
+    workspace: Workspace, path: str, digest: str, error: InputRejected | None
+) -> None:
+    """Every hash-set file offered is accounted for, as ingested or quarantined, once."""
     with workspace.session() as session:
-        return _apply(session, parsed, digest, name=name, purpose=purpose, threshold=pdq_threshold)
+        row = source_row(HASH_SET_SOURCE, path, digest, error)
+        same = select(tables.Source.id).filter_by(
+            kind=HASH_SET_SOURCE, digest=digest, status=row["status"]
+        )
+        if session.execute(same).first() is None:
+            session.execute(insert(tables.Source), row)
 
 
 def _read_limited(path: Path) -> bytes:
@@ -85,7 +114,12 @@ def _apply(
     session.flush()
     added, removed = _replace_entries(session, hash_set.id, parsed)
     hash_set.entry_count = _entry_count(session, hash_set.id)
-    return HashSetImport(name, parsed.format, hash_set.entry_count, added, removed, False)
+    hashless = sum(1 for e in parsed.entries if not e.deleted and not _has_hash(e))
+    return HashSetImport(name, parsed.format, hash_set.entry_count, added, removed, False, hashless)
+
+
+def _has_hash(entry: KnownEntry) -> bool:
+    return any((entry.md5, entry.sha1, entry.sha256, entry.pdq, entry.photodna))
 
 
 def _replace_entries(session: Session, hash_set_id: int, parsed: HashSetFile) -> tuple[int, int]:
@@ -93,8 +127,11 @@ def _replace_entries(session: Session, hash_set_id: int, parsed: HashSetFile) ->
     existing = set(
         session.scalars(select(tables.KnownEntry.entry_id).filter_by(hash_set_id=hash_set_id))
     )
-    withdrawn = {e.entry_id for e in parsed.entries if e.deleted}
-    current = {e.entry_id: e for e in parsed.entries if not e.deleted}
+    final: dict[str, KnownEntry] = {}
+    for entry in parsed.entries:  # in document order: a later deletion undoes an earlier add
+        final[entry.entry_id] = entry
+    withdrawn = {key for key, entry in final.items() if entry.deleted}
+    current = {key: entry for key, entry in final.items() if not entry.deleted}
     if parsed.format not in DELTA_FORMATS:
         withdrawn |= existing - set(current)
     stale = (withdrawn | set(current)) & existing
@@ -144,9 +181,17 @@ def _entry_count(session: Session, hash_set_id: int) -> int:
 
 
 def matching_fingerprint(session: Session) -> str:
-    """Changes whenever any hash set's content or matching settings change."""
-    rows = session.execute(
+    """Changes whenever any hash set's content or matching settings change.
+
+    The entries' id range and count are part of it: a re-import writes new entry rows (and
+    drops the matches to the old ones), even when it brings back an earlier file.
+    """
+    sets = session.execute(
         select(tables.HashSet.id, tables.HashSet.digest, tables.HashSet.purpose,
                tables.HashSet.pdq_threshold).order_by(tables.HashSet.id)
     ).all()  # fmt: skip
-    return hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()
+    entries = session.execute(
+        select(func.count(), func.max(tables.KnownEntry.id)).select_from(tables.KnownEntry)
+    ).one()
+    state = repr(([tuple(row) for row in sets], tuple(entries)))
+    return hashlib.sha256(state.encode()).hexdigest()

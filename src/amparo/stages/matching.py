@@ -45,7 +45,8 @@ def run_match_stage(
     with workspace.session() as session:
         fingerprint = matching_fingerprint(session)
         stale = list(session.scalars(_stale_media(fingerprint)))
-        index = KnownPdqIndex.for_store(session, workspace.root / "indexes", fingerprint)
+        if stale:
+            index = KnownPdqIndex.for_store(session, workspace.root / "indexes", fingerprint)
     if on_total is not None:
         on_total(len(stale))
     for start in range(0, len(stale), BATCH):

@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from amparo.errors import StoreError
 from amparo.stages.hashing import run_hash_stage
 from amparo.stages.matching import run_match_stage
 from amparo.stages.series import run_cluster_stage
@@ -36,7 +39,11 @@ def run_pipeline(
     """Run ``stages`` in pipeline order; a stage with nothing to do returns at once."""
     reports = []
     for stage in [name for name in STAGE_NAMES if name in stages]:
-        reports.append(StageReport(stage, _run(workspace, stage, workers, progress)))
+        try:
+            reports.append(StageReport(stage, _run(workspace, stage, workers, progress)))
+        except SQLAlchemyError as error:
+            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+            raise StoreError(f"the {stage} stage could not write its results: {reason}") from error
     return reports
 
 

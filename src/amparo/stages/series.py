@@ -90,7 +90,7 @@ def _reliable_frames(frames: list[dict[str, Any]]) -> list[str]:
 def _near_pairs(rows: list[Any]) -> Iterable[tuple[int, int]]:
     if not rows:
         return []
-    index = HexPdqIndex([r.pdq for r in rows], [r.id for r in rows])
+    index = HexPdqIndex.of([r.pdq for r in rows], [r.id for r in rows])
     queries = [(r.id, h) for r in rows for h in r.pdq_dihedral]
     hits = index.search([h for _, h in queries], NEW_SERIES_RADIUS)
     return [(queries[q][0], media_id) for q, media_id, _ in hits]

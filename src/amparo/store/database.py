@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -55,7 +56,7 @@ def migrate(engine: Engine) -> None:
         return
     try:
         command.upgrade(alembic_config(engine), "head")
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, CommandError) as error:
         raise WorkspaceError(f"cannot migrate the database: {error}") from error
 
 
@@ -64,7 +65,7 @@ def is_current(engine: Engine) -> bool:
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision() == head
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, CommandError) as error:
         where = _redact(str(engine.url))
         raise WorkspaceError(f"cannot open the database {where}: {error}") from error
 

@@ -53,7 +53,7 @@ class Report(Base):
 
     __tablename__ = "report"
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(40), unique=True)
+    number: Mapped[str] = mapped_column(Text, unique=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
     incident_type: Mapped[str] = mapped_column(Text)
     incident_at: Mapped[datetime | None]
@@ -74,8 +74,8 @@ class Account(Base):
     __tablename__ = "account"
     __table_args__ = (UniqueConstraint("platform", "user_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform: Mapped[str] = mapped_column(String(200))
-    user_id: Mapped[str] = mapped_column(String(400))
+    platform: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[str] = mapped_column(Text)
 
 
 class Party(Base):
@@ -176,8 +176,8 @@ class Group(Base):
     __tablename__ = "chat_group"
     __table_args__ = (UniqueConstraint("platform", "group_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform: Mapped[str] = mapped_column(String(200))
-    group_id: Mapped[str] = mapped_column(String(400))
+    platform: Mapped[str] = mapped_column(Text)
+    group_id: Mapped[str] = mapped_column(Text)
     name: Mapped[str | None] = mapped_column(Text)
 
 
@@ -186,7 +186,7 @@ class Device(Base):
 
     __tablename__ = "device"
     id: Mapped[int] = mapped_column(primary_key=True)
-    label: Mapped[str] = mapped_column(String(200), unique=True)
+    label: Mapped[str] = mapped_column(Text, unique=True)
 
 
 class Sighting(Base):
@@ -204,7 +204,7 @@ class Sighting(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("chat_group.id"), index=True)
     ip_event_id: Mapped[int | None] = mapped_column(ForeignKey("ip_event.id"))
-    file_id: Mapped[str] = mapped_column(String(200))
+    file_id: Mapped[str] = mapped_column(Text)
     file_name: Mapped[str | None] = mapped_column(Text)
     original_file_name: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime | None]
@@ -245,7 +245,7 @@ class HashSet(Base):
 
     __tablename__ = "hash_set"
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
     format: Mapped[str] = mapped_column(String(40))
     version: Mapped[str | None] = mapped_column(Text)
     purpose: Mapped[str] = mapped_column(String(10))
@@ -262,15 +262,15 @@ class KnownEntry(Base):
     __table_args__ = (UniqueConstraint("hash_set_id", "entry_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     hash_set_id: Mapped[int] = mapped_column(ForeignKey("hash_set.id", ondelete="CASCADE"))
-    entry_id: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str | None] = mapped_column(String(10))
+    entry_id: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(Text)
     md5: Mapped[str | None] = mapped_column(String(32), index=True)
     sha1: Mapped[str | None] = mapped_column(String(40), index=True)
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     pdq: Mapped[str | None] = mapped_column(String(64), index=True)
     photodna: Mapped[str | None] = mapped_column(Text)
-    category_scheme: Mapped[str | None] = mapped_column(String(40))
-    category_code: Mapped[str | None] = mapped_column(String(40))
+    category_scheme: Mapped[str | None] = mapped_column(Text)
+    category_code: Mapped[str | None] = mapped_column(Text)
     series: Mapped[str | None] = mapped_column(Text)
     victim_identified: Mapped[bool | None] = mapped_column(Boolean)
     offender_identified: Mapped[bool | None] = mapped_column(Boolean)
@@ -302,7 +302,7 @@ class Series(Base):
 
     __tablename__ = "series"
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(300), unique=True)
+    key: Mapped[str] = mapped_column(Text, unique=True)
     status: Mapped[str] = mapped_column(String(10))
     first_seen: Mapped[datetime | None]
     first_accounts: Mapped[list[Any]]

@@ -10,17 +10,23 @@ digits, SHA-1 40, SHA-256 64 and PDQ 64 (a PDQ given as ``hash,quality``, the wa
 reference hasher prints it, keeps its quality apart); PhotoDNA is kept as given. A malformed
 hash or flag fails the whole file with InvalidInput naming its place: a half-imported hash list
 is worse than a clear error. Inputs over 2 GiB are refused as UnsafeInput.
+
+Every reader passes its entries through ``nul_free_entry``: NUL characters (``\\x00``) are
+removed from every text field and from every text (keys included) inside ``details``, since
+PostgreSQL refuses NUL in text and JSONB.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from amparo.errors import InvalidInput, UnsafeInput
-from amparo.model import HashSetFile, KnownEntry
+from amparo.model import Category, HashSetFile, KnownEntry
 
 MAX_HASH_SET_BYTES = 2 * 1024**3
 HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
@@ -143,10 +149,11 @@ def flag(value: object, *, name: str, path: str, place: str) -> bool | None:
 def unique_entries(
     located: Iterable[tuple[str, KnownEntry]], *, what: str, path: str
 ) -> tuple[KnownEntry, ...]:
-    """The entries, in order, or InvalidInput at the first id given twice."""
+    """The entries, in order and NUL-free, or InvalidInput at the first id given twice."""
     first_place: dict[str, str] = {}
     entries = []
-    for place, entry in located:
+    for place, found in located:
+        entry = nul_free_entry(found)
         if entry.entry_id in first_place:
             raise InvalidInput(
                 f"{what} {entry.entry_id!r} given twice (first at {first_place[entry.entry_id]})",
@@ -156,6 +163,47 @@ def unique_entries(
         first_place[entry.entry_id] = place
         entries.append(entry)
     return tuple(entries)
+
+
+def nul_free_entry(entry: KnownEntry) -> KnownEntry:
+    """``entry`` without NUL characters in any text field, category or ``details`` value."""
+    changes: dict[str, Any] = {}
+    for field in dataclasses.fields(entry):
+        value = getattr(entry, field.name)
+        if isinstance(value, str) and "\x00" in value:
+            changes[field.name] = value.replace("\x00", "")
+    category = entry.category
+    if category is not None and "\x00" in category.scheme + category.code:
+        changes["category"] = Category(
+            category.scheme.replace("\x00", ""), category.code.replace("\x00", "")
+        )
+    details = without_nul(entry.details)
+    if details != entry.details:
+        changes["details"] = details
+    return dataclasses.replace(entry, **changes) if changes else entry
+
+
+def without_nul(value: Any) -> Any:
+    """JSON-ready data with NUL removed from every string, mapping keys included.
+
+    A key that only differs from another by its NULs keeps them as U+FFFD instead, so that no
+    value is overwritten.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(without_nul(item) for item in value)
+    if isinstance(value, dict):
+        cleaned: dict[Any, Any] = {}
+        for key, item in value.items():
+            new_key = key.replace("\x00", "") if isinstance(key, str) else key
+            if new_key in cleaned and new_key != key:
+                new_key = key.replace("\x00", "\ufffd")
+            cleaned[new_key] = without_nul(item)
+        return cleaned
+    return value
 
 
 def _head_text(data: bytes) -> str:

@@ -4,9 +4,10 @@ Comma-separated, UTF-8 (a BOM is skipped); header names are matched ignoring cas
 around them. Known columns, any subset:
 
 - ``md5``, ``sha1``, ``sha256``, ``pdq`` (``hash,quality`` accepted), ``photodna``: at least one
-  must be in the header and filled in every row;
+  of them must be in the header, and every row must fill at least one of the hash columns the
+  header has (the others may be empty);
 - ``category_scheme`` and ``category_code``: ``Category(scheme lower-cased, code as given)``; a
-  code needs a scheme, a scheme without a code leaves the row uncategorised;
+  row gives both or neither (one without the other fails the file);
 - ``id`` (else the entry id is ``line-N``), ``kind``, ``series``;
 - ``victim_identified``, ``offender_identified``, ``is_distributed``: true/false, yes/no, 1/0 or
   empty.
@@ -134,6 +135,10 @@ def _category(cells: dict[str, str], *, path: str, place: str) -> Category | Non
     if code is not None and scheme is None:
         raise InvalidInput(
             f"category_code {code!r} without a category_scheme", path=path, place=place
+        )
+    if scheme is not None and code is None:
+        raise InvalidInput(
+            f"category_scheme {scheme!r} without a category_code", path=path, place=place
         )
     return None if code is None or scheme is None else Category(scheme.lower(), code)
 

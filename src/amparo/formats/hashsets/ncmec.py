@@ -21,8 +21,12 @@ names follow the public client in Meta's python-threatexchange
 Elements are matched on local names, so the namespace (or its absence) does not matter.
 
 - ``entry_id`` is ``{member id}-{id}``, as that client keys entries (an id is only known to be
-  unique within its member); just ``id`` when there is no member. Entries come in document order,
-  and a ``deletedImage``/``deletedVideo`` gives ``deleted=True`` with that id.
+  unique within its member); just ``id`` when there is no member. A ``deletedImage``/
+  ``deletedVideo`` gives ``deleted=True`` with that id.
+- Entries come in document order, additions and deletions interleaved exactly as the file has
+  them (never grouped by kind), and the same id may appear more than once (added, then deleted,
+  then perhaps added again). They must be applied in that order: the last entry for an id is its
+  state after this file.
 - ``classification`` A1, A2, B1 or B2 → ``Category("ncmec-industry", code)``; any other code is
   kept as ``Category("ncmec", code)``.
 - Fingerprints ``md5``, ``sha1``, ``pdq`` are checked hex; ``pdna`` is PhotoDNA, kept as given.
@@ -40,7 +44,7 @@ from typing import Any
 from lxml import etree
 
 from amparo.errors import InvalidInput
-from amparo.formats.hashsets import check_size, clean_text, entry_hashes
+from amparo.formats.hashsets import check_size, clean_text, entry_hashes, nul_free_entry
 from amparo.formats.xml import add_repeated, element_data, local_name, parse_xml
 from amparo.model import Category, HashSetFile, KnownEntry
 
@@ -67,7 +71,9 @@ def read_ncmec(data: bytes, *, path: str) -> HashSetFile:
             path=path,
             place=_line(root),
         )
-    entries = tuple(_entry(element, path=path) for element in _entry_elements(root, path=path))
+    entries = tuple(
+        nul_free_entry(_entry(element, path=path)) for element in _entry_elements(root, path=path)
+    )
     return HashSetFile(FORMAT, _version(root), entries)
 
 

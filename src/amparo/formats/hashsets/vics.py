@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -301,8 +302,8 @@ def write_vics(media: Iterable[VicsMedia], *, case_name: str) -> bytes:
 
 def _unique(media: Iterable[VicsMedia]) -> list[VicsMedia]:
     items = list(media)
-    ids = [item.media_id for item in items]
-    repeated = sorted({media_id for media_id in ids if ids.count(media_id) > 1})
+    counts = Counter(item.media_id for item in items)
+    repeated = sorted(media_id for media_id, count in counts.items() if count > 1)
     if repeated:
         raise ExportError(f"VICS export: MediaID given more than once: {', '.join(repeated)}")
     return items

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import filetype
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -22,6 +21,7 @@ from amparo.intake.package import (
 )
 from amparo.intake.report_package import PartProblem, read_report_package
 from amparo.intake.writer import KnownIds, QuarantinedPart, StoredFile, source_row, write_package
+from amparo.media.analyse import sniff_bytes
 from amparo.model import FileEntry, MediaDigest
 from amparo.store import tables
 from amparo.workspace import Workspace
@@ -178,17 +178,8 @@ def store_file(
 ) -> StoredFile:
     """Keep a member in the evidence store and recognise its type."""
     digest = _keep_member(workspace, package, member, limits)
-    kind, mime = sniff(workspace.evidence.head(digest.sha256, SNIFF_BYTES))
+    kind, mime = sniff_bytes(workspace.evidence.head(digest.sha256, SNIFF_BYTES))
     return StoredFile(entry, digest, kind, mime)
-
-
-def sniff(head: bytes) -> tuple[str, str | None]:
-    """``(image|video|other, MIME type or None)`` from a file's first bytes."""
-    guess = filetype.guess(head)
-    if guess is None:
-        return "other", None
-    top = guess.mime.split("/", 1)[0]
-    return (top if top in {"image", "video"} else "other"), guess.mime
 
 
 def _keep_member(

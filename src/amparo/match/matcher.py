@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from amparo.media.analyse import RELIABLE_PDQ_QUALITY
 from amparo.model import Category
 
 KNOWN = "known"
@@ -20,7 +21,7 @@ KNOWN_VARIANT = "known_variant"
 NEW = "new"
 UNPROCESSABLE = "unprocessable"
 CRYPTOGRAPHIC = ("md5", "sha1", "sha256")
-MIN_PDQ_QUALITY = 50
+MIN_PDQ_QUALITY = RELIABLE_PDQ_QUALITY
 NON_PERTINENT = Category("vics-us", "0")
 
 

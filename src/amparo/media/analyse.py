@@ -21,7 +21,7 @@ RELIABLE_PDQ_QUALITY = 50
 
 def analyse_bytes(data: bytes, *, name: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> MediaAnalysis:
     """Analyse a file's bytes; ``name`` (its file name) only helps FFmpeg with videos."""
-    kind, mime_type = _kind_of(filetype.guess_mime(data))
+    kind, mime_type = kind_of(filetype.guess_mime(data))
     try:
         if kind == "image":
             return _analyse_image(data, mime_type, max_pixels=max_pixels)
@@ -79,10 +79,15 @@ def _analyse_image(
 
 def sniff_file(path: Path) -> tuple[str, str | None]:
     """The kind (``image``, ``video`` or ``other``) and MIME type of the file's content."""
-    return _kind_of(filetype.guess_mime(path))
+    return kind_of(filetype.guess_mime(path))
 
 
-def _kind_of(mime_type: str | None) -> tuple[str, str | None]:
+def sniff_bytes(head: bytes) -> tuple[str, str | None]:
+    """The kind and MIME type of content from its first bytes (8 KiB are plenty)."""
+    return kind_of(filetype.guess_mime(head))
+
+
+def kind_of(mime_type: str | None) -> tuple[str, str | None]:
     """The kind a MIME type stands for, with the MIME type."""
     major = (mime_type or "").partition("/")[0]
     return (major if major in ("image", "video") else "other"), mime_type

@@ -17,13 +17,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from amparo.errors import InputRejected, InvalidInput, StoreError, UnsafeInput
-from amparo.formats.hashsets import read_hash_set
+from amparo.formats.hashsets import MAX_HASH_SET_BYTES, read_hash_set
 from amparo.intake.writer import source_row
 from amparo.model import HashSetFile, KnownEntry
 from amparo.store import tables
 from amparo.workspace import Workspace
 
-MAX_HASH_SET_BYTES = 2 * 1024**3
 DELTA_FORMATS = {"ncmec-hashsharing"}
 PURPOSES = ("block", "allow")
 DEFAULT_PDQ_THRESHOLD = 31

@@ -46,6 +46,7 @@ def _pdq(entry: EntryInfo, distance: int) -> FoundMatch:
         ([cryptographic_match(ALLOWED, "md5")], "image", None, KNOWN, True),
         ([_pdq(NON_PERTINENT, 5)], "image", None, KNOWN_VARIANT, True),
         ([_pdq(NON_PERTINENT, 0)], "image", None, KNOWN, True),
+        ([FoundMatch(1, "vpdq", 0, 20, None, False)], "video", None, KNOWN_VARIANT, False),
         ([_pdq(NON_PERTINENT, 5), _pdq(BLOCK, 20)], "image", None, KNOWN_VARIANT, False),
     ],
 )  # fmt: skip

@@ -151,8 +151,9 @@ class KnownEntry:
     """One entry of an imported hash set: the hashes of one known file and what is known of it.
 
     Hashes are lower-case hex (PDQ: 64 hex digits, 256 bits); PhotoDNA is kept as given (Amparo
-    cannot compute it, but partners can join on it). ``deleted`` marks an entry a newer version
-    of the set withdraws (NCMEC hash-sharing deletions).
+    cannot compute it, but partners can join on it); vPDQ is a video's frame features, each
+    ``"pdq_hex,quality,seconds"`` as ThreatExchange exchanges them. ``deleted`` marks an entry a
+    newer version of the set withdraws (NCMEC hash-sharing deletions).
     """
 
     entry_id: str
@@ -162,6 +163,7 @@ class KnownEntry:
     sha256: str | None = None
     pdq: str | None = None
     photodna: str | None = None
+    vpdq: tuple[str, ...] | None = None
     category: Category | None = None
     series: str | None = None
     victim_identified: bool | None = None

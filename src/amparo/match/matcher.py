@@ -1,8 +1,9 @@
 """The pure core of matching: which matches count, and what they make of a file.
 
 ``known``: a cryptographic match, or PDQ at distance 0, to a pertinent entry;
-``known_variant``: a PDQ match within the entry's set threshold; ``new``: an image or video
-with no match at all; ``unprocessable``: a file that could not be decoded and matched nothing.
+``known_variant``: a PDQ match within the entry's set threshold, or a vPDQ match;
+``new``: an image or video with no match at all;
+``unprocessable``: a file that could not be decoded and matched nothing.
 Entries of a non-pertinent category (VICS US category 0) or of an allow list *suppress*: a file
 that matches only such entries is a known false positive, ``known`` or ``known_variant`` by the
 same rules with ``non_pertinent`` set, and never new material.
@@ -75,7 +76,9 @@ def best_pdq_matches(
 
 
 def _closeness(matches: list[FoundMatch]) -> str:
-    exact = any(m.algorithm in CRYPTOGRAPHIC or m.distance == 0 for m in matches)
+    exact = any(
+        m.algorithm in CRYPTOGRAPHIC or (m.algorithm == "pdq" and m.distance == 0) for m in matches
+    )
     return KNOWN if exact else KNOWN_VARIANT
 
 

@@ -118,7 +118,7 @@ def _apply(
 
 
 def _has_hash(entry: KnownEntry) -> bool:
-    return any((entry.md5, entry.sha1, entry.sha256, entry.pdq, entry.photodna))
+    return any((entry.md5, entry.sha1, entry.sha256, entry.pdq, entry.photodna, entry.vpdq))
 
 
 def _replace_entries(session: Session, hash_set_id: int, parsed: HashSetFile) -> tuple[int, int]:
@@ -164,6 +164,7 @@ def _entry_row(hash_set_id: int, entry: KnownEntry) -> dict[str, Any]:
         "sha256": entry.sha256,
         "pdq": entry.pdq,
         "photodna": entry.photodna,
+        "vpdq": list(entry.vpdq) if entry.vpdq else None,
         "category_scheme": category and category.scheme,
         "category_code": category and category.code,
         "series": entry.series,

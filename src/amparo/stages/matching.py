@@ -25,6 +25,7 @@ from amparo.match.matcher import (
     cryptographic_match,
     verdict,
 )
+from amparo.match.video import KnownVideos, vpdq_matches
 from amparo.media.pdq import DIHEDRAL_TRANSFORMS
 from amparo.model import Category
 from amparo.stages.hashsets import matching_fingerprint
@@ -47,12 +48,13 @@ def run_match_stage(
         stale = list(session.scalars(_stale_media(fingerprint)))
         if stale:
             index = KnownPdqIndex.for_store(session, workspace.root / "indexes", fingerprint)
+            videos = KnownVideos.for_store(session)
     if on_total is not None:
         on_total(len(stale))
     for start in range(0, len(stale), BATCH):
         chunk = stale[start : start + BATCH]
         with workspace.session() as session:
-            _match_batch(session, chunk, index, fingerprint)
+            _match_batch(session, chunk, (index, videos), fingerprint)
         if on_done is not None:
             on_done(len(chunk))
     return len(stale)
@@ -68,14 +70,20 @@ def _stale_media(fingerprint: str) -> Any:
 
 
 def _match_batch(
-    session: Session, media_ids: list[int], index: KnownPdqIndex, fingerprint: str
+    session: Session,
+    media_ids: list[int],
+    indexes: tuple[KnownPdqIndex, KnownVideos],
+    fingerprint: str,
 ) -> None:
+    index, videos = indexes
     media = session.execute(
         select(M.id, M.kind, M.problem, M.pdq_quality, M.pdq_dihedral).where(M.id.in_(media_ids))
     ).all()
     found = _cryptographic(session, media_ids)
     for media_id, hits in _pdq_hits(session, media, index).items():
         found[media_id] += best_pdq_matches(hits)
+    for media_id, matches in _vpdq(session, media_ids, videos).items():
+        found[media_id] += matches
     session.execute(delete(tables.Match).where(tables.Match.media_id.in_(media_ids)))
     rows = [_match_row(media_id, m) for media_id, ms in found.items() for m in ms]
     if rows:
@@ -115,6 +123,18 @@ def _pdq_hits(
         media_id, _, transform = queries[query]
         grouped[media_id].append((entries[entry_id], distance, transform))
     return grouped
+
+
+def _vpdq(
+    session: Session, media_ids: list[int], videos: KnownVideos
+) -> dict[int, list[FoundMatch]]:
+    """vPDQ matches of the videos among ``media_ids``."""
+    rows = session.execute(
+        select(M.id, M.video_frames).where(M.id.in_(media_ids), M.video_frames.is_not(None))
+    ).all()
+    percentages = {media_id: videos.hits(frames) for media_id, frames in rows if frames}
+    entries = entry_infos(session, {e for hits in percentages.values() for e in hits})
+    return {media_id: vpdq_matches(hits, entries) for media_id, hits in percentages.items()}
 
 
 def entry_infos(session: Session, entry_ids: set[int]) -> dict[int, EntryInfo]:

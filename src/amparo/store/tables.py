@@ -269,6 +269,7 @@ class KnownEntry(Base):
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     pdq: Mapped[str | None] = mapped_column(String(64), index=True)
     photodna: Mapped[str | None] = mapped_column(Text)
+    vpdq: Mapped[list[Any] | None]
     category_scheme: Mapped[str | None] = mapped_column(Text)
     category_code: Mapped[str | None] = mapped_column(Text)
     series: Mapped[str | None] = mapped_column(Text)

@@ -27,4 +27,5 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-JSONData: Any = JSON().with_variant(JSONB(), "postgresql")
+# None is stored as SQL NULL (not JSON 'null'), so "IS NULL" means "nothing there".
+JSONData: Any = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -30,7 +31,7 @@ from amparo.model import Category, HashSetFile, KnownEntry
 
 MAX_HASH_SET_BYTES = 2 * 1024**3
 HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
-HASH_FIELDS = (*HEX_LENGTHS, "photodna")
+HASH_FIELDS = (*HEX_LENGTHS, "photodna", "vpdq")
 _HEX = {kind: re.compile(f"[0-9a-f]{{{length}}}") for kind, length in HEX_LENGTHS.items()}
 _FLAG_WORDS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 _BOMS = (
@@ -115,18 +116,48 @@ def pdq_hash(value: object, *, path: str, place: str) -> tuple[str | None, int |
     return hex_hash("pdq", digits, path=path, place=place), int(quality) if comma else None
 
 
+def vpdq_features(value: object, *, path: str, place: str) -> tuple[str, ...] | None:
+    """A vPDQ hash as ThreatExchange exchanges it: a JSON list of ``"pdq_hex,quality,seconds"``
+    frame features, checked and kept in that compact form; None when blank."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    try:
+        features = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInput(
+            f"vPDQ is not a JSON list: {error.msg}", path=path, place=place
+        ) from error
+    if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+        raise InvalidInput("vPDQ must be a JSON list of text features", path=path, place=place)
+    return tuple(_vpdq_feature(feature, path=path, place=place) for feature in features) or None
+
+
+def _vpdq_feature(feature: str, *, path: str, place: str) -> str:
+    parts = [part.strip() for part in feature.split(",")]
+    try:
+        digits, quality, seconds = parts
+        checked = hex_hash("pdq", digits, path=path, place=place)
+        return f"{checked},{int(quality)},{float(seconds):g}"
+    except ValueError as error:
+        reason = f"vPDQ feature {feature!r} is not 'pdq_hex,quality,seconds'"
+        raise InvalidInput(reason, path=path, place=place) from error
+
+
 def entry_hashes(
     found: Mapping[str, tuple[object, str]], *, path: str
-) -> tuple[dict[str, str], int | None]:
+) -> tuple[dict[str, Any], int | None]:
     """Checked hashes by KnownEntry field, from ``{field: (value, place)}``; and the PDQ quality.
 
     Blank values are left out, so the result can be passed straight to ``KnownEntry(**...)``.
     """
-    hashes: dict[str, str | None] = {}
+    hashes: dict[str, Any] = {}
     quality = None
     for field, (value, place) in found.items():
         if field == "pdq":
             hashes["pdq"], quality = pdq_hash(value, path=path, place=place)
+        elif field == "vpdq":
+            hashes["vpdq"] = vpdq_features(value, path=path, place=place)
         elif field == "photodna":
             hashes["photodna"] = clean_text(value)
         else:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from amparo.demo import GeneratedOperation, generate_operation
 from amparo.intake.ingest import ingest_paths
+from amparo.intake.writer import KnownIds, insert_unless_present
 from amparo.store import tables
 from amparo.workspace import Workspace
 
@@ -114,3 +115,14 @@ def test_a_changed_package_with_a_known_number_is_quarantined(
     summary = ingest_paths(workspace, [package])
     assert summary.ingested == []
     assert "already ingested" in summary.quarantined[0].reason
+
+
+def test_an_insert_yields_to_a_row_another_writer_added(workspace: Workspace) -> None:
+    key = {"platform": "photonet", "user_id": "u-1"}
+    with workspace.session() as session:
+        connection = session.connection()
+        first = KnownIds().find_or_insert(connection, tables.Account, key, key)
+        # What a concurrent writer that looked before this row existed would then do:
+        assert insert_unless_present(connection, tables.Account, key, list(key)) is None
+        assert KnownIds().find_or_insert(connection, tables.Account, key, key) == first
+        assert _count(session, tables.Account) == 1

@@ -12,6 +12,8 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Insert, Table, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from amparo import model
@@ -132,16 +134,36 @@ class KnownIds:
         key: dict[str, Any],
         row: dict[str, Any],
     ) -> int:
-        """The id of the row matching ``key``, inserting ``row`` when there is none."""
+        """The id of the row matching ``key`` (a unique key), inserting ``row`` when there is none.
+
+        The insert yields to a concurrent writer that inserted the same key first (PostgreSQL
+        teams): it then reads that writer's row instead of failing.
+        """
         row_id = self.get(table, key)
         if row_id is None:
             columns = table.__table__.c
             query = select(columns.id).where(*(columns[k] == v for k, v in key.items()))
             row_id = connection.execute(query).scalar_one_or_none()
             if row_id is None:
-                row_id = insert_row(connection, table, row)
+                row_id = insert_unless_present(connection, table, row, list(key))
+                row_id = row_id or connection.execute(query).scalar_one()
             self.remember(table, key, row_id)
         return row_id
+
+
+def insert_unless_present(
+    connection: Connection, table: type[tables.Base], row: dict[str, Any], key: list[str]
+) -> int | None:
+    """Insert ``row`` and return its id, or None when a row with the same key already exists."""
+    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    target = table.__table__
+    statement = (
+        dialect_insert(target)
+        .values(row)
+        .on_conflict_do_nothing(index_elements=key)
+        .returning(target.c.id)
+    )
+    return connection.execute(statement).scalar_one_or_none()
 
 
 def media_id(connection: Connection, known: KnownIds, stored: StoredFile) -> int:

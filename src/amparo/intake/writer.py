@@ -155,15 +155,14 @@ def insert_unless_present(
     connection: Connection, table: type[tables.Base], row: dict[str, Any], key: list[str]
 ) -> int | None:
     """Insert ``row`` and return its id, or None when a row with the same key already exists."""
-    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    target = table.__table__
-    statement = (
-        dialect_insert(target)
-        .values(row)
-        .on_conflict_do_nothing(index_elements=key)
-        .returning(target.c.id)
-    )
-    return connection.execute(statement).scalar_one_or_none()
+    statement = _insert_or_nothing(connection.dialect.name, table.__table__, tuple(key))
+    return connection.execute(statement, row).scalar_one_or_none()
+
+
+@cache
+def _insert_or_nothing(dialect: str, table: Table, key: tuple[str, ...]) -> Insert:
+    dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=key).returning(table.c.id)
 
 
 def media_id(connection: Connection, known: KnownIds, stored: StoredFile) -> int:

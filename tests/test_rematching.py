@@ -90,3 +90,20 @@ def test_an_ncmec_delta_withdraws_an_earlier_entry(workspace: Workspace, tmp_pat
     assert (result.entries, result.removed) == (1, 1)
     with workspace.session() as session:
         assert session.scalars(select(tables.KnownEntry.entry_id)).all() == ["7-a2"]
+
+
+def test_an_older_ncmec_delta_offered_again_changes_nothing(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    older = tmp_path / "older.xml"
+    older.write_text(f'<queryResult xmlns="{NCMEC}"><images><image><member id="7">H</member>'
+                     f"<id>x</id><fingerprints><md5>{'a' * 32}</md5></fingerprints></image>"
+                     "</images></queryResult>")  # fmt: skip
+    newer = tmp_path / "newer.xml"
+    newer.write_text(f'<queryResult xmlns="{NCMEC}"><images><deletedImage><member id="7">H'
+                     "</member><id>x</id></deletedImage></images></queryResult>")  # fmt: skip
+    import_hash_set(workspace, older, name="n")
+    import_hash_set(workspace, newer, name="n")
+    assert import_hash_set(workspace, older, name="n").unchanged
+    with workspace.session() as session:
+        assert session.scalars(select(tables.KnownEntry)).all() == []

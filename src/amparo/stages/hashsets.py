@@ -102,12 +102,14 @@ def _apply(
     settings_same = hash_set is not None and (hash_set.purpose, hash_set.pdq_threshold) == (
         purpose, threshold,
     )  # fmt: skip
-    if hash_set is not None and hash_set.digest == digest and settings_same:
+    seen = hash_set is not None and digest in (hash_set.applied or [hash_set.digest])
+    if seen and settings_same:
         return HashSetImport(name, parsed.format, hash_set.entry_count, 0, 0, unchanged=True)
     if hash_set is None:
         hash_set = tables.HashSet(name=name, entry_count=0)
         session.add(hash_set)
     hash_set.format, hash_set.version, hash_set.digest = parsed.format, parsed.version, digest
+    hash_set.applied = _applied_after(hash_set, parsed.format, digest)
     hash_set.purpose, hash_set.pdq_threshold = purpose, threshold
     hash_set.imported_at = datetime.now(UTC)
     session.flush()
@@ -119,6 +121,14 @@ def _apply(
 
 def _has_hash(entry: KnownEntry) -> bool:
     return any((entry.md5, entry.sha1, entry.sha256, entry.pdq, entry.photodna, entry.vpdq))
+
+
+def _applied_after(hash_set: tables.HashSet, file_format: str, digest: str) -> list[str]:
+    """Files a set now reflects: every delta applied, or just the last full export."""
+    if file_format not in DELTA_FORMATS:
+        return [digest]
+    earlier = [d for d in hash_set.applied or [] if d != digest]
+    return [*earlier, digest]
 
 
 def _replace_entries(session: Session, hash_set_id: int, parsed: HashSetFile) -> tuple[int, int]:

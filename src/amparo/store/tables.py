@@ -251,6 +251,7 @@ class HashSet(Base):
     purpose: Mapped[str] = mapped_column(String(10))
     pdq_threshold: Mapped[int]
     digest: Mapped[str] = mapped_column(String(64))
+    applied: Mapped[list[Any] | None]  # digests of the delta files applied so far
     imported_at: Mapped[datetime]
     entry_count: Mapped[int]
 

@@ -1,7 +1,7 @@
 """The ``amparo`` command line: each command opens the workspace and calls one library function.
 
 Exit codes: 0 done; 1 the input or export could not be handled (the message says why);
-2 the command was mistyped; 3 the workspace or its database cannot be used.
+2 the command was mistyped; 3 the workspace or its database cannot be used or refused a write.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from amparo import __version__
-from amparo.errors import AmparoError, WorkspaceError
+from amparo.errors import AmparoError, StoreError, WorkspaceError
 from amparo.export.findings import export_findings
 from amparo.export.vics import export_vics
 from amparo.intake.device import ingest_device_tree
@@ -43,7 +43,7 @@ def reports_errors(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except WorkspaceError as error:
+        except (WorkspaceError, StoreError) as error:
             console.print(f"[red]amparo: workspace problem:[/] {error}", highlight=False)
             sys.exit(EXIT_WORKSPACE)
         except AmparoError as error:

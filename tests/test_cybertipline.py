@@ -65,8 +65,12 @@ def test_identifiers_keep_raw_and_normalised_forms(report: ReportContent) -> Non
     assert phone.attributes["countryCallingCode"] == "+34"
     assert found[("email", "Ana.Ejemplo@Example.ORG")].normalized == "ana.ejemplo@example.org"
     device = found[("device_id", "35 209900 176148 1")]
-    assert device.attributes == {"id_type": "IMEI", "event": "Login",
-                                 "at": "2026-03-01T09:00:00+00:00"}  # fmt: skip
+    assert device.attributes == {
+        "id_type": "IMEI",
+        "event": "Login",
+        "at": "2026-03-01T09:00:00+00:00",
+        "imei_check_digit_valid": True,
+    }
     assert {i.kind for i in found.values()} == {
         "phone", "email", "screen_name", "display_name", "profile_url", "device_id",
     }  # fmt: skip

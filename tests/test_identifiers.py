@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from amparo.people.identifiers import normalize_identifier
+from amparo.people.identifiers import imei_check_digit_valid, normalize_identifier
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,25 @@ def test_other_kinds_are_unchanged() -> None:
     assert normalize_identifier("email", " Ana@Example.ORG ") == "ana@example.org"
     assert normalize_identifier("device_id", "35 2099 00") == "35209900"
     assert normalize_identifier("name", "  Ana   Ejemplo ") == "Ana Ejemplo"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Ana.Ejemplo+fotos@Gmail.com", "anaejemplo@gmail.com"),  # Gmail ignores dots and tags
+        ("ana.ejemplo@googlemail.com", "anaejemplo@gmail.com"),  # the same mailbox
+        ("ana.ejemplo+x@outlook.com", "ana.ejemplo@outlook.com"),  # tags only, dots matter
+        ("ana.ejemplo+x@example.org", "ana.ejemplo+x@example.org"),  # unknown: kept
+        ("Not An Email", "not an email"),
+    ],
+)
+def test_emails(raw: str, expected: str) -> None:
+    assert normalize_identifier("email", raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "valid"),
+    [("35 209900 176148 1", True), ("352099001761482", False), ("35209900176148", None)],
+)
+def test_imei_check_digit(raw: str, valid: bool | None) -> None:
+    assert imei_check_digit_valid(raw) is valid

@@ -25,7 +25,7 @@ from amparo.model import (
     Timestamp,
     platform_slug,
 )
-from amparo.people.identifiers import normalize_identifier
+from amparo.people.identifiers import imei_check_digit_valid, normalize_identifier
 
 SCHEMA_PATH = Path(__file__).with_name("cybertipline.xsd")
 PARTY_ROLES = {
@@ -188,7 +188,10 @@ def _phone(el: etree._Element) -> Identifier:
 def _device_id(el: etree._Element, *, path: str) -> Identifier:
     raw = _text(el, "idValue") or ""
     at = _timestamp(el.find("dateTime"), path=path)
-    attributes = {"id_type": _text(el, "idType"), "event": _text(el, "eventName")}
+    id_type = _text(el, "idType")
+    attributes = {"id_type": id_type, "event": _text(el, "eventName")}
+    if id_type and "imei" in id_type.casefold():
+        attributes["imei_check_digit_valid"] = imei_check_digit_valid(raw)
     if at is not None:
         attributes["at"] = at.utc.isoformat() if at.utc else at.raw
     return Identifier("device_id", raw, normalize_identifier("device_id", raw), attributes)

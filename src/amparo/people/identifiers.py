@@ -7,6 +7,14 @@ import re
 import phonenumbers
 
 _NOT_DIGIT = re.compile(r"\D+")
+# Providers that deliver "name+tag@" to "name@" (plus addressing), and those that also ignore
+# dots in the local part. Elsewhere the local part is kept as written, only case-folded.
+_PLUS_ADDRESSING = frozenset({
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+    "icloud.com", "me.com", "mac.com", "protonmail.com", "proton.me", "fastmail.com",
+})  # fmt: skip
+_DOTS_IGNORED = frozenset({"gmail.com", "googlemail.com"})
+_SAME_MAILBOX_DOMAIN = {"googlemail.com": "gmail.com"}
 
 
 def normalize_identifier(kind: str, raw: str, calling_code: str | None = None) -> str:
@@ -14,11 +22,38 @@ def normalize_identifier(kind: str, raw: str, calling_code: str | None = None) -
     value = raw.strip()
     if kind == "phone":
         return _normalize_phone(value, calling_code)
-    if kind in {"email", "screen_name", "profile_url"}:
+    if kind == "email":
+        return _normalize_email(value)
+    if kind in {"screen_name", "profile_url"}:
         return value.casefold()
     if kind == "device_id":
-        return value.replace(" ", "").casefold()
+        return value.replace(" ", "").replace("-", "").casefold()
     return " ".join(value.split())
+
+
+def _normalize_email(value: str) -> str:
+    """Case-folded; tags and dots dropped only where the provider itself ignores them."""
+    local, at, domain = value.casefold().rpartition("@")
+    if not at or not local:
+        return value.casefold()
+    domain = _SAME_MAILBOX_DOMAIN.get(domain, domain)
+    if domain in _PLUS_ADDRESSING:
+        local = local.split("+", 1)[0]
+    if domain in _DOTS_IGNORED:
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
+def imei_check_digit_valid(value: str) -> bool | None:
+    """Whether a 15-digit IMEI's last digit is its Luhn check digit; None if not 15 digits."""
+    digits = _NOT_DIGIT.sub("", value)
+    if len(digits) != 15:
+        return None
+    total = 0
+    for position, digit in enumerate(int(d) for d in reversed(digits)):
+        doubled = digit * 2 if position % 2 else digit
+        total += doubled - 9 if doubled > 9 else doubled
+    return total % 10 == 0
 
 
 def _normalize_phone(value: str, calling_code: str | None) -> str:

@@ -41,8 +41,9 @@ def cluster(members: Iterable[int], near_pairs: Iterable[tuple[int, int]]) -> li
 
 
 def new_series_key(first_sha256: str) -> str:
-    """A series key that stays the same while its earliest-seen file does."""
-    return f"new:{first_sha256[:16]}"
+    """A series key that stays the same while its earliest-seen file does (its full SHA-256,
+    so two series can never share a key)."""
+    return f"new:{first_sha256}"
 
 
 def known_series_key(hash_set: str, series: str) -> str:

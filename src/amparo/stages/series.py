@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.orm import Session, aliased
 
+from amparo.intake.writer import insert_rows
 from amparo.match.clusters import cluster, known_series_key, near_video_pairs, new_series_key
 from amparo.match.known_index import HexPdqIndex
 from amparo.match.matcher import KNOWN, KNOWN_VARIANT, MIN_PDQ_QUALITY, NEW
@@ -119,15 +120,54 @@ def _sightings(session: Session) -> dict[int, _Seen]:
 def _write_series(
     session: Session, members: dict[tuple[str, Any], list[int]], seen: dict[int, _Seen]
 ) -> None:
-    sha = dict(session.execute(select(M.id, M.sha256)).all())
-    keep: set[str] = set()
-    session.execute(update(M).values(series_id=None))
-    for (status, key), media_ids in members.items():
-        key = key if status == "known" else new_series_key(_earliest(media_ids, seen, sha))
-        keep.add(key)
-        series = _upsert_series(session, key, status, [seen[m] for m in media_ids])
-        session.execute(update(M).where(M.id.in_(media_ids)).values(series_id=series.id))
-    session.execute(delete(tables.Series).where(tables.Series.key.not_in(keep)))
+    """Upsert every series in a few statements and point each file at its series."""
+    connection = session.connection()
+    sha = dict(connection.execute(select(M.id, M.sha256)).all())
+    rows = [_series_row(_key(status, key, ids, seen, sha), status, [seen[m] for m in ids])
+            for (status, key), ids in members.items()]  # fmt: skip
+    series_ids = _upsert_series(connection, rows)
+    connection.execute(update(M.__table__).values(series_id=None))
+    links = [
+        {"media": media_id, "series": series_id}
+        for series_id, media_ids in zip(series_ids, members.values(), strict=True)
+        for media_id in media_ids
+    ]
+    if links:
+        connection.execute(_SET_SERIES, links)
+    stale = set(connection.execute(select(tables.Series.id)).scalars()) - set(series_ids)
+    for chunk in _chunks(sorted(stale)):
+        connection.execute(delete(tables.Series.__table__).where(tables.Series.id.in_(chunk)))
+
+
+_SET_SERIES = (
+    update(tables.Media.__table__)
+    .where(tables.Media.__table__.c.id == bindparam("media"))
+    .values(series_id=bindparam("series"))
+)
+_SERIES_CHANGES = ("status", "first_seen", "first_accounts", "groups")
+
+
+def _key(status: str, key: Any, ids: list[int], seen: dict[int, _Seen], sha: dict[int, str]) -> str:
+    return key if status == "known" else new_series_key(_earliest(ids, seen, sha))
+
+
+def _upsert_series(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Series ids in the order of ``rows``: existing keys updated, new keys inserted."""
+    table = tables.Series.__table__
+    existing = dict(connection.execute(select(table.c.key, table.c.id)).all())
+    known = [row | {"series_id": existing[row["key"]]} for row in rows if row["key"] in existing]
+    if known:
+        changes = {name: bindparam(name) for name in _SERIES_CHANGES}
+        statement = update(table).where(table.c.id == bindparam("series_id")).values(changes)
+        connection.execute(statement, known)
+    fresh = [row for row in rows if row["key"] not in existing]
+    created = iter(insert_rows(connection, tables.Series, fresh))
+    return [existing.get(row["key"]) or next(created) for row in rows]
+
+
+def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
+    """Id lists cut short enough for any database's limit on bound parameters."""
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 def _earliest(media_ids: list[int], seen: dict[int, _Seen], sha: dict[int, str]) -> str:
@@ -138,18 +178,15 @@ def _earliest(media_ids: list[int], seen: dict[int, _Seen], sha: dict[int, str])
     return sha[min(media_ids, key=order)]
 
 
-def _upsert_series(session: Session, key: str, status: str, seen: list[_Seen]) -> tables.Series:
-    series = session.scalars(select(tables.Series).filter_by(key=key)).one_or_none()
-    if series is None:
-        series = tables.Series(key=key)
-        session.add(series)
+def _series_row(key: str, status: str, seen: list[_Seen]) -> dict[str, Any]:
     firsts = [s.first for s in seen if s.first is not None]
-    series.status = status
-    series.first_seen = min(firsts) if firsts else None
-    series.first_accounts = _first_accounts(seen)
-    series.groups = sorted(set().union(*(s.groups for s in seen)))
-    session.flush()
-    return series
+    return {
+        "key": key,
+        "status": status,
+        "first_seen": min(firsts) if firsts else None,
+        "first_accounts": _first_accounts(seen),
+        "groups": sorted(set().union(*(s.groups for s in seen))),
+    }
 
 
 def _first_accounts(seen: list[_Seen]) -> list[str]:

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from rich.console import Console
@@ -22,6 +23,7 @@ from amparo import __version__
 from amparo.errors import AmparoError, StoreError, WorkspaceError
 from amparo.export.findings import export_findings
 from amparo.export.vics import export_vics
+from amparo.intake.chat import ingest_chat_export, looks_like_chat_export
 from amparo.intake.device import ingest_device_tree
 from amparo.intake.ingest import IngestSummary, discover, ingest_paths
 from amparo.stages.hashsets import DEFAULT_PDQ_THRESHOLD, import_hash_set
@@ -83,26 +85,54 @@ def _workspace(context: click.Context) -> Workspace:
     metavar="LABEL",
     help="Ingest PATH as the file tree (folder or zip) of the seized device LABEL.",
 )
+@click.option(
+    "--zone",
+    metavar="TZ",
+    callback=lambda _c, _p, value: _time_zone(value),
+    help="Time zone the phone was set to, for chat exports (e.g. Europe/Madrid). "
+    "Without it their times are kept as written, not converted to UTC.",
+)
+@click.option("--owner", metavar="PHONE", help="Phone number of the seized phone's owner.")
 @click.pass_context
 @reports_errors
-def ingest(context: click.Context, paths: tuple[Path, ...], device: str | None) -> None:
-    """Ingest CyberTipline report packages (folders or .zip files, or folders of them).
+def ingest(
+    context: click.Context,
+    paths: tuple[Path, ...],
+    device: str | None,
+    zone: ZoneInfo | None,
+    owner: str | None,
+) -> None:
+    """Ingest CyberTipline report packages and WhatsApp chat exports (kinds are detected).
 
-    With --device, ingest a seized drive or phone dump instead: every file is hashed, kept
-    and sighted on that device with its path. Every input is ingested, recognised as already
-    ingested, or quarantined with a reason naming the file and the place in it. Exits 1 only
-    when nothing could be ingested.
+    Report packages are folders or .zip files (or folders of them); chat exports are a chat's
+    .txt, or a .zip of it with its media. With --device, ingest a seized drive or phone dump
+    instead: every file is hashed, kept and sighted on that device with its path. Every input
+    is ingested, recognised as already ingested, or quarantined with a reason naming the file
+    and the place in it. Exits 1 only when nothing could be ingested.
     """
     workspace = _workspace(context)
+    summary = IngestSummary()
     if device is not None:
-        summary = IngestSummary()
         for path in paths:
             _merge(summary, ingest_device_tree(workspace, device, path))
     else:
-        summary = _ingest_with_progress(workspace, list(paths))
+        inputs = list(discover(paths))
+        chats = [path for path in inputs if looks_like_chat_export(path)]
+        for path in chats:
+            _merge(summary, ingest_chat_export(workspace, path, zone=zone, owner=owner))
+        _merge(summary, _ingest_with_progress(workspace, [p for p in inputs if p not in chats]))
     _print_summary(summary)
     if summary.nothing_ingested:
         sys.exit(EXIT_INPUT)
+
+
+def _time_zone(name: str | None) -> ZoneInfo | None:
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise click.BadParameter(f"unknown time zone {name!r} (e.g. Europe/Madrid)") from error
 
 
 def _ingest_with_progress(workspace: Workspace, paths: list[Path]) -> IngestSummary:

@@ -58,6 +58,8 @@ class Package:
     skipped: dict[str, str] = field(default_factory=dict)  # name -> why it was not read
 
     def place(self, name: str) -> str:
+        if self.kind == "file":
+            return self.label
         return f"{self.label}!/{name}" if self.kind == "zip" else f"{self.label}/{name}"
 
     @contextmanager
@@ -97,6 +99,9 @@ def open_package(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Packag
     if path.is_dir():
         yield _directory_package(path)
         return
+    if path.suffix.lower() == ".txt":
+        yield _single_file_package(path)
+        return
     try:
         archive = zipfile.ZipFile(path)
     except _ZIP_READ_ERRORS as error:
@@ -111,6 +116,16 @@ def file_sha256(path: Path) -> str:
         while chunk := stream.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _single_file_package(path: Path) -> Package:
+    """A lone text file (a chat export without its media) as a package of one member."""
+    try:
+        size, digest = path.stat().st_size, file_sha256(path)
+    except OSError as error:
+        raise InvalidInput(f"cannot be read: {error}", path=str(path)) from error
+    member = Member(path.name, size, _file_opener(str(path)))
+    return Package(str(path), "file", digest, {path.name: member})
 
 
 def _directory_package(root: Path) -> Package:

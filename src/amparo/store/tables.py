@@ -309,3 +309,22 @@ class Series(Base):
     first_seen: Mapped[datetime | None]
     first_accounts: Mapped[list[Any]]
     groups: Mapped[list[Any]]
+
+
+class Message(Base):
+    """A message of a chat export: who wrote what, when, in which group, with which file."""
+
+    __tablename__ = "message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("chat_group.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    line: Mapped[int]
+    author: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime | None]
+    at_raw: Mapped[str] = mapped_column(Text)
+    offset_minutes: Mapped[int | None]
+    text: Mapped[str] = mapped_column(Text)
+    attachment: Mapped[str | None] = mapped_column(Text)
+    media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"))
+    system: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,234 @@
+"""WhatsApp chat exports from seized phones: messages, members and shared files into the store.
+
+An export is the chat's text (``WhatsApp Chat with NAME.txt`` or ``_chat.txt``), alone or in a
+zip with the media it names. Authors written as international phone numbers become the
+accounts ``whatsapp:+E164`` (the key reports use too); authors saved as contact names stay
+as written, with no account, since the export does not say who they are. The group is named
+after the export's file name. A file of the zip that no message names is kept and set aside.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import UTC, tzinfo
+from functools import partial
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sqlalchemy import Connection, insert
+from sqlalchemy.orm import Session
+
+from amparo.errors import InvalidInput
+from amparo.formats.whatsapp import ChatMessage, parse_whatsapp
+from amparo.intake.ingest import IngestSummary, InputKind, ingest_package, store_file
+from amparo.intake.package import DEFAULT_LIMITS, Limits, Package
+from amparo.intake.writer import (
+    KnownIds,
+    QuarantinedPart,
+    insert_row,
+    media_id,
+    part_rows,
+    source_row,
+)
+from amparo.people.identifiers import normalize_identifier
+from amparo.store import tables
+from amparo.workspace import Workspace
+
+CHAT_EXPORT = "chat_export"
+PLATFORM = "whatsapp"
+MAX_CHAT_BYTES = 256 * 1024**2
+# "WhatsApp Chat with Amigos.txt", "WhatsApp Chat - Amigos.zip", Spanish "Chat de WhatsApp con X".
+_CHAT_NAME = re.compile(
+    r"^(?:WhatsApp Chat (?:with|-)|Chat de WhatsApp con)\s*(?P<name>.+?)(?:\.txt|\.zip)?$", re.I
+)
+
+
+def ingest_chat_export(
+    workspace: Workspace,
+    path: Path,
+    *,
+    zone: tzinfo | None,
+    owner: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> IngestSummary:
+    """Ingest a WhatsApp export at ``path``; ``zone`` is the phone's time zone, if known."""
+    summary = IngestSummary()
+    kind = InputKind(CHAT_EXPORT, partial(_store_chat, zone, owner, path.name))
+    ingest_package(workspace, path, summary, limits=limits, kind=kind)
+    return summary
+
+
+def _store_chat(
+    zone: tzinfo | None,
+    owner: str | None,
+    label: str,
+    workspace: Workspace,
+    session: Session,
+    package: Package,
+    limits: Limits,
+    known: KnownIds,
+) -> list[QuarantinedPart]:
+    member = _chat_member(package)
+    text = _chat_text(package, member)
+    export = parse_whatsapp(text, path=package.place(member), zone=zone or UTC)
+    connection = session.connection()
+    row = source_row(CHAT_EXPORT, package.label, package.digest, None)
+    source_id = insert_row(connection, tables.Source, row)
+    group_id = _group(connection, known, _chat_name(member, label))
+    writer = _ChatWriter(connection, known, source_id, group_id)
+    writer.member(owner)
+    named = writer.messages(export.messages, zone is not None, workspace, package, limits)
+    unnamed = sorted(set(package.members) - named - {member})
+    parts = [_unnamed(workspace, package, name, limits) for name in unnamed]
+    if parts:
+        connection.execute(insert(tables.Source.__table__), part_rows(source_id, parts))
+    return parts
+
+
+def _chat_member(package: Package) -> str:
+    texts = sorted(name for name in package.members if name.lower().endswith(".txt"))
+    preferred = [n for n in texts if _CHAT_NAME.match(PurePosixPath(n).name) or n == "_chat.txt"]
+    if not (preferred or texts):
+        raise InvalidInput("no chat text (.txt) in the export", path=package.label)
+    return (preferred or texts)[0]
+
+
+def _chat_text(package: Package, member: str) -> str:
+    data = package.read(member, max_bytes=MAX_CHAT_BYTES)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        reason = f"not UTF-8 text (byte {error.start})"
+        raise InvalidInput(reason, path=package.place(member)) from error
+
+
+def _chat_name(member: str, label: str) -> str | None:
+    """The chat's name from the text file's name, else from the export's (zip) name."""
+    for name in (PurePosixPath(member).name, label):
+        found = _CHAT_NAME.match(name)
+        if found:
+            return found["name"].strip()
+    return None
+
+
+def _group(connection: Connection, known: KnownIds, name: str | None) -> int | None:
+    if name is None:
+        return None
+    key = {"platform": PLATFORM, "group_id": name}
+    return known.find_or_insert(connection, tables.Group, key, key | {"name": name})
+
+
+def _account_key(author: str | None) -> dict[str, str] | None:
+    """``whatsapp:+E164`` for an author written as an international number, else None."""
+    if not author or not author.lstrip().startswith("+"):
+        return None
+    number = normalize_identifier("phone", author)
+    return {"platform": PLATFORM, "user_id": number} if len(number) > 7 else None
+
+
+class _ChatWriter:
+    """Accounts, memberships, messages and shared files of one export."""
+
+    def __init__(
+        self, connection: Connection, known: KnownIds, source_id: int, group_id: int | None
+    ) -> None:
+        self.connection, self.known = connection, known
+        self.source_id, self.group_id = source_id, group_id
+        self._members: dict[str, int | None] = {}
+
+    def member(self, author: str | None) -> int | None:
+        """The account of an author (created on first sight), a member of the group."""
+        if author is None or author in self._members:
+            return self._members.get(author or "")
+        key = _account_key(author)
+        account_id = None
+        if key is not None:
+            account_id = self.known.find_or_insert(self.connection, tables.Account, key, key)
+            if self.group_id is not None:
+                self.connection.execute(insert(tables.Membership.__table__), {
+                    "group_id": self.group_id, "account_id": account_id,
+                    "source_id": self.source_id,
+                })  # fmt: skip
+        self._members[author] = account_id
+        return account_id
+
+    def messages(
+        self,
+        messages: tuple[ChatMessage, ...],
+        zoned: bool,
+        workspace: Workspace,
+        package: Package,
+        limits: Limits,
+    ) -> set[str]:
+        """Write the messages; return the package members their attachments name."""
+        by_name = {PurePosixPath(name).name: name for name in package.members}
+        rows, shares, named = [], [], set()
+        for message in messages:
+            member = by_name.get(message.attachment or "")
+            media = None
+            if member is not None:
+                named.add(member)
+                stored = store_file(workspace, package, None, member, limits)
+                media = media_id(self.connection, self.known, stored)
+            row = self._row(message, zoned, media)
+            rows.append(row)
+            if media is not None:
+                shares.append(self._share(row, member))
+        if rows:
+            self.connection.execute(insert(tables.Message.__table__), rows)
+        if shares:
+            self.connection.execute(insert(tables.Sighting.__table__), shares)
+        return named
+
+    def _row(self, message: ChatMessage, zoned: bool, media: int | None) -> dict[str, Any]:
+        at = message.at
+        return {
+            "source_id": self.source_id,
+            "group_id": self.group_id,
+            "account_id": self.member(message.author),
+            "line": message.line,
+            "author": message.author,
+            "at": at.utc if zoned else None,
+            "at_raw": at.raw,
+            "offset_minutes": at.offset_minutes if zoned else None,
+            "text": message.text,
+            "attachment": message.attachment,
+            "media_id": media,
+            "system": message.system,
+        }
+
+    def _share(self, row: dict[str, Any], member: str) -> dict[str, Any]:
+        return {
+            "media_id": row["media_id"],
+            "account_id": row["account_id"],
+            "group_id": self.group_id,
+            "file_id": f"chat-{self.source_id}-line-{row['line']}",
+            "file_name": PurePosixPath(member).name,
+            "at": row["at"],
+            "at_raw": row["at_raw"],
+            "annotations": [],
+            "original_hashes": {},
+            "details": {"chat_line": row["line"], "author": row["author"]},
+        }
+
+
+def _unnamed(workspace: Workspace, package: Package, name: str, limits: Limits) -> QuarantinedPart:
+    """A file of the export that no message names: kept, and set aside for a look."""
+    stored = store_file(workspace, package, None, name, limits)
+    error = InvalidInput("no message of the chat names this file", path=package.place(name))
+    return QuarantinedPart("chat_file", package.place(name), stored.digest, error)
+
+
+def looks_like_chat_export(path: Path) -> bool:
+    """A ``.txt`` file, or a zip holding a ``.txt`` and no ``report.xml``."""
+    if path.suffix.lower() == ".txt":
+        return True
+    if path.suffix.lower() != ".zip" or not zipfile.is_zipfile(path):
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [PurePosixPath(name).name.lower() for name in archive.namelist()]
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return "report.xml" not in names and any(name.endswith(".txt") for name in names)

@@ -71,6 +71,13 @@ def test_messages_accounts_group_and_shares(workspace: Workspace, tmp_path: Path
     assert len(shares) == 2 and all(s.group_id == group.id for s in shares)
 
 
+def test_an_owner_who_also_writes_is_one_member(workspace: Workspace, tmp_path: Path) -> None:
+    summary = ingest_chat_export(workspace, _export(tmp_path), zone=MADRID, owner="+34600112233")
+    assert summary.quarantined[0].reason.endswith("no message of the chat names this file")
+    with workspace.session() as session:
+        assert len(session.scalars(select(tables.Membership)).all()) == 2
+
+
 def test_without_a_time_zone_times_are_kept_raw(workspace: Workspace, tmp_path: Path) -> None:
     ingest_chat_export(workspace, _export(tmp_path), zone=None)
     with workspace.session() as session:

@@ -136,22 +136,28 @@ class _ChatWriter:
         self.connection, self.known = connection, known
         self.source_id, self.group_id = source_id, group_id
         self._members: dict[str, int | None] = {}
+        self._joined: set[int] = set()
 
     def member(self, author: str | None) -> int | None:
         """The account of an author (created on first sight), a member of the group."""
-        if author is None or author in self._members:
-            return self._members.get(author or "")
-        key = _account_key(author)
-        account_id = None
-        if key is not None:
-            account_id = self.known.find_or_insert(self.connection, tables.Account, key, key)
-            if self.group_id is not None:
-                self.connection.execute(insert(tables.Membership.__table__), {
-                    "group_id": self.group_id, "account_id": account_id,
-                    "source_id": self.source_id,
-                })  # fmt: skip
-        self._members[author] = account_id
-        return account_id
+        if author is None:
+            return None
+        if author not in self._members:
+            key = _account_key(author)
+            account_id = None
+            if key is not None:
+                account_id = self.known.find_or_insert(self.connection, tables.Account, key, key)
+                self._join(account_id)
+            self._members[author] = account_id
+        return self._members[author]
+
+    def _join(self, account_id: int) -> None:
+        """One membership per account and export, however its number was written."""
+        if self.group_id is None or account_id in self._joined:
+            return
+        self._joined.add(account_id)
+        row = {"group_id": self.group_id, "account_id": account_id, "source_id": self.source_id}
+        self.connection.execute(insert(tables.Membership.__table__), row)
 
     def messages(
         self,

@@ -55,7 +55,7 @@ def test_messages_accounts_group_and_shares(workspace: Workspace, tmp_path: Path
         "no message of the chat names this file"
     ]
     with workspace.session() as session:
-        messages = session.scalars(select(tables.Message).order_by(tables.Message.line)).all()
+        messages = session.scalars(select(tables.Message).order_by(tables.Message.position)).all()
         accounts = {f"{a.platform}:{a.user_id}" for a in session.scalars(select(tables.Account))}
         group = session.scalars(select(tables.Group)).one()
         members = session.scalars(select(tables.Membership)).all()
@@ -81,7 +81,7 @@ def test_an_owner_who_also_writes_is_one_member(workspace: Workspace, tmp_path: 
 def test_without_a_time_zone_times_are_kept_raw(workspace: Workspace, tmp_path: Path) -> None:
     ingest_chat_export(workspace, _export(tmp_path), zone=None)
     with workspace.session() as session:
-        message = session.scalars(select(tables.Message).where(tables.Message.line == 3)).one()
+        message = session.scalars(select(tables.Message).where(tables.Message.position == 3)).one()
     assert message.at is None
     assert message.at_raw == "13/06/2018, 21:26"
 

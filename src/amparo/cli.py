@@ -26,6 +26,7 @@ from amparo.export.vics import export_vics
 from amparo.intake.chat import ingest_chat_export, looks_like_chat_export
 from amparo.intake.device import ingest_device_tree
 from amparo.intake.ingest import IngestSummary, discover, ingest_paths
+from amparo.intake.telegram import ingest_telegram_export, looks_like_telegram_export
 from amparo.stages.hashsets import DEFAULT_PDQ_THRESHOLD, import_hash_set
 from amparo.stages.pipeline import STAGE_NAMES, run_pipeline
 from amparo.workspace import Workspace, open_workspace
@@ -102,10 +103,11 @@ def ingest(
     zone: ZoneInfo | None,
     owner: str | None,
 ) -> None:
-    """Ingest CyberTipline report packages and WhatsApp chat exports (kinds are detected).
+    """Ingest CyberTipline report packages and chat exports (kinds are detected).
 
-    Report packages are folders or .zip files (or folders of them); chat exports are a chat's
-    .txt, or a .zip of it with its media. With --device, ingest a seized drive or phone dump
+    Report packages are folders or .zip files (or folders of them); WhatsApp exports are a
+    chat's .txt, or a .zip of it with its media; Telegram Desktop exports are a folder holding
+    result.json. With --device, ingest a seized drive or phone dump
     instead: every file is hashed, kept and sighted on that device with its path. Every input
     is ingested, recognised as already ingested, or quarantined with a reason naming the file
     and the place in it. Exits 1 only when nothing could be ingested.
@@ -118,9 +120,13 @@ def ingest(
     else:
         inputs = list(discover(paths))
         chats = [path for path in inputs if looks_like_chat_export(path)]
+        telegrams = [path for path in inputs if looks_like_telegram_export(path)]
         for path in chats:
             _merge(summary, ingest_chat_export(workspace, path, zone=zone, owner=owner))
-        _merge(summary, _ingest_with_progress(workspace, [p for p in inputs if p not in chats]))
+        for path in telegrams:
+            _merge(summary, ingest_telegram_export(workspace, path))
+        packages = [path for path in inputs if path not in chats and path not in telegrams]
+        _merge(summary, _ingest_with_progress(workspace, packages))
     _print_summary(summary)
     if summary.nothing_ingested:
         sys.exit(EXIT_INPUT)

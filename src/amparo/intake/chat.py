@@ -75,12 +75,13 @@ def _store_chat(
     connection = session.connection()
     row = source_row(CHAT_EXPORT, package.label, package.digest, None)
     source_id = insert_row(connection, tables.Source, row)
-    group_id = _group(connection, known, _chat_name(member, label))
-    writer = _ChatWriter(connection, known, source_id, group_id)
+    name = _chat_name(member, label)
+    group_id = chat_group(connection, known, PLATFORM, name, name)
+    writer = ChatWriter(connection, known, source_id, group_id)
     writer.member(owner)
     named = writer.messages(export.messages, zone is not None, workspace, package, limits)
     unnamed = sorted(set(package.members) - named - {member})
-    parts = [_unnamed(workspace, package, name, limits) for name in unnamed]
+    parts = [unnamed_file(workspace, package, name, limits) for name in unnamed]
     if parts:
         connection.execute(insert(tables.Source.__table__), part_rows(source_id, parts))
     return parts
@@ -112,10 +113,13 @@ def _chat_name(member: str, label: str) -> str | None:
     return None
 
 
-def _group(connection: Connection, known: KnownIds, name: str | None) -> int | None:
-    if name is None:
+def chat_group(
+    connection: Connection, known: KnownIds, platform: str, group_id: str | None, name: str | None
+) -> int | None:
+    """The id of a platform's chat or group, created on first sight."""
+    if group_id is None:
         return None
-    key = {"platform": PLATFORM, "group_id": name}
+    key = {"platform": platform, "group_id": group_id}
     return known.find_or_insert(connection, tables.Group, key, key | {"name": name})
 
 
@@ -127,7 +131,7 @@ def _account_key(author: str | None) -> dict[str, str] | None:
     return {"platform": PLATFORM, "user_id": number} if len(number) > 7 else None
 
 
-class _ChatWriter:
+class ChatWriter:
     """Accounts, memberships, messages and shared files of one export."""
 
     def __init__(
@@ -143,15 +147,18 @@ class _ChatWriter:
         if author is None:
             return None
         if author not in self._members:
-            key = _account_key(author)
-            account_id = None
-            if key is not None:
-                account_id = self.known.find_or_insert(self.connection, tables.Account, key, key)
-                self._join(account_id)
-            self._members[author] = account_id
+            self._members[author] = self.account(_account_key(author))
         return self._members[author]
 
-    def _join(self, account_id: int) -> None:
+    def account(self, key: dict[str, str] | None) -> int | None:
+        """The id of the account ``key`` names, made a member of the group; None for None."""
+        if key is None:
+            return None
+        account_id = self.known.find_or_insert(self.connection, tables.Account, key, key)
+        self.join(account_id)
+        return account_id
+
+    def join(self, account_id: int) -> None:
         """One membership per account and export, however its number was written."""
         if self.group_id is None or account_id in self._joined:
             return
@@ -193,7 +200,7 @@ class _ChatWriter:
             "source_id": self.source_id,
             "group_id": self.group_id,
             "account_id": self.member(message.author),
-            "line": message.line,
+            "position": message.line,
             "author": message.author,
             "at": at.utc if zoned else None,
             "at_raw": at.raw,
@@ -209,17 +216,19 @@ class _ChatWriter:
             "media_id": row["media_id"],
             "account_id": row["account_id"],
             "group_id": self.group_id,
-            "file_id": f"chat-{self.source_id}-line-{row['line']}",
+            "file_id": f"chat-{self.source_id}-line-{row['position']}",
             "file_name": PurePosixPath(member).name,
             "at": row["at"],
             "at_raw": row["at_raw"],
             "annotations": [],
             "original_hashes": {},
-            "details": {"chat_line": row["line"], "author": row["author"]},
+            "details": {"chat_line": row["position"], "author": row["author"]},
         }
 
 
-def _unnamed(workspace: Workspace, package: Package, name: str, limits: Limits) -> QuarantinedPart:
+def unnamed_file(
+    workspace: Workspace, package: Package, name: str, limits: Limits
+) -> QuarantinedPart:
     """A file of the export that no message names: kept, and set aside for a look."""
     stored = store_file(workspace, package, None, name, limits)
     error = InvalidInput("no message of the chat names this file", path=package.place(name))

@@ -73,10 +73,14 @@ def ingest_paths(
     return summary
 
 
+# A folder holding one of these is one input (a report package, a Telegram export).
+INPUT_MARKERS = (REPORT_XML, "result.json")
+
+
 def discover(paths: Iterable[Path]) -> Iterator[Path]:
-    """Packages under ``paths``: folders holding report.xml and every other file or zip."""
+    """Inputs under ``paths``: folders holding an input marker, and every other file or zip."""
     for path in paths:
-        if path.is_dir() and not (path / REPORT_XML).is_file():
+        if path.is_dir() and not any((path / marker).is_file() for marker in INPUT_MARKERS):
             yield from discover(sorted(path.iterdir()))
         else:
             yield path

@@ -319,7 +319,7 @@ class Message(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("chat_group.id"), index=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
-    line: Mapped[int]
+    position: Mapped[int]  # the line of a WhatsApp export, the message id of a Telegram one
     author: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime | None]
     at_raw: Mapped[str] = mapped_column(Text)

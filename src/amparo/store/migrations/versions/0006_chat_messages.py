@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("source_id", sa.Integer(), nullable=False),
         sa.Column("group_id", sa.Integer(), nullable=True),
         sa.Column("account_id", sa.Integer(), nullable=True),
-        sa.Column("line", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("author", sa.Text(), nullable=True),
         sa.Column("at", amparo.store.types.UTCDateTime(), nullable=True),
         sa.Column("at_raw", sa.Text(), nullable=False),

@@ -1,0 +1,162 @@
+"""Telegram Desktop exports from seized devices: every chat's messages, members and files.
+
+An export is a folder (or a zip of it) holding ``result.json`` and the media folders it names.
+Senders are keyed by Telegram's own ids (``telegram:user123456``), chats by theirs
+(``telegram:-100…``), so the same person or group in two exports is one account or group. The
+export's owner, when it names one, is a member of every chat. An attachment whose path would
+leave the export is not read and is recorded as a quarantined part; files no message names
+are kept and set aside.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from amparo.errors import InvalidInput, UnsafeInput
+from amparo.formats.telegram import TelegramChat, TelegramMessage, parse_telegram
+from amparo.intake.chat import ChatWriter, chat_group, unnamed_file
+from amparo.intake.ingest import IngestSummary, InputKind, ingest_package, store_file
+from amparo.intake.package import DEFAULT_LIMITS, Limits, Package
+from amparo.intake.writer import (
+    KnownIds,
+    QuarantinedPart,
+    insert_row,
+    media_id,
+    part_rows,
+    source_row,
+)
+from amparo.store import tables
+from amparo.workspace import Workspace
+
+TELEGRAM_EXPORT = "telegram_export"
+PLATFORM = "telegram"
+RESULT_JSON = "result.json"
+MAX_RESULT_BYTES = 512 * 1024**2
+
+
+def ingest_telegram_export(
+    workspace: Workspace, path: Path, *, limits: Limits = DEFAULT_LIMITS
+) -> IngestSummary:
+    """Ingest the Telegram Desktop export (folder or zip) at ``path``."""
+    summary = IngestSummary()
+    kind = InputKind(TELEGRAM_EXPORT, _store_export)
+    ingest_package(workspace, path, summary, limits=limits, kind=kind)
+    return summary
+
+
+def looks_like_telegram_export(path: Path) -> bool:
+    return path.is_dir() and (path / RESULT_JSON).is_file()
+
+
+def _store_export(
+    workspace: Workspace, session: Session, package: Package, limits: Limits, known: KnownIds
+) -> list[QuarantinedPart]:
+    member = _result_member(package)
+    data = package.read(member, max_bytes=MAX_RESULT_BYTES)
+    export = parse_telegram(data, path=package.place(member))
+    connection = session.connection()
+    row = source_row(TELEGRAM_EXPORT, package.label, package.digest, None)
+    source_id = insert_row(connection, tables.Source, row)
+    base = PurePosixPath(member).parent
+    owner = _account_key(export.owner and export.owner.sender_id)
+    named: set[str] = {member}
+    parts: list[QuarantinedPart] = []
+    for chat in export.chats:
+        group_id = chat_group(connection, known, PLATFORM, _chat_id(chat), chat.name)
+        writer = ChatWriter(connection, known, source_id, group_id)
+        writer.account(owner)
+        for message in chat.messages:
+            found, part = _message(writer, message, base, workspace, package, limits)
+            named |= found
+            parts += part
+    unnamed = sorted(set(package.members) - named)
+    parts += [unnamed_file(workspace, package, name, limits) for name in unnamed]
+    if parts:
+        connection.execute(insert(tables.Source.__table__), part_rows(source_id, parts))
+    return parts
+
+
+def _result_member(package: Package) -> str:
+    candidates = sorted(
+        (name for name in package.members if PurePosixPath(name).name == RESULT_JSON),
+        key=lambda name: name.count("/"),
+    )
+    if not candidates:
+        raise InvalidInput(f"no {RESULT_JSON} in the export", path=package.label)
+    return candidates[0]
+
+
+def _chat_id(chat: TelegramChat) -> str | None:
+    return None if chat.id is None else str(chat.id)
+
+
+def _account_key(sender_id: str | None) -> dict[str, str] | None:
+    return None if not sender_id else {"platform": PLATFORM, "user_id": sender_id}
+
+
+def _message(
+    writer: ChatWriter,
+    message: TelegramMessage,
+    base: PurePosixPath,
+    workspace: Workspace,
+    package: Package,
+    limits: Limits,
+) -> tuple[set[str], list[QuarantinedPart]]:
+    """Write one message (and its file); return the members it named and any part set aside."""
+    account_id = writer.account(_account_key(message.sender_id))
+    member = None if message.attachment is None else str(base / message.attachment)
+    media = None
+    if member in package.members:
+        stored = store_file(workspace, package, None, member, limits)
+        media = media_id(writer.connection, writer.known, stored)
+    row = _message_row(writer, message, account_id, media)
+    writer.connection.execute(insert(tables.Message.__table__), row)
+    if media is not None:
+        writer.connection.execute(insert(tables.Sighting.__table__), _share(writer, row, member))
+    return ({member} if media is not None else set()), _problem(package, message)
+
+
+def _message_row(
+    writer: ChatWriter, message: TelegramMessage, account_id: int | None, media: int | None
+) -> dict[str, Any]:
+    return {
+        "source_id": writer.source_id,
+        "group_id": writer.group_id,
+        "account_id": account_id,
+        "position": message.id,
+        "author": message.sender,
+        "at": message.at.utc,
+        "at_raw": message.at.raw,
+        "offset_minutes": message.at.offset_minutes,
+        "text": message.text,
+        "attachment": message.attachment,
+        "media_id": media,
+        "system": message.service,
+    }
+
+
+def _share(writer: ChatWriter, row: dict[str, Any], member: str) -> dict[str, Any]:
+    return {
+        "media_id": row["media_id"],
+        "account_id": row["account_id"],
+        "group_id": writer.group_id,
+        "file_id": f"telegram-{writer.source_id}-chat-{writer.group_id}-msg-{row['position']}",
+        "file_name": PurePosixPath(member).name,
+        "at": row["at"],
+        "at_raw": row["at_raw"],
+        "annotations": [],
+        "original_hashes": {},
+        "details": {"message_id": row["position"], "author": row["author"]},
+    }
+
+
+def _problem(package: Package, message: TelegramMessage) -> list[QuarantinedPart]:
+    if message.problem is None:
+        return []
+    place = f"{package.label} (message {message.id})"
+    error = UnsafeInput(message.problem, path=place)
+    return [QuarantinedPart("telegram_attachment", place, None, error)]

@@ -212,17 +212,21 @@ class ChatWriter:
         }
 
     def _share(self, row: dict[str, Any], member: str) -> dict[str, Any]:
+        return self.share(row, member, f"chat-{self.source_id}-line-{row['position']}")
+
+    def share(self, message: dict[str, Any], member: str, file_id: str) -> dict[str, Any]:
+        """The sighting of a file a message shared in this chat."""
         return {
-            "media_id": row["media_id"],
-            "account_id": row["account_id"],
+            "media_id": message["media_id"],
+            "account_id": message["account_id"],
             "group_id": self.group_id,
-            "file_id": f"chat-{self.source_id}-line-{row['position']}",
+            "file_id": file_id,
             "file_name": PurePosixPath(member).name,
-            "at": row["at"],
-            "at_raw": row["at_raw"],
+            "at": message["at"],
+            "at_raw": message["at_raw"],
             "annotations": [],
             "original_hashes": {},
-            "details": {"chat_line": row["position"], "author": row["author"]},
+            "details": {"message": message["position"], "author": message["author"]},
         }
 
 

@@ -116,7 +116,9 @@ def _message(
     row = _message_row(writer, message, account_id, media)
     writer.connection.execute(insert(tables.Message.__table__), row)
     if media is not None:
-        writer.connection.execute(insert(tables.Sighting.__table__), _share(writer, row, member))
+        file_id = f"telegram-{writer.source_id}-chat-{writer.group_id}-msg-{row['position']}"
+        share = writer.share(row, member, file_id)
+        writer.connection.execute(insert(tables.Sighting.__table__), share)
     return ({member} if media is not None else set()), _problem(package, message)
 
 
@@ -136,21 +138,6 @@ def _message_row(
         "attachment": message.attachment,
         "media_id": media,
         "system": message.service,
-    }
-
-
-def _share(writer: ChatWriter, row: dict[str, Any], member: str) -> dict[str, Any]:
-    return {
-        "media_id": row["media_id"],
-        "account_id": row["account_id"],
-        "group_id": writer.group_id,
-        "file_id": f"telegram-{writer.source_id}-chat-{writer.group_id}-msg-{row['position']}",
-        "file_name": PurePosixPath(member).name,
-        "at": row["at"],
-        "at_raw": row["at_raw"],
-        "annotations": [],
-        "original_hashes": {},
-        "details": {"message_id": row["position"], "author": row["author"]},
     }
 
 

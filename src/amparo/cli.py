@@ -116,17 +116,17 @@ def ingest(
     summary = IngestSummary()
     if device is not None:
         for path in paths:
-            _merge(summary, ingest_device_tree(workspace, device, path))
+            summary.merge(ingest_device_tree(workspace, device, path))
     else:
         inputs = list(discover(paths))
         chats = [path for path in inputs if looks_like_chat_export(path)]
         telegrams = [path for path in inputs if looks_like_telegram_export(path)]
         for path in chats:
-            _merge(summary, ingest_chat_export(workspace, path, zone=zone, owner=owner))
+            summary.merge(ingest_chat_export(workspace, path, zone=zone, owner=owner))
         for path in telegrams:
-            _merge(summary, ingest_telegram_export(workspace, path))
+            summary.merge(ingest_telegram_export(workspace, path))
         packages = [path for path in inputs if path not in chats and path not in telegrams]
-        _merge(summary, _ingest_with_progress(workspace, packages))
+        summary.merge(_ingest_with_progress(workspace, packages))
     _print_summary(summary)
     if summary.nothing_ingested:
         sys.exit(EXIT_INPUT)
@@ -152,12 +152,6 @@ def _ingest_with_progress(workspace: Workspace, paths: list[Path]) -> IngestSumm
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("ingest", total=len(inputs))
         return ingest_paths(workspace, inputs, on_input=lambda _: progress.advance(task))
-
-
-def _merge(summary: IngestSummary, more: IngestSummary) -> None:
-    summary.ingested += more.ingested
-    summary.duplicates += more.duplicates
-    summary.quarantined += more.quarantined
 
 
 def _print_summary(summary: IngestSummary) -> None:
@@ -329,7 +323,7 @@ def demo(context: click.Context, reports: int, seed: int) -> None:
     )
     summary = _ingest_with_progress(workspace, list(operation.packages))
     for device in sorted({file.device for file in operation.device_files}):
-        _merge(summary, ingest_device_tree(workspace, device, inputs / "devices" / device))
+        summary.merge(ingest_device_tree(workspace, device, inputs / "devices" / device))
     _print_summary(summary)
     _process_with_progress(workspace, STAGE_NAMES, None)
     for name, path in sorted(operation.hashset_files.items()):

@@ -42,6 +42,12 @@ class IngestSummary:
     duplicates: list[str] = field(default_factory=list)
     quarantined: list[Quarantine] = field(default_factory=list)
 
+    def merge(self, other: IngestSummary) -> None:
+        """Add another summary's inputs to this one."""
+        self.ingested += other.ingested
+        self.duplicates += other.duplicates
+        self.quarantined += other.quarantined
+
     @property
     def nothing_ingested(self) -> bool:
         """True when not one input could be taken in (nor had been before)."""

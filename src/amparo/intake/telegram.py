@@ -69,10 +69,9 @@ def _store_export(
         group_id = chat_group(connection, known, PLATFORM, _chat_id(chat), chat.name)
         writer = ChatWriter(connection, known, source_id, group_id)
         writer.account(owner)
-        for message in chat.messages:
-            found, part = _message(writer, message, base, workspace, package, limits)
-            named |= found
-            parts += part
+        found, problems = _chat(writer, chat, base, workspace, package, limits)
+        named |= found
+        parts += problems
     unnamed = sorted(set(package.members) - named)
     parts += [unnamed_file(workspace, package, name, limits) for name in unnamed]
     if parts:
@@ -98,28 +97,35 @@ def _account_key(sender_id: str | None) -> dict[str, str] | None:
     return None if not sender_id else {"platform": PLATFORM, "user_id": sender_id}
 
 
-def _message(
+def _chat(
     writer: ChatWriter,
-    message: TelegramMessage,
+    chat: TelegramChat,
     base: PurePosixPath,
     workspace: Workspace,
     package: Package,
     limits: Limits,
 ) -> tuple[set[str], list[QuarantinedPart]]:
-    """Write one message (and its file); return the members it named and any part set aside."""
-    account_id = writer.account(_account_key(message.sender_id))
-    member = None if message.attachment is None else str(base / message.attachment)
-    media = None
-    if member in package.members:
-        stored = store_file(workspace, package, None, member, limits)
-        media = media_id(writer.connection, writer.known, stored)
-    row = _message_row(writer, message, account_id, media)
-    writer.connection.execute(insert(tables.Message.__table__), row)
-    if media is not None:
-        file_id = f"telegram-{writer.source_id}-chat-{writer.group_id}-msg-{row['position']}"
-        share = writer.share(row, member, file_id)
-        writer.connection.execute(insert(tables.Sighting.__table__), share)
-    return ({member} if media is not None else set()), _problem(package, message)
+    """Write a chat's messages and shared files in one statement each; return the members they
+    named and the parts set aside."""
+    rows, shares, named, problems = [], [], set(), []
+    for message in chat.messages:
+        member = None if message.attachment is None else str(base / message.attachment)
+        media = None
+        if member in package.members:
+            stored = store_file(workspace, package, None, member, limits)
+            media = media_id(writer.connection, writer.known, stored)
+        account_id = writer.account(_account_key(message.sender_id))
+        rows.append(_message_row(writer, message, account_id, media))
+        if media is not None:
+            named.add(member)
+            file_id = f"telegram-{writer.source_id}-chat-{writer.group_id}-msg-{message.id}"
+            shares.append(writer.share(rows[-1], member, file_id))
+        problems += _problem(package, message)
+    if rows:
+        writer.connection.execute(insert(tables.Message.__table__), rows)
+    if shares:
+        writer.connection.execute(insert(tables.Sighting.__table__), shares)
+    return named, problems
 
 
 def _message_row(

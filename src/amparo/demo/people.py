@@ -34,17 +34,18 @@ ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyz0123456789"
 class Locale:
     country_code: str
     calling_code: str
+    phone_digits: int  # length of a national number, so that phonenumbers finds it possible
     language: str
     places: tuple[tuple[str, str], ...]  # (city, region)
 
 
 LOCALES = (
-    Locale("ES", "+34", "es", (("Madrid", "Comunidad de Madrid"), ("Sevilla", "Andalucía"))),
-    Locale("AR", "+54", "es", (("Rosario", "Santa Fe"), ("Córdoba", "Córdoba"))),
-    Locale("MX", "+52", "es", (("Guadalajara", "Jalisco"), ("Monterrey", "Nuevo León"))),
-    Locale("CO", "+57", "es", (("Medellín", "Antioquia"), ("Cali", "Valle del Cauca"))),
-    Locale("PT", "+351", "pt", (("Porto", "Porto"), ("Braga", "Braga"))),
-    Locale("IT", "+39", "it", (("Torino", "Piemonte"), ("Napoli", "Campania"))),
+    Locale("ES", "+34", 9, "es", (("Madrid", "Comunidad de Madrid"), ("Sevilla", "Andalucía"))),
+    Locale("AR", "+54", 10, "es", (("Rosario", "Santa Fe"), ("Córdoba", "Córdoba"))),
+    Locale("MX", "+52", 10, "es", (("Guadalajara", "Jalisco"), ("Monterrey", "Nuevo León"))),
+    Locale("CO", "+57", 10, "es", (("Medellín", "Antioquia"), ("Cali", "Valle del Cauca"))),
+    Locale("PT", "+351", 9, "pt", (("Porto", "Porto"), ("Braga", "Braga"))),
+    Locale("IT", "+39", 10, "it", (("Torino", "Piemonte"), ("Napoli", "Campania"))),
 )
 LOCALE_WEIGHTS = (5, 3, 3, 2, 1, 1)
 FIRST_NAMES = {
@@ -223,7 +224,7 @@ def new_persona(rng: random.Random, ips: IpAllocator, today: date) -> Persona:
         locale=locale,
         place=rng.choice(locale.places),
         birth_date=today - timedelta(days=age * 365 + rng.randint(age // 4 + 1, 360)),
-        phone=f"55501{rng.randint(0, 99999):05d}",
+        phone=_phone(rng, locale),
         email=_email(rng, first_name, last_name),
         home_ips=_home_ips(rng, ips),
         device=_device(rng) if rng.random() < DEVICE_SHARE else None,
@@ -246,6 +247,12 @@ def new_account(
         display_name=_display_name(rng, persona),
         email=persona.email if reuse_email else _email(rng, persona.first_name, ""),
     )
+
+
+def _phone(rng: random.Random, locale: Locale) -> str:
+    """A national number in the fictional 555-01 block, as long as the country's numbers."""
+    rest = locale.phone_digits - 5
+    return f"55501{rng.randint(0, 10**rest - 1):0{rest}d}"
 
 
 def _home_ips(rng: random.Random, ips: IpAllocator) -> tuple[str, ...]:

@@ -328,3 +328,64 @@ class Message(Base):
     attachment: Mapped[str | None] = mapped_column(Text)
     media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"))
     system: Mapped[bool] = mapped_column(Boolean)
+
+
+class Person(Base):
+    """Accounts resolved to one individual; ``key`` is stable while its accounts stay together."""
+
+    __tablename__ = "person"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    resolved_at: Mapped[datetime]
+
+
+class PersonAccount(Base):
+    """Which person an account belongs to (each account to exactly one person)."""
+
+    __tablename__ = "person_account"
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+
+
+class PersonLink(Base):
+    """Why two accounts are one person: the evidence, each feature's weight, and the total.
+
+    ``rule`` is ``model`` for a link the resolver scored, ``analyst`` for one an analyst made.
+    """
+
+    __tablename__ = "person_link"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    account_a_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    account_b_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(20))
+    weight: Mapped[float]
+    probability: Mapped[float | None]
+    evidence: Mapped[list[Any]]
+
+
+class LinkDecision(Base):
+    """An analyst's ruling on a pair of accounts (``link`` or ``unlink``); re-runs obey it."""
+
+    __tablename__ = "link_decision"
+    __table_args__ = (UniqueConstraint("account_a_id", "account_b_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_a_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    account_b_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    decision: Mapped[str] = mapped_column(String(10))
+    analyst: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime]
+
+
+class StageRun(Base):
+    """What a whole-store stage last ran on, so that a re-run with nothing new is skipped."""
+
+    __tablename__ = "stage_run"
+    stage: Mapped[str] = mapped_column(String(20), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    finished_at: Mapped[datetime]

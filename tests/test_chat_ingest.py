@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import unicodedata
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from click.testing import CliRunner
 from PIL import Image
 from sqlalchemy import select
@@ -26,6 +28,16 @@ CHAT = """\
 13/06/2018, 21:27 - Tía Carmen: IMG-20180613-WA0001.jpg (file attached)
 una foto
 14/06/2018, 08:00 - +54 9 11 2345 6789: IMG-20180614-WA0002.jpg (file attached)
+"""
+OWNER = "+34 611 00 00 00"
+# An iOS export: the owner's own lines carry the owner's profile name, never the number.
+IOS_CHAT = """\
+[13/06/18, 21:25:15] Amigos: \u200eMessages and calls are end-to-end encrypted.
+[13/06/18, 21:26:00] +34 600 11 22 33: ¿quedamos?
+[13/06/18, 21:27:00] Tú: \u200e<attached: 00000042-PHOTO-2018-06-13-21-27-00.jpg>
+[13/06/18, 21:28:00] Tú: vale
+mañana
+[13/06/18, 21:29:00] Tía Carmen: 👍
 """
 
 
@@ -117,3 +129,85 @@ def test_the_cli_detects_a_chat_export_and_the_findings_show_the_group(tmp_path:
     assert "whatsapp:+34600112233" in group["members"]
     wrong = runner.invoke(main, [*workspace, "ingest", "--zone", "Mars/Olympus", str(tmp_path)])
     assert wrong.exit_code == 2 and "unknown time zone" in wrong.output
+
+
+def _ios_export(tmp_path: Path) -> Path:
+    path = tmp_path / "WhatsApp Chat - Amigos.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("_chat.txt", IOS_CHAT)
+        archive.writestr("00000042-PHOTO-2018-06-13-21-27-00.jpg", _picture("red"))
+    return path
+
+
+def _accounts_by_author(workspace: Workspace) -> dict[str, set[str | None]]:
+    """Each author's accounts, as ``platform:user_id`` (None for lines with no account)."""
+    with workspace.session() as session:
+        keys = {a.id: f"{a.platform}:{a.user_id}" for a in session.scalars(select(tables.Account))}
+        messages = session.scalars(select(tables.Message).where(~tables.Message.system)).all()
+    found: dict[str, set[str | None]] = {}
+    for message in messages:
+        found.setdefault(message.author, set()).add(keys.get(message.account_id))
+    return found
+
+
+@pytest.mark.parametrize(
+    "owner_name",
+    ["Tú", unicodedata.normalize("NFD", " Tú ")],
+    ids=["as-written", "decomposed-and-padded"],
+)
+def test_the_owners_named_lines_carry_the_owners_account(
+    workspace: Workspace, tmp_path: Path, owner_name: str
+) -> None:
+    ingest_chat_export(
+        workspace, _ios_export(tmp_path), zone=MADRID, owner=OWNER, owner_name=owner_name
+    )
+    assert _accounts_by_author(workspace) == {
+        "Amigos": {None},
+        "+34 600 11 22 33": {"whatsapp:+34600112233"},
+        "Tú": {"whatsapp:+34611000000"},
+        "Tía Carmen": {None},
+    }
+    with workspace.session() as session:
+        owner = session.scalars(
+            select(tables.Account).where(tables.Account.user_id == "+34611000000")
+        ).one()
+        (share,) = session.scalars(select(tables.Sighting)).all()
+        members = session.scalars(select(tables.Membership)).all()
+    assert share.account_id == owner.id and share.details["author"] == "Tú"
+    assert len(members) == 2 and [m.account_id for m in members].count(owner.id) == 1
+
+
+def test_without_the_owners_name_nothing_is_guessed(workspace: Workspace, tmp_path: Path) -> None:
+    ingest_chat_export(workspace, _ios_export(tmp_path), zone=MADRID, owner=OWNER)
+    assert _accounts_by_author(workspace)["Tú"] == {None}
+    with workspace.session() as session:
+        assert session.scalars(select(tables.Sighting)).one().account_id is None
+        assert len(session.scalars(select(tables.Membership)).all()) == 2
+
+
+@pytest.mark.parametrize("owner_name", ["Nadie", "+34 600 11 22 33"], ids=["absent", "a-number"])
+def test_an_owner_name_no_named_author_has_changes_nothing(
+    workspace: Workspace, tmp_path: Path, owner_name: str
+) -> None:
+    ingest_chat_export(
+        workspace, _ios_export(tmp_path), zone=MADRID, owner=OWNER, owner_name=owner_name
+    )
+    accounts = _accounts_by_author(workspace)
+    assert accounts["Tú"] == {None}
+    assert accounts["+34 600 11 22 33"] == {"whatsapp:+34600112233"}
+
+
+@pytest.mark.parametrize(
+    ("owner", "owner_name", "reason"),
+    [
+        ("611 00 00 00", None, "not an international phone number"),
+        ("Ana", None, "not an international phone number"),
+        (None, "Tú", "needs the owner's phone number"),
+    ],
+)
+def test_an_owner_must_be_an_international_number(
+    workspace: Workspace, tmp_path: Path, owner: str | None, owner_name: str | None, reason: str
+) -> None:
+    export = _ios_export(tmp_path)
+    with pytest.raises(ValueError, match=reason):
+        ingest_chat_export(workspace, export, zone=MADRID, owner=owner, owner_name=owner_name)

@@ -8,8 +8,11 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from amparo.cli import EXIT_WORKSPACE, main
+from amparo.store.tables import Account, Message
+from amparo.workspace import open_workspace
 
 
 def _all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -76,3 +79,37 @@ def test_a_missing_input_path_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["-w", str(tmp_path), "ingest", str(tmp_path / "nope")])
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+def test_ingest_attributes_the_owners_named_lines(tmp_path: Path) -> None:
+    chat = tmp_path / "WhatsApp Chat with Amigos.txt"
+    chat.write_text(
+        "[13/06/18, 21:26:00] +34 600 11 22 33: ¿quedamos?\n[13/06/18, 21:28:00] Ana: vale\n",
+        encoding="utf-8",
+    )
+    owner = ["--owner", "+34 611 00 00 00", "--owner-name", "Ana"]
+    result = CliRunner().invoke(main, ["-w", str(tmp_path / "ws"), "ingest", *owner, str(chat)])
+    assert result.exit_code == 0, result.output
+    workspace = open_workspace(tmp_path / "ws")
+    with workspace.session() as session:
+        rows = session.execute(select(Message.author, Account.user_id).join(Account)).all()
+    workspace.close()
+    assert sorted(rows) == [("+34 600 11 22 33", "+34600112233"), ("Ana", "+34611000000")]
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        (["--owner", "611 00 00 00"], "not an international phone number"),
+        (["--owner-name", "Ana"], "--owner-name needs --owner"),
+    ],
+)
+def test_ingest_refuses_an_owner_it_cannot_key(
+    tmp_path: Path, options: list[str], reason: str
+) -> None:
+    chat = tmp_path / "chat.txt"
+    chat.write_text("13/06/2018, 21:25 - Ana: hola\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["-w", str(tmp_path / "ws"), "ingest", *options, str(chat)])
+    assert result.exit_code == 2
+    assert reason in " ".join(result.output.split())
+    assert not (tmp_path / "ws").exists()

@@ -23,7 +23,7 @@ from amparo import __version__
 from amparo.errors import AmparoError, StoreError, WorkspaceError
 from amparo.export.findings import export_findings
 from amparo.export.vics import export_vics
-from amparo.intake.chat import ingest_chat_export, looks_like_chat_export
+from amparo.intake.chat import ingest_chat_export, looks_like_chat_export, owner_key
 from amparo.intake.device import ingest_device_tree
 from amparo.intake.ingest import IngestSummary, discover, ingest_paths
 from amparo.intake.telegram import ingest_telegram_export, looks_like_telegram_export
@@ -93,7 +93,18 @@ def _workspace(context: click.Context) -> Workspace:
     help="Time zone the phone was set to, for chat exports (e.g. Europe/Madrid). "
     "Without it their times are kept as written, not converted to UTC.",
 )
-@click.option("--owner", metavar="PHONE", help="Phone number of the seized phone's owner.")
+@click.option(
+    "--owner",
+    metavar="PHONE",
+    callback=lambda _c, _p, value: _owner_number(value),
+    help="International phone number of the seized phone's owner (e.g. +34600111222).",
+)
+@click.option(
+    "--owner-name",
+    metavar="NAME",
+    help="The author name a chat export gives the owner's own lines (e.g. Ana, Tú, You): "
+    "those lines are attributed to --owner. Nothing is guessed without it.",
+)
 @click.pass_context
 @reports_errors
 def ingest(
@@ -102,6 +113,7 @@ def ingest(
     device: str | None,
     zone: ZoneInfo | None,
     owner: str | None,
+    owner_name: str | None,
 ) -> None:
     """Ingest CyberTipline report packages and chat exports (kinds are detected).
 
@@ -112,6 +124,8 @@ def ingest(
     is ingested, recognised as already ingested, or quarantined with a reason naming the file
     and the place in it. Exits 1 only when nothing could be ingested.
     """
+    if owner_name is not None and owner is None:
+        raise click.UsageError("--owner-name needs --owner, the owner's phone number")
     workspace = _workspace(context)
     summary = IngestSummary()
     if device is not None:
@@ -122,7 +136,10 @@ def ingest(
         chats = [path for path in inputs if looks_like_chat_export(path)]
         telegrams = [path for path in inputs if looks_like_telegram_export(path)]
         for path in chats:
-            summary.merge(ingest_chat_export(workspace, path, zone=zone, owner=owner))
+            chat = ingest_chat_export(
+                workspace, path, zone=zone, owner=owner, owner_name=owner_name
+            )
+            summary.merge(chat)
         for path in telegrams:
             summary.merge(ingest_telegram_export(workspace, path))
         packages = [path for path in inputs if path not in chats and path not in telegrams]
@@ -139,6 +156,15 @@ def _time_zone(name: str | None) -> ZoneInfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise click.BadParameter(f"unknown time zone {name!r} (e.g. Europe/Madrid)") from error
+
+
+def _owner_number(number: str | None) -> str | None:
+    if number is not None:
+        try:
+            owner_key(number)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from error
+    return number
 
 
 def _ingest_with_progress(workspace: Workspace, paths: list[Path]) -> IngestSummary:

@@ -5,12 +5,19 @@ zip with the media it names. Authors written as international phone numbers beco
 accounts ``whatsapp:+E164`` (the key reports use too); authors saved as contact names stay
 as written, with no account, since the export does not say who they are. The group is named
 after the export's file name. A file of the zip that no message names is kept and set aside.
+
+The phone's owner (``owner``, an international number) is a member of the chat. The owner's
+own lines carry the owner's profile name ("Ana", "Tú", "You"), never the number, so they are
+attributed to the owner's account only when the user names that author (``owner_name``): it
+must be an author written as a name, not a number. Nothing is guessed without it.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 import zipfile
+from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -44,24 +51,49 @@ _CHAT_NAME = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class _Owner:
+    """The seized phone's owner: the account key, and the author name of the owner's lines."""
+
+    key: dict[str, str] | None
+    name: str | None
+
+
 def ingest_chat_export(
     workspace: Workspace,
     path: Path,
     *,
     zone: tzinfo | None,
     owner: str | None = None,
+    owner_name: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> IngestSummary:
-    """Ingest a WhatsApp export at ``path``; ``zone`` is the phone's time zone, if known."""
+    """Ingest a WhatsApp export at ``path``; ``zone`` is the phone's time zone, if known.
+
+    ``owner`` is the phone owner's international number; ``owner_name`` the author name the
+    export gives the owner's own lines. ValueError when ``owner`` is no international number,
+    or ``owner_name`` comes without ``owner``.
+    """
+    if owner_name is not None and owner is None:
+        raise ValueError("the owner's name needs the owner's phone number")
+    chosen = _Owner(owner_key(owner) if owner is not None else None, owner_name)
     summary = IngestSummary()
-    kind = InputKind(CHAT_EXPORT, partial(_store_chat, zone, owner, path.name))
+    kind = InputKind(CHAT_EXPORT, partial(_store_chat, zone, chosen, path.name))
     ingest_package(workspace, path, summary, limits=limits, kind=kind)
     return summary
 
 
+def owner_key(owner: str) -> dict[str, str]:
+    """The account key of the phone owner's number; ValueError unless it is international."""
+    key = _account_key(owner)
+    if key is None:
+        raise ValueError(f"{owner!r} is not an international phone number (e.g. +34600111222)")
+    return key
+
+
 def _store_chat(
     zone: tzinfo | None,
-    owner: str | None,
+    owner: _Owner,
     label: str,
     workspace: Workspace,
     session: Session,
@@ -78,13 +110,27 @@ def _store_chat(
     name = _chat_name(member, label)
     group_id = chat_group(connection, known, PLATFORM, name, name)
     writer = ChatWriter(connection, known, source_id, group_id)
-    writer.member(owner)
+    owner_id = writer.account(owner.key)
+    for author in _owner_authors(export.participants, owner.name):
+        writer.attribute(author, owner_id)
     named = writer.messages(export.messages, zone is not None, workspace, package, limits)
     unnamed = sorted(set(package.members) - named - {member})
     parts = [unnamed_file(workspace, package, name, limits) for name in unnamed]
     if parts:
         connection.execute(insert(tables.Source.__table__), part_rows(source_id, parts))
     return parts
+
+
+def _owner_authors(participants: tuple[str, ...], name: str | None) -> list[str]:
+    """The authors written as ``name`` (compared in NFC, as terminals and exports differ)."""
+    if name is None:
+        return []
+    wanted = unicodedata.normalize("NFC", name.strip())
+    return [
+        author
+        for author in participants
+        if _account_key(author) is None and unicodedata.normalize("NFC", author) == wanted
+    ]
 
 
 def _chat_member(package: Package) -> str:
@@ -149,6 +195,10 @@ class ChatWriter:
         if author not in self._members:
             self._members[author] = self.account(_account_key(author))
         return self._members[author]
+
+    def attribute(self, author: str, account_id: int | None) -> None:
+        """Attribute the lines of ``author`` to the account ``account_id``."""
+        self._members[author] = account_id
 
     def account(self, key: dict[str, str] | None) -> int | None:
         """The id of the account ``key`` names, made a member of the group; None for None."""

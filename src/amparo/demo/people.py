@@ -13,7 +13,7 @@ import random
 import unicodedata
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 IdFactory = Callable[[random.Random], str]
@@ -26,6 +26,8 @@ IPV6_DOCUMENTATION = ipaddress.IPv6Network("2001:db8::/32")
 MAIL_HOSTS = ("example.com", "example.org", "example.net", "mail.example")
 MINOR_SHARE = 0.15
 SECOND_ACCOUNT_SHARE = 0.25
+HOUSEHOLD_SHARE = 0.12  # a new persona living with an earlier one: same home IPs, last name
+NAMESAKE_SHARE = 0.08  # a new persona with an earlier one's first and last name, nothing else
 DEVICE_SHARE = 0.45
 ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -208,13 +210,44 @@ def build_account_pool(
 def _persona_for_next_account(
     rng: random.Random, accounts: list[Account], ips: IpAllocator, today: date
 ) -> Persona:
-    if accounts and rng.random() < SECOND_ACCOUNT_SHARE:
-        return rng.choice(accounts).persona
+    draw = rng.random()
+    if not accounts:
+        return new_persona(rng, ips, today)
+    earlier = rng.choice(accounts).persona
+    if draw < SECOND_ACCOUNT_SHARE:
+        return earlier
+    if draw < SECOND_ACCOUNT_SHARE + HOUSEHOLD_SHARE:
+        home = {a.persona.first_name for a in accounts if a.persona.home_ips == earlier.home_ips}
+        return household_member(rng, earlier, ips, today, home)
+    if draw < SECOND_ACCOUNT_SHARE + HOUSEHOLD_SHARE + NAMESAKE_SHARE:
+        return namesake(rng, earlier, ips, today)
     return new_persona(rng, ips, today)
 
 
-def new_persona(rng: random.Random, ips: IpAllocator, today: date) -> Persona:
-    locale = rng.choices(LOCALES, weights=LOCALE_WEIGHTS)[0]
+def household_member(
+    rng: random.Random, other: Persona, ips: IpAllocator, today: date, taken: set[str]
+) -> Persona:
+    """A sibling of ``other``: a first name no one at home has, the same last name and home."""
+    persona = new_persona(rng, ips, today, other.locale)
+    first_names = [n for n in FIRST_NAMES[other.locale.language] if n not in taken]
+    first_name = rng.choice(first_names)
+    return replace(
+        persona, first_name=first_name, last_name=other.last_name, place=other.place,
+        home_ips=other.home_ips, email=_email(rng, first_name, other.last_name),
+    )  # fmt: skip
+
+
+def namesake(rng: random.Random, other: Persona, ips: IpAllocator, today: date) -> Persona:
+    """A stranger who happens to share ``other``'s first and last name, and nothing else."""
+    persona = new_persona(rng, ips, today, other.locale)
+    return replace(persona, first_name=other.first_name, last_name=other.last_name,
+                   email=_email(rng, other.first_name, other.last_name))  # fmt: skip
+
+
+def new_persona(
+    rng: random.Random, ips: IpAllocator, today: date, locale: Locale | None = None
+) -> Persona:
+    locale = locale or rng.choices(LOCALES, weights=LOCALE_WEIGHTS)[0]
     first_name = rng.choice(FIRST_NAMES[locale.language])
     last_name = rng.choice(LAST_NAMES[locale.language])
     age = rng.randint(14, 17) if rng.random() < MINOR_SHARE else rng.randint(18, 58)
@@ -287,7 +320,7 @@ def _ascii(text: str) -> str:
 
 def _email(rng: random.Random, first_name: str, last_name: str) -> str:
     local = ".".join(part for part in (_ascii(first_name), _ascii(last_name)) if part)
-    return f"{local}{rng.randint(1, 99)}@{rng.choice(MAIL_HOSTS)}"
+    return f"{local}{rng.randint(1, 99_999)}@{rng.choice(MAIL_HOSTS)}"  # one person's own
 
 
 def _handle(rng: random.Random, persona: Persona) -> str:

@@ -16,6 +16,7 @@ T = TypeVar("T")
 
 OPERATION_START = datetime(2024, 2, 5, tzinfo=UTC)
 OPERATION_DAYS = 150
+PHONE_SHOWN_SHARE = 0.6
 CHILD_PORNOGRAPHY = "Child Pornography (possession, manufacture, and distribution)"
 ONLINE_ENTICEMENT = "Online Enticement of Children for Sexual Acts"
 ZONES = tuple(timezone(timedelta(hours=hours)) for hours in (0, 1, 2, -3))
@@ -46,6 +47,7 @@ class ReportedPerson:
     ip_events: tuple[IpEvent, ...]
     group_id: str | None
     shows_device: bool
+    shows_phone: bool
     shows_location: bool
     shows_birth_date: bool  # dateOfBirth instead of age
 
@@ -165,6 +167,7 @@ class ReportPlanner:
             ip_events=self._person_ip_events(account.persona, incident_at),
             group_id=self._maybe_group(account.platform),
             shows_device=account.persona.device is not None and rng.random() < 0.7,
+            shows_phone=rng.random() < PHONE_SHOWN_SHARE,
             shows_location=rng.random() < 0.4,
             shows_birth_date=rng.random() < 0.4,
         )

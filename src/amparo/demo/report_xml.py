@@ -122,7 +122,8 @@ def _reported_person(parent: Element, person: ReportedPerson, day: date) -> None
     element = _sub(parent, "personOrUserReportedPerson")
     _sub(element, "firstName", persona.first_name)
     _sub(element, "lastName", persona.last_name)
-    _sub(element, "phone", persona.phone, countryCallingCode=persona.locale.calling_code)
+    if person.shows_phone:
+        _sub(element, "phone", persona.phone, countryCallingCode=persona.locale.calling_code)
     _sub(element, "email", person.account.email)
     if person.shows_birth_date:
         _sub(element, "dateOfBirth", persona.birth_date.isoformat())

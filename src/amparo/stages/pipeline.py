@@ -11,10 +11,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from amparo.errors import StoreError
 from amparo.stages.hashing import run_hash_stage
 from amparo.stages.matching import run_match_stage
+from amparo.stages.resolution import run_resolve_stage
 from amparo.stages.series import run_cluster_stage
 from amparo.workspace import Workspace
 
-STAGE_NAMES = ("hash", "match", "cluster")
+STAGE_NAMES = ("hash", "match", "cluster", "resolve")
 
 
 class Progress(Protocol):
@@ -60,4 +61,7 @@ def _run(workspace: Workspace, stage: str, workers: int | None, progress: Progre
         return run_hash_stage(workspace, workers=workers, on_total=total, on_done=done)
     if stage == "match":
         return run_match_stage(workspace, on_total=total, on_done=done)
+    if stage == "resolve":
+        resolution = run_resolve_stage(workspace)
+        return 0 if resolution is None else len(resolution.persons)
     return run_cluster_stage(workspace)

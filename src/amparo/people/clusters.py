@@ -1,0 +1,109 @@
+"""From accepted links to persons, obeying analysts' decisions.
+
+Persons are the connected components of the link graph. An analyst's ``link`` adds an edge
+that is never cut; an ``unlink`` that still finds its two accounts in one person (through other
+accounts) removes the cheapest set of links that separates them: a minimum s-t cut weighted by
+the links' match weights, so the weakest evidence gives way first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import igraph
+
+LINK = "link"
+UNLINK = "unlink"
+ANALYST_CAPACITY = 1e9
+MIN_CAPACITY = 0.01
+
+
+@dataclass(frozen=True)
+class Decision:
+    a: str
+    b: str
+    decision: str  # LINK or UNLINK
+    analyst: str = ""
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """Why two accounts are one person; ``rule`` is ``model`` or ``analyst``."""
+
+    a: str
+    b: str
+    rule: str
+    weight: float
+    probability: float | None
+    evidence: tuple[dict[str, Any], ...]
+
+
+@dataclass
+class ResolvedPerson:
+    key: str
+    accounts: list[str]
+    links: list[Link] = field(default_factory=list)
+
+
+def person_key(accounts: Iterable[str]) -> str:
+    """Stable while the person keeps its alphabetically first account."""
+    return "person-" + hashlib.sha256(min(accounts).encode()).hexdigest()[:12]
+
+
+def analyst_link(decision: Decision) -> Link:
+    evidence = {"feature": "analyst", "level": f"linked by {decision.analyst or 'an analyst'}",
+                "weight": None, "values": [decision.reason] if decision.reason else []}  # fmt: skip
+    return Link(decision.a, decision.b, "analyst", ANALYST_CAPACITY, None, (evidence,))
+
+
+def cluster(
+    accounts: Sequence[str], links: Iterable[Link], decisions: Iterable[Decision]
+) -> list[ResolvedPerson]:
+    """Every account in exactly one person; analysts' decisions win over the model."""
+    decisions = list(decisions)
+    forbidden = {_pair(d.a, d.b) for d in decisions if d.decision == UNLINK}
+    edges = {
+        _pair(link.a, link.b): link for link in links if _pair(link.a, link.b) not in forbidden
+    }
+    for decision in decisions:
+        if decision.decision == LINK:
+            edges[_pair(decision.a, decision.b)] = analyst_link(decision)
+    index = {key: position for position, key in enumerate(accounts)}
+    graph = igraph.Graph(n=len(accounts), edges=[(index[a], index[b]) for a, b in edges])
+    graph.es["capacity"] = [max(link.weight, MIN_CAPACITY) for link in edges.values()]
+    graph.es["link"] = range(len(edges))
+    _separate(graph, [(index[a], index[b]) for a, b in forbidden if a in index and b in index])
+    return _persons(graph, accounts, list(edges.values()))
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+def _separate(graph: igraph.Graph, forbidden: list[tuple[int, int]]) -> None:
+    """Cut the cheapest links until no forbidden pair shares a component."""
+    for source, target in forbidden:
+        membership = graph.connected_components().membership
+        if membership[source] != membership[target]:
+            continue
+        graph.delete_edges(graph.st_mincut(source, target, capacity="capacity").cut)
+
+
+def _persons(
+    graph: igraph.Graph, accounts: Sequence[str], links: list[Link]
+) -> list[ResolvedPerson]:
+    membership = graph.connected_components().membership
+    members: dict[int, list[str]] = {}
+    for position, component in enumerate(membership):
+        members.setdefault(component, []).append(accounts[position])
+    component_links: dict[int, list[Link]] = {}
+    for edge in graph.es:
+        component_links.setdefault(membership[edge.source], []).append(links[edge["link"]])
+    return [
+        ResolvedPerson(person_key(names), sorted(names), component_links.get(component, []))
+        for component, names in members.items()
+    ]

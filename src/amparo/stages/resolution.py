@@ -1,0 +1,48 @@
+"""The resolve stage: accounts to persons, re-run only when what it reads has changed."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from amparo.people.resolve import Resolution, resolve
+from amparo.people.store import load_decisions, load_records, write_persons
+from amparo.store import tables
+from amparo.workspace import Workspace
+
+STAGE = "resolve"
+_INPUTS = (
+    tables.Account, tables.Identifier, tables.Party, tables.IPEvent, tables.Sighting,
+    tables.LinkDecision,
+)  # fmt: skip
+
+
+def run_resolve_stage(workspace: Workspace, *, force: bool = False) -> Resolution | None:
+    """Resolve every account into persons; None when nothing changed since the last run."""
+    with workspace.session() as session:
+        fingerprint = _fingerprint(session)
+        if not force and _last_fingerprint(session) == fingerprint:
+            return None
+        resolution = resolve(load_records(session), load_decisions(session))
+        write_persons(session, resolution.persons)
+        session.merge(tables.StageRun(stage=STAGE, fingerprint=fingerprint,
+                                      finished_at=datetime.now(UTC)))  # fmt: skip
+        return resolution
+
+
+def _fingerprint(session: Session) -> str:
+    """Row counts and highest ids of the inputs, and when analysts last decided."""
+    parts = []
+    for table in _INPUTS:
+        count, highest = session.execute(select(func.count(), func.max(table.id))).one()
+        parts.append(f"{table.__tablename__}:{count}:{highest}")
+    latest = session.scalar(select(func.max(tables.LinkDecision.decided_at)))
+    parts.append(f"decided:{latest}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _last_fingerprint(session: Session) -> str | None:
+    return session.scalar(select(tables.StageRun.fingerprint).where(tables.StageRun.stage == STAGE))

@@ -335,8 +335,9 @@ def export_vics_command(context: click.Context, output: Path | None, case_name: 
 def demo(context: click.Context, reports: int, seed: int) -> None:
     """Generate a benign synthetic operation, ingest it, process it and export its findings.
 
-    The operation has report packages, a seized phone's file tree and partner hash sets; its
-    pictures are sample photos and generated images, its people fictional.
+    The operation has report packages, a seized phone's file tree, the WhatsApp chat exports
+    of two seized phones and partner hash sets; its pictures are sample photos and generated
+    images, its people fictional.
     """
     from amparo.demo import generate_operation
 
@@ -344,12 +345,16 @@ def demo(context: click.Context, reports: int, seed: int) -> None:
     inputs = workspace.root / "demo-input"
     console.print(f"Generating {reports} synthetic reports (seed {seed}) in {inputs} ...")
     shutil.rmtree(inputs, ignore_errors=True)  # the previous demo's generated input only
-    operation = generate_operation(
-        inputs, reports=reports, seed=seed, hash_sets=True, device_tree=True
-    )
+    try:
+        operation = generate_operation(
+            inputs, reports=reports, seed=seed, hash_sets=True, device_tree=True, chat_exports=True
+        )
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
     summary = _ingest_with_progress(workspace, list(operation.packages))
     for device in sorted({file.device for file in operation.device_files}):
         summary.merge(ingest_device_tree(workspace, device, inputs / "devices" / device))
+    summary.merge(_ingest_demo_chats(workspace, operation.chat_exports))
     _print_summary(summary)
     _process_with_progress(workspace, STAGE_NAMES, None)
     for name, path in sorted(operation.hashset_files.items()):
@@ -357,6 +362,22 @@ def demo(context: click.Context, reports: int, seed: int) -> None:
         console.print(f"Hash set {result.name!r}: {result.entries} entries.", highlight=False)
     _process_with_progress(workspace, ("match", "cluster"), None)
     _print_demo_result(workspace)
+
+
+def _ingest_demo_chats(workspace: Workspace, chats: tuple[Any, ...]) -> IngestSummary:
+    """The demo's chat exports (``ExpectedChatExport``), each with its phone's owner and zone."""
+    summary = IngestSummary()
+    for chat in chats:
+        zone, owner = ZoneInfo(chat.zone), chat.owner_number
+        summary.merge(ingest_chat_export(workspace, chat.path, zone=zone, owner=owner))
+    phones = {chat.device: chat.owner_number for chat in chats}
+    groups = {chat.group_key for chat in chats if not chat.direct}
+    console.print(
+        f"Chat exports: {len(chats)} from {len(phones)} seized phones "
+        f"(owners {', '.join(phones.values())}), {len(groups)} groups.",
+        highlight=False,
+    )
+    return summary
 
 
 def _print_demo_result(workspace: Workspace) -> None:

@@ -17,12 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from amparo.demo.cast import MediaCast, build_media_cast
+from amparo.demo.chats import chat_pictures, plan_phones, write_chat_exports
 from amparo.demo.device import device_layout, write_device_tree
 from amparo.demo.hashset import write_hash_set
 from amparo.demo.packages import package_entries, package_path, write_package
 from amparo.demo.people import PLATFORMS, IpAllocator, build_account_pool
 from amparo.demo.plan import OPERATION_START, IpEvent, ReportPlan, ReportPlanner, Upload
 from amparo.demo.truth import (
+    ExpectedChatExport,
     ExpectedDeviceFile,
     ExpectedFile,
     ExpectedIpEvent,
@@ -42,6 +44,7 @@ MIN_MEDIA = 4  # a report uploads up to four distinct files
 PROXY_COUNT = 4
 HASHSETS_DIR = "hashsets"
 DEVICES_DIR = "devices"
+CHATS_DIR = "chats"
 
 
 def generate_operation(
@@ -52,12 +55,15 @@ def generate_operation(
     zip_every: int = 3,
     hash_sets: bool = False,
     device_tree: bool = False,
+    chat_exports: bool = False,
 ) -> GeneratedOperation:
     """Write ``reports`` packages under ``out_dir``; every ``zip_every``-th one as a zip.
 
-    ``hash_sets`` also writes ``out_dir/hashsets/*.csv`` and ``device_tree`` a phone dump in
-    ``out_dir/devices/phone-1``. Either puts more than report packages in ``out_dir``: ingest
-    ``operation.packages`` then, not ``out_dir`` as a whole.
+    ``hash_sets`` also writes ``out_dir/hashsets/*.csv``, ``device_tree`` a phone dump in
+    ``out_dir/devices/phone-1`` and ``chat_exports`` the WhatsApp exports of two seized phones
+    in ``out_dir/chats/phone-1`` and ``phone-2`` (see ``chats``). Any of them puts more than
+    report packages in ``out_dir``: ingest ``operation.packages`` then, not ``out_dir`` as a
+    whole.
     """
     if reports < 0 or zip_every < 0:
         raise ValueError("reports and zip_every must not be negative")
@@ -70,14 +76,16 @@ def generate_operation(
         for index, plan in enumerate(plans)
     )
     device_files = _write_device(out_dir / DEVICES_DIR, cast, plans) if device_tree else ()
+    chats = _write_chats(out_dir / CHATS_DIR, seed, cast, plans) if chat_exports else ()
     return GeneratedOperation(
         root=out_dir,
         seed=seed,
         reports=expected,
-        media_roles=_roles_of_files_written(cast, expected, device_files),
+        media_roles=_roles_of_files_written(cast, expected, device_files, chats),
         hash_sets=cast.hash_sets,
         hashset_files=_write_hash_sets(out_dir / HASHSETS_DIR, cast) if hash_sets else {},
         device_files=device_files,
+        chat_exports=chats,
     )
 
 
@@ -130,6 +138,19 @@ def _write_device(
     return write_device_tree(devices_dir, device_layout(cast.device_media, reported), cast.roles)
 
 
+def _write_chats(
+    chats_dir: Path, seed: int, cast: MediaCast, plans: list[ReportPlan]
+) -> tuple[ExpectedChatExport, ...]:
+    """Two seized phones' WhatsApp exports: reported people sharing the operation's pictures."""
+    persons = [person for plan in plans for person in plan.persons]
+    people = list(dict.fromkeys(person.account.persona for person in persons))
+    phone_shown = {person.account.persona for person in persons if person.shows_phone}
+    reported = {upload.media.sha256: upload.media for plan in plans for upload in plan.uploads}
+    pictures = chat_pictures(list(reported.values()), cast.device_media, cast.roles)
+    phones = plan_phones(random_stream(seed, "chats"), people, phone_shown, pictures)
+    return write_chat_exports(chats_dir, phones)
+
+
 def _write_hash_sets(hashsets_dir: Path, cast: MediaCast) -> dict[str, Path]:
     return {
         name: write_hash_set(hashsets_dir / name, entries)
@@ -141,9 +162,11 @@ def _roles_of_files_written(
     cast: MediaCast,
     reports: tuple[ExpectedReport, ...],
     device_files: tuple[ExpectedDeviceFile, ...],
+    chats: tuple[ExpectedChatExport, ...],
 ) -> dict[str, ExpectedMedia]:
     reported = (file.sha256 for report in reports for file in report.files)
-    written = {*reported, *(file.sha256 for file in device_files)}
+    shared = (file.sha256 for chat in chats for file in chat.attachments)
+    written = {*reported, *(file.sha256 for file in device_files), *shared}
     return {sha256: cast.roles[sha256] for sha256 in sorted(written)}
 
 

@@ -90,14 +90,38 @@ class ExpectedDeviceFile:
 
 
 @dataclass(frozen=True)
+class ExpectedChatFile:
+    file_name: str  # as the export names it, e.g. "IMG-20240105-WA0003.jpg"
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ExpectedChatExport:
+    """One WhatsApp export of a seized phone: a group chat (zip) or a one-to-one chat."""
+
+    path: Path
+    device: str  # the seized phone, e.g. "phone-1"
+    layout: str  # "android" or "ios"
+    owner: str  # the phone owner's account key "whatsapp:+E164", one of ``members``
+    owner_number: str  # the owner's number as the export writes it, e.g. "+34 555 01 12 34"
+    zone: str  # the phone's IANA time zone, e.g. "Europe/Madrid"
+    group_name: str
+    group_key: str  # "whatsapp:<group name>"
+    direct: bool  # a one-to-one chat, exported without media
+    members: tuple[str, ...]  # account keys "whatsapp:+E164", owner first; each one writes
+    attachments: tuple[ExpectedChatFile, ...]  # in the order the messages attach them
+
+
+@dataclass(frozen=True)
 class GeneratedOperation:
     root: Path
     seed: int
     reports: tuple[ExpectedReport, ...]
-    media_roles: Mapping[str, ExpectedMedia] = field(default_factory=dict)  # reported + device
+    media_roles: Mapping[str, ExpectedMedia] = field(default_factory=dict)  # every file written
     hash_sets: Mapping[str, tuple[HashSetEntry, ...]] = field(default_factory=dict)  # by file
     hashset_files: Mapping[str, Path] = field(default_factory=dict)  # only when written
     device_files: tuple[ExpectedDeviceFile, ...] = ()
+    chat_exports: tuple[ExpectedChatExport, ...] = ()
 
     @property
     def packages(self) -> tuple[Path, ...]:
@@ -123,6 +147,10 @@ class GeneratedOperation:
     @property
     def ip_event_count(self) -> int:
         return sum(len(report.ip_events) for report in self.reports)
+
+    @property
+    def chat_media_sha256(self) -> frozenset[str]:
+        return frozenset(file.sha256 for chat in self.chat_exports for file in chat.attachments)
 
     def sha256_with_status(self, status: str) -> frozenset[str]:
         return frozenset(sha for sha, media in self.media_roles.items() if media.status == status)

@@ -8,6 +8,7 @@
     ├── InputRejected           an input cannot be ingested; carries where and why (quarantine)
     │   ├── UnsafeInput         hostile or oversized input: entities, escaping paths, bombs
     │   └── InvalidInput        malformed or schema-invalid input, missing or unnamed parts
+    ├── UnknownReference        a command names an account or person the workspace lacks
     └── ExportError             an export cannot be written
 
 Foreign errors (lxml, zipfile, SQLAlchemy, OS) are translated at the boundary with
@@ -57,6 +58,10 @@ class UnsafeInput(InputRejected):
 
 class InvalidInput(InputRejected):
     """Malformed or schema-invalid input, or a package whose parts do not fit together."""
+
+
+class UnknownReference(AmparoError):
+    """A command names something the workspace does not hold, or names it in a wrong form."""
 
 
 class ExportError(AmparoError):

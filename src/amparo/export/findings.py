@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from amparo.errors import ExportError
 from amparo.model import account_key
+from amparo.people.report import person_keys_by_account, persons_document
+from amparo.stages.resolution import STAGE as RESOLVE_STAGE
 from amparo.store import tables
 from amparo.workspace import Workspace
 
@@ -49,7 +51,7 @@ def build_findings(session: Session, *, now: datetime | None = None) -> dict[str
         "media": media,
         "series": _series_with_members(series, media),
         "accounts": _accounts(session),
-        "persons": [],
+        "persons": persons_document(session),
         "groups": _groups(session),
         "referrals": [],
         "legal_requests": [],
@@ -213,12 +215,13 @@ def _accounts(session: Session) -> list[dict[str, Any]]:
     accounts = session.scalars(
         select(tables.Account).order_by(tables.Account.platform, tables.Account.user_id)
     )
+    persons = person_keys_by_account(session)
     return [
         {
             "key": account_key(a.platform, a.user_id),
             "platform": a.platform,
             "user_id": a.user_id,
-            "person": None,
+            "person": persons.get(a.id),
             "reports": sorted(reports[a.id]),
         }
         for a in accounts
@@ -257,12 +260,18 @@ def _groups(session: Session) -> list[dict[str, Any]]:
 def _stats(session: Session) -> dict[str, Any]:
     return {
         "reports": _report_count(session),
-        "persons": None,
+        "persons": _person_count(session),
         "minors": None,
         "below_age_of_responsibility": None,
         "by_country": None,
         "by_subdivision": None,
     }
+
+
+def _person_count(session: Session) -> int | None:
+    """How many persons; None until accounts have been resolved."""
+    resolved = session.get(tables.StageRun, RESOLVE_STAGE) is not None
+    return session.scalar(select(func.count()).select_from(tables.Person)) if resolved else None
 
 
 @cache

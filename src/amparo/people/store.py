@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from amparo.errors import InvalidInput
+from amparo.errors import UnknownReference
 from amparo.intake.writer import insert_rows
 from amparo.model import account_key
 from amparo.people.clusters import Decision, ResolvedPerson
@@ -113,7 +113,7 @@ def record_decision(session: Session, decision: Decision, now: datetime | None =
     """Store an analyst's ruling on a pair of accounts, replacing any earlier one."""
     ids = sorted(_account_id(session, key) for key in (decision.a, decision.b))
     if ids[0] == ids[1]:
-        raise InvalidInput(f"{decision.a} and {decision.b} are the same account")
+        raise UnknownReference(f"{decision.a} and {decision.b} are the same account")
     table = tables.LinkDecision
     session.execute(
         delete(table).where(table.account_a_id == ids[0], table.account_b_id == ids[1])
@@ -132,7 +132,7 @@ def _account_id(session: Session, key: str) -> int:
         )
     )
     if not separator or found is None:
-        raise InvalidInput(f"no account {key!r} in this workspace (write it as platform:user_id)")
+        raise UnknownReference(f"no account {key!r} in this workspace (write platform:user_id)")
     return found
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from amparo.people.clusters import Decision
+from amparo.people.report import find_person
 from amparo.people.resolve import Resolution, resolve
-from amparo.people.store import load_decisions, load_records, write_persons
+from amparo.people.store import load_decisions, load_records, record_decision, write_persons
 from amparo.store import tables
 from amparo.workspace import Workspace
 
@@ -31,6 +34,16 @@ def run_resolve_stage(workspace: Workspace, *, force: bool = False) -> Resolutio
         session.merge(tables.StageRun(stage=STAGE, fingerprint=fingerprint,
                                       finished_at=datetime.now(UTC)))  # fmt: skip
         return resolution
+
+
+def decide(workspace: Workspace, decision: Decision) -> list[dict[str, Any]]:
+    """Record an analyst's link or unlink, re-resolve, and return the persons of both accounts."""
+    with workspace.session() as session:
+        record_decision(session, decision)
+    run_resolve_stage(workspace, force=True)
+    with workspace.session() as session:
+        persons = [find_person(session, key) for key in (decision.a, decision.b)]
+    return list({p["id"]: p for p in persons if p is not None}.values())
 
 
 def _fingerprint(session: Session) -> str:

@@ -1,0 +1,85 @@
+"""Persons as the findings document and the ``amparo people`` commands show them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from amparo.model import account_key
+from amparo.people.resolve import describe
+from amparo.store import tables
+
+P, PA, PL, A = tables.Person, tables.PersonAccount, tables.PersonLink, tables.Account
+
+
+def person_keys_by_account(session: Session) -> dict[int, str]:
+    """Account id → person key, for every resolved account."""
+    rows = session.execute(select(PA.account_id, P.key).join(P, P.id == PA.person_id))
+    return {account_id: key for account_id, key in rows}
+
+
+def persons_document(session: Session, only: int | None = None) -> list[dict[str, Any]]:
+    """Every person (or only the one with id ``only``) with accounts and links, by key."""
+    keys = _account_keys(session)
+    members, links_query, persons = select(PA.account_id, PA.person_id), select(PL), select(P)
+    if only is not None:
+        members = members.where(PA.person_id == only)
+        links_query, persons = links_query.where(PL.person_id == only), persons.where(P.id == only)
+    accounts: dict[int, list[str]] = defaultdict(list)
+    for account_id, person_id in session.execute(members):
+        accounts[person_id].append(keys[account_id])
+    links: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for link in session.scalars(links_query.order_by(PL.id)):
+        links[link.person_id].append(_link(link, keys))
+    return [
+        _person(p.key, sorted(accounts[p.id]), links[p.id])
+        for p in session.scalars(persons.order_by(P.key))
+    ]
+
+
+def _account_keys(session: Session) -> dict[int, str]:
+    rows = session.execute(select(A.id, A.platform, A.user_id))
+    return {id_: account_key(platform, user_id) for id_, platform, user_id in rows}
+
+
+def _link(link: tables.PersonLink, keys: dict[int, str]) -> dict[str, Any]:
+    return {
+        "a": keys[link.account_a_id],
+        "b": keys[link.account_b_id],
+        "rule": link.rule,
+        "weight": link.weight,
+        "probability": link.probability,
+        "evidence": [describe(item) for item in link.evidence],
+        "contributions": link.evidence,
+    }
+
+
+def _person(key: str, accounts: list[str], links: list[dict[str, Any]]) -> dict[str, Any]:
+    """Location, age and priority come from later stages; until then they are unknown."""
+    return {
+        "id": key,
+        "accounts": accounts,
+        "links": sorted(links, key=lambda link: (link["a"], link["b"])),
+        "country": None,
+        "subdivision": None,
+        "location_basis": "none",
+        "age": None,
+        "minor": None,
+        "criminally_responsible": None,
+        "priority": None,
+    }
+
+
+def find_person(session: Session, key: str) -> dict[str, Any] | None:
+    """The person with this person key, or the person holding this account key."""
+    person_id = session.scalar(select(P.id).where(P.key == key))
+    if person_id is None:
+        platform, _, user_id = key.partition(":")
+        person_id = session.scalar(
+            select(PA.person_id).join(A, A.id == PA.account_id)
+            .where(A.platform == platform, A.user_id == user_id)
+        )  # fmt: skip
+    return None if person_id is None else persons_document(session, only=person_id)[0]

@@ -389,3 +389,101 @@ class StageRun(Base):
     stage: Mapped[str] = mapped_column(String(20), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
     finished_at: Mapped[datetime]
+
+
+class Setting(Base):
+    """A workspace setting (e.g. ``home_country``), as JSON."""
+
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[dict[str, Any]]
+
+
+class IpLookup(Base):
+    """What an offline database said of an IP event's address: country, network owner, place.
+
+    ``reserved`` names a range that routes nowhere on the Internet (private, loopback,
+    carrier-grade NAT, documentation...); such an address has no country or owner.
+    """
+
+    __tablename__ = "ip_lookup"
+    ip_event_id: Mapped[int] = mapped_column(
+        ForeignKey("ip_event.id", ondelete="CASCADE"), primary_key=True
+    )
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    subdivision: Mapped[str | None] = mapped_column(String(10))
+    city: Mapped[str | None] = mapped_column(Text)
+    asn: Mapped[int | None] = mapped_column(BigInteger)
+    organisation: Mapped[str | None] = mapped_column(Text)
+    network: Mapped[str | None] = mapped_column(String(64))
+    reserved: Mapped[str | None] = mapped_column(String(60))
+    source: Mapped[str] = mapped_column(Text)
+    looked_up_at: Mapped[datetime]
+
+
+class SubscriberRecord(Base):
+    """One usable row of an Internet provider's answer: who held an address, port and time."""
+
+    __tablename__ = "subscriber_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    row: Mapped[int]
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    port: Mapped[int | None]
+    start_at: Mapped[datetime | None]
+    end_at: Mapped[datetime | None]
+    isp: Mapped[str | None] = mapped_column(Text)
+    subscriber_name: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    municipality: Mapped[str | None] = mapped_column(Text)
+    subdivision: Mapped[str | None] = mapped_column(String(10))  # ISO 3166-2, when recognised
+    subdivision_raw: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(String(2))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    details: Mapped[dict[str, Any]]
+
+
+class SubscriberMatch(Base):
+    """A subscriber record that answers an IP event: same address, port and time window."""
+
+    __tablename__ = "subscriber_match"
+    subscriber_record_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriber_record.id", ondelete="CASCADE"), primary_key=True
+    )
+    ip_event_id: Mapped[int] = mapped_column(
+        ForeignKey("ip_event.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class PersonLocation(Base):
+    """A place where a person may be, with its basis and confidence; one is ``chosen``.
+
+    Every basis found is kept (subscriber return, IP lookup, platform estimate, phone), so
+    conflicting evidence shows instead of hiding behind the chosen row.
+    """
+
+    __tablename__ = "person_location"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    country: Mapped[str | None] = mapped_column(String(2))
+    subdivision: Mapped[str | None] = mapped_column(String(10))
+    basis: Mapped[str] = mapped_column(String(20))
+    confidence: Mapped[float]
+    chosen: Mapped[bool] = mapped_column(Boolean)
+    evidence: Mapped[list[Any]]
+
+
+class PersonAge(Base):
+    """A person's age at the incident, and what follows from it in the person's country."""
+
+    __tablename__ = "person_age"
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    age: Mapped[int | None]
+    basis: Mapped[str | None] = mapped_column(String(20))  # age | date_of_birth | subscriber
+    minor: Mapped[bool | None] = mapped_column(Boolean)
+    criminally_responsible: Mapped[bool | None] = mapped_column(Boolean)
+    responsibility_age: Mapped[int | None]
+    evidence: Mapped[list[Any]]

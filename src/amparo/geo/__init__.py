@@ -1,0 +1,1 @@
+"""Places and legal process: IP lookup, provider requests and returns, locations, ages."""

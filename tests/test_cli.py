@@ -113,3 +113,27 @@ def test_ingest_refuses_an_owner_it_cannot_key(
     assert result.exit_code == 2
     assert reason in " ".join(result.output.split())
     assert not (tmp_path / "ws").exists()
+
+
+def test_export_graphml_of_an_ingested_operation(tmp_path: Path) -> None:
+    import igraph
+
+    from amparo.demo import generate_operation
+
+    operation = generate_operation(tmp_path / "op", reports=6, seed=9)
+    runner = CliRunner()
+    workspace = ["-w", str(tmp_path / "ws")]
+    assert runner.invoke(main, [*workspace, "ingest", str(operation.root)]).exit_code == 0
+    out = tmp_path / "elsewhere" / "net.graphml"
+    result = runner.invoke(main, [*workspace, "export", "graphml", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "vertices" in result.output and "communities" in result.output
+    graph = igraph.Graph.Read_GraphML(str(out))
+    assert {"person", "account", "group"} <= set(graph.vs["kind"])
+    assert runner.invoke(main, [*workspace, "export", "graphml"]).exit_code == 0
+    assert igraph.Graph.Read_GraphML(str(tmp_path / "ws" / "network.graphml")).vcount()
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    blocked = tmp_path / "a-file" / "net.graphml"
+    failed = runner.invoke(main, [*workspace, "export", "graphml", "-o", str(blocked)])
+    assert failed.exit_code == 1
+    assert "cannot write" in failed.output

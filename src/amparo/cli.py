@@ -27,6 +27,7 @@ from amparo.intake.chat import ingest_chat_export, looks_like_chat_export, owner
 from amparo.intake.device import ingest_device_tree
 from amparo.intake.ingest import IngestSummary, discover, ingest_paths
 from amparo.intake.telegram import ingest_telegram_export, looks_like_telegram_export
+from amparo.network.graphml import export_graphml
 from amparo.stages.hashsets import DEFAULT_PDQ_THRESHOLD, import_hash_set
 from amparo.stages.pipeline import STAGE_NAMES, run_pipeline
 from amparo.workspace import Workspace, open_workspace
@@ -325,6 +326,35 @@ def export_vics_command(context: click.Context, output: Path | None, case_name: 
     out = output or workspace.root / "vics.json"
     count = export_vics(workspace, out, case_name=case_name)
     console.print(f"Wrote {out}: {count} files.", highlight=False)
+
+
+@export.command("graphml")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the GraphML (default: network.graphml in the workspace).",
+)
+@click.pass_context
+@reports_errors
+def export_graphml_command(context: click.Context, output: Path | None) -> None:
+    """Write the network of persons, accounts, groups and new series as GraphML (for Gephi).
+
+    Persons carry their Leiden community, centrality and country hint; person-person
+    ``co_member`` edges are the links the analysis ran on. Accounts not yet resolved into a
+    person are persons of their own.
+    """
+    workspace = _workspace(context)
+    out = output or workspace.root / "network.graphml"
+    result = export_graphml(workspace, out)
+    summary = result.summary
+    console.print(
+        f"Wrote {out}: {result.vertices} vertices, {result.edges} edges; "
+        f"{summary.persons} persons in {len(summary.communities)} communities, "
+        f"{len(summary.cross_border)} cross-border links.",
+        highlight=False,
+    )
 
 
 @main.command()

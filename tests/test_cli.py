@@ -46,7 +46,7 @@ def test_demo_generates_ingests_and_exports(tmp_path: Path) -> None:
     assert (workspace / "vics.json").is_file()
     again = CliRunner().invoke(main, ["-w", str(workspace), "demo", "--reports", "12"])
     assert again.exit_code == 0, again.output
-    assert "Ingested 0 input(s); 13 were already in the workspace" in " ".join(
+    assert "Ingested 0 input(s); 19 were already in the workspace" in " ".join(
         again.output.split()
     ), "12 reports and one phone dump"
 

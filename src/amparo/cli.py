@@ -7,6 +7,7 @@ Exit codes: 0 done; 1 the input or export could not be handled (the message says
 from __future__ import annotations
 
 import functools
+import getpass
 import shutil
 import sys
 from collections import Counter
@@ -20,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from amparo import __version__
-from amparo.errors import AmparoError, StoreError, WorkspaceError
+from amparo.errors import AmparoError, StoreError, UnknownReference, WorkspaceError
 from amparo.export.findings import export_findings
 from amparo.export.vics import export_vics
 from amparo.intake.chat import ingest_chat_export, looks_like_chat_export, owner_key
@@ -28,8 +29,11 @@ from amparo.intake.device import ingest_device_tree
 from amparo.intake.ingest import IngestSummary, discover, ingest_paths
 from amparo.intake.telegram import ingest_telegram_export, looks_like_telegram_export
 from amparo.network.graphml import export_graphml
+from amparo.people.clusters import LINK, UNLINK, Decision
+from amparo.people.report import find_person
 from amparo.stages.hashsets import DEFAULT_PDQ_THRESHOLD, import_hash_set
 from amparo.stages.pipeline import STAGE_NAMES, run_pipeline
+from amparo.stages.resolution import decide
 from amparo.workspace import Workspace, open_workspace
 
 EXIT_INPUT = 1
@@ -214,7 +218,7 @@ def _process_with_progress(
     with Progress(*columns, console=console) as progress:
         reports = run_pipeline(workspace, stages, workers=workers, progress=_StageBars(progress))
     for report in reports:
-        what = "series" if report.stage == "cluster" else "files"
+        what = {"cluster": "series", "resolve": "persons"}.get(report.stage, "files")
         console.print(f"  {report.stage}: {report.processed} {what}", highlight=False)
 
 
@@ -235,6 +239,58 @@ def process(context: click.Context, stages: tuple[str, ...], workers: int | None
     Each stage does only the work whose inputs changed, so re-running is cheap and safe.
     """
     _process_with_progress(_workspace(context), stages or STAGE_NAMES, workers)
+
+
+@main.group()
+def people() -> None:
+    """Persons: who holds which accounts, and why Amparo thinks so."""
+
+
+@people.command("show")
+@click.argument("key")
+@click.pass_context
+@reports_errors
+def people_show(context: click.Context, key: str) -> None:
+    """Show a person (by person id or by one of its accounts) with its links' evidence."""
+    with _workspace(context).session() as session:
+        person = find_person(session, key)
+    if person is None:
+        raise UnknownReference(f"no person or resolved account {key!r} (run `amparo process`?)")
+    _print_person(person)
+
+
+def _print_person(person: dict[str, Any]) -> None:
+    accounts = ", ".join(person["accounts"])
+    console.print(f"{person['id']}: {accounts}", highlight=False, markup=False)
+    for link in person["links"]:
+        console.print(f"  {link['a']} — {link['b']}  ({link['rule']}, weight {link['weight']:.1f})",
+                      highlight=False, markup=False)  # fmt: skip
+        for line in link["evidence"]:
+            console.print(f"      {line}", highlight=False, markup=False)
+
+
+def _decision_command(kind: str) -> Callable[..., None]:
+    @click.argument("account_a")
+    @click.argument("account_b")
+    @click.option("--reason", default=None, help="Why (kept with the decision).")
+    @click.option("--analyst", default=None, help="Who decides (default: the login name).")
+    @click.pass_context
+    @reports_errors
+    def command(context: click.Context, account_a: str, account_b: str, reason: str | None,
+                analyst: str | None) -> None:  # fmt: skip
+        decision = Decision(account_a, account_b, kind, analyst or getpass.getuser(), reason)
+        for person in decide(_workspace(context), decision):
+            _print_person(person)
+
+    return command
+
+
+people.command("link", help="Say that two accounts are one person; re-runs respect it.")(
+    _decision_command(LINK)
+)
+people.command("unlink", help="Say that two accounts are different people; re-runs respect it.")(
+    _decision_command(UNLINK)
+)
 
 
 @main.group()
@@ -410,6 +466,16 @@ def _ingest_demo_chats(workspace: Workspace, chats: tuple[Any, ...]) -> IngestSu
     return summary
 
 
+def _persons_line(document: dict[str, Any]) -> str:
+    persons = document["persons"]
+    several = [p for p in persons if len(p["accounts"]) > 1]
+    platforms = [p for p in several if len({a.split(":")[0] for a in p["accounts"]}) > 1]
+    return (
+        f"persons: {len(persons)} from {len(document['accounts'])} accounts; {len(several)} hold "
+        f"several accounts, {len(platforms)} across platforms; {len(document['groups'])} groups"
+    )
+
+
 def _print_demo_result(workspace: Workspace) -> None:
     findings, vics = workspace.root / FINDINGS_FILE, workspace.root / "vics.json"
     document = export_findings(workspace, findings)
@@ -421,6 +487,7 @@ def _print_demo_result(workspace: Workspace) -> None:
         f"  files: {len(document['media'])} ("
         + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
         + f"); {new_series} new series\n"
+        f"  {_persons_line(document)}\n"
         f"  findings: {findings}\n"
         f"  VICS export: {vics}\n"
         f"  database: {workspace.engine.url.render_as_string(hide_password=True)}\n"

@@ -50,6 +50,10 @@ def resolve_operation(workspace: Workspace, packages: list[Path]) -> dict[str, s
     assert document["stats"]["persons"] == len(document["persons"])
     linked = [p for p in document["persons"] if len(p["accounts"]) > 1]
     assert linked and all(p["links"] and p["links"][0]["evidence"] for p in linked)
+    in_communities = {key for c in document["network"]["communities"] for key in c["persons"]}
+    assert in_communities and in_communities <= set(holders.values())
+    assert all(p["network"]["community"] is not None for p in document["persons"]
+               if p["id"] in in_communities)  # fmt: skip
     return accounts
 
 

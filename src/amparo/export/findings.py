@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from amparo.errors import ExportError
 from amparo.model import account_key
+from amparo.network.analysis import analyse, to_findings
+from amparo.network.store import load_network
 from amparo.people.report import person_keys_by_account, persons_document
 from amparo.stages.resolution import STAGE as RESOLVE_STAGE
 from amparo.store import tables
@@ -26,6 +28,7 @@ from amparo.workspace import Workspace
 
 FORMAT = "amparo.findings/1"
 SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "findings-1.schema.json"
+MAX_CROSS_BORDER_LINKS = 200
 
 
 def instant(moment: datetime | None) -> str | None:
@@ -44,6 +47,7 @@ def build_findings(session: Session, *, now: datetime | None = None) -> dict[str
         _media(m, sightings[m.id], matches[m.id], keys.get(m.series_id))
         for m in _ordered_media(session)
     ]
+    persons = persons_document(session)
     return {
         "format": FORMAT,
         "generated_at": instant(now or datetime.now(UTC).replace(microsecond=0)),
@@ -51,12 +55,28 @@ def build_findings(session: Session, *, now: datetime | None = None) -> dict[str
         "media": media,
         "series": _series_with_members(series, media),
         "accounts": _accounts(session),
-        "persons": persons_document(session),
+        "persons": persons,
         "groups": _groups(session),
         "referrals": [],
         "legal_requests": [],
         "stats": _stats(session),
+        "network": _network(session, persons),
     }
+
+
+def _network(session: Session, persons: list[dict[str, Any]]) -> dict[str, Any]:
+    """Communities, centrality, first sharers and cross-border links of the persons' graph.
+
+    Each person gets its own centrality and community; the cross-border list is cut to the
+    strongest links, with the total kept, since a large operation has hundreds of thousands.
+    """
+    document = to_findings(analyse(load_network(session)))
+    centrality = document.pop("centrality")
+    for person in persons:
+        person["network"] = centrality.get(person["id"])
+    document["cross_border_total"] = len(document["cross_border"])
+    document["cross_border"] = document["cross_border"][:MAX_CROSS_BORDER_LINKS]
+    return document
 
 
 def _inputs(session: Session) -> dict[str, Any]:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def instant(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z``, or None."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def platform_slug(name: str) -> str:

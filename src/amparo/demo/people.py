@@ -1,9 +1,10 @@
 """Made-up platforms, people and accounts for the demo generator.
 
 Every name, handle, e-mail and number is invented. Domains use the reserved ``.example`` TLD
-and ``example.com``-style mail hosts, phone numbers use a 555-01 pattern, IPv4 addresses come
-from the documentation (RFC 5737) and benchmarking (RFC 2544) ranges and IPv6 addresses from
-the documentation prefix 2001:db8::/32, so nothing points at a real person or host.
+and ``example.com``-style mail hosts and phone numbers a 555-01 pattern. Proxy addresses come
+from the documentation (RFC 5737) and benchmarking (RFC 2544) ranges and 2001:db8::/32. Home
+addresses are random hosts in large providers' public blocks (``networks``), because an offline
+IP database can place nothing else; they belong to no one in the made-up story.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from amparo.demo.networks import blocks_of
+
 IdFactory = Callable[[random.Random], str]
 
 IPV4_NETWORKS = tuple(
@@ -26,10 +29,22 @@ IPV6_DOCUMENTATION = ipaddress.IPv6Network("2001:db8::/32")
 MAIL_HOSTS = ("example.com", "example.org", "example.net", "mail.example")
 MINOR_SHARE = 0.15
 SECOND_ACCOUNT_SHARE = 0.25
+CGNAT_SHARE = 0.2  # of homes in a country with a carrier-grade NAT provider
+CGNAT_ADDRESSES = 2
+CGNAT_FIRST_PORT = 1024
+CGNAT_PORTS_PER_SUBSCRIBER = 2048
 HOUSEHOLD_SHARE = 0.12  # a new persona living with an earlier one: same home IPs, last name
 NAMESAKE_SHARE = 0.08  # a new persona with an earlier one's first and last name, nothing else
 DEVICE_SHARE = 0.45
 ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+@dataclass(frozen=True)
+class Place:
+    city: str
+    region: str  # as a platform's estimated location names it
+    subdivision: str  # ISO 3166-2: Spain's province (subscriber returns); elsewhere the region
+    postal_code: str
 
 
 @dataclass(frozen=True)
@@ -38,17 +53,37 @@ class Locale:
     calling_code: str
     phone_digits: int  # length of a national number, so that phonenumbers finds it possible
     language: str
-    places: tuple[tuple[str, str], ...]  # (city, region)
+    places: tuple[Place, ...]
 
 
 LOCALES = (
-    Locale("ES", "+34", 9, "es", (("Madrid", "Comunidad de Madrid"), ("Sevilla", "Andalucía"))),
-    Locale("AR", "+54", 10, "es", (("Rosario", "Santa Fe"), ("Córdoba", "Córdoba"))),
-    Locale("MX", "+52", 10, "es", (("Guadalajara", "Jalisco"), ("Monterrey", "Nuevo León"))),
-    Locale("CO", "+57", 10, "es", (("Medellín", "Antioquia"), ("Cali", "Valle del Cauca"))),
-    Locale("PT", "+351", 9, "pt", (("Porto", "Porto"), ("Braga", "Braga"))),
-    Locale("IT", "+39", 10, "it", (("Torino", "Piemonte"), ("Napoli", "Campania"))),
-)
+    Locale("ES", "+34", 9, "es", (
+        Place("Madrid", "Comunidad de Madrid", "ES-M", "28013"),
+        Place("Sevilla", "Andalucía", "ES-SE", "41004"),
+        Place("Alicante", "Comunidad Valenciana", "ES-A", "03001"),
+        Place("Barcelona", "Cataluña", "ES-B", "08002"),
+        Place("Valencia", "Comunidad Valenciana", "ES-V", "46002"),
+        Place("Málaga", "Andalucía", "ES-MA", "29005"),
+    )),
+    Locale("AR", "+54", 10, "es", (
+        Place("Rosario", "Santa Fe", "AR-S", "S2000"), Place("Córdoba", "Córdoba", "AR-X", "X5000"),
+    )),
+    Locale("MX", "+52", 10, "es", (
+        Place("Guadalajara", "Jalisco", "MX-JAL", "44100"),
+        Place("Monterrey", "Nuevo León", "MX-NLE", "64000"),
+    )),
+    Locale("CO", "+57", 10, "es", (
+        Place("Medellín", "Antioquia", "CO-ANT", "050001"),
+        Place("Cali", "Valle del Cauca", "CO-VAC", "760001"),
+    )),
+    Locale("PT", "+351", 9, "pt", (
+        Place("Porto", "Porto", "PT-13", "4000-001"), Place("Braga", "Braga", "PT-03", "4700-001"),
+    )),
+    Locale("IT", "+39", 10, "it", (
+        Place("Torino", "Piemonte", "IT-21", "10121"),
+        Place("Napoli", "Campania", "IT-72", "80121"),
+    )),
+)  # fmt: skip
 LOCALE_WEIGHTS = (5, 3, 3, 2, 1, 1)
 FIRST_NAMES = {
     "es": ("Lucía", "Mateo", "Sofía", "Martín", "Valentina", "Hugo", "Camila", "Santiago",
@@ -140,11 +175,12 @@ class Persona:
     first_name: str
     last_name: str
     locale: Locale
-    place: tuple[str, str]
+    place: Place
     birth_date: date
     phone: str
     email: str
     home_ips: tuple[str, ...]
+    port_block: tuple[int, int] | None  # behind carrier-grade NAT: the ports of this home
     device: Device | None
 
     def age_on(self, day: date) -> int:
@@ -167,11 +203,37 @@ class Account:
 
 
 class IpAllocator:
-    """Hands out addresses from benign reserved ranges, never the same one twice."""
+    """Hands out addresses never twice: from benign reserved ranges, or providers' home blocks.
+
+    Carrier-grade NAT addresses are the exception: a few per country, each shared by many
+    subscribers, each subscriber with its own block of ports.
+    """
 
     def __init__(self, rng: random.Random) -> None:
         self._rng = rng
         self._used: set[str] = set()
+        self._shared: dict[str, list[str]] = {}
+        self._next_port_block = CGNAT_FIRST_PORT
+
+    def home(self, country: str, *, ipv6: bool = False) -> str:
+        """A host in one of ``country``'s providers' blocks (documentation range if none)."""
+        blocks = blocks_of(country, ipv6=ipv6)
+        if not blocks:
+            return self.ipv6() if ipv6 else self.ipv4()
+        return self._unused(lambda: _random_host(self._rng, self._rng.choice(blocks).network))
+
+    def shared(self, country: str) -> tuple[str, tuple[int, int]] | None:
+        """A carrier-grade NAT address of ``country`` and a port block of its own, if any."""
+        blocks = blocks_of(country, cgnat=True)
+        if not blocks:
+            return None
+        pool = self._shared.setdefault(country, [
+            self._unused(lambda: _random_host(self._rng, blocks[0].network))
+            for _ in range(CGNAT_ADDRESSES)
+        ])  # fmt: skip
+        first = self._next_port_block
+        self._next_port_block += CGNAT_PORTS_PER_SUBSCRIBER
+        return self._rng.choice(pool), (first, first + CGNAT_PORTS_PER_SUBSCRIBER - 1)
 
     def ipv4(self) -> str:
         return self._unused(self._random_ipv4)
@@ -233,7 +295,8 @@ def household_member(
     first_name = rng.choice(first_names)
     return replace(
         persona, first_name=first_name, last_name=other.last_name, place=other.place,
-        home_ips=other.home_ips, email=_email(rng, first_name, other.last_name),
+        home_ips=other.home_ips, port_block=other.port_block,
+        email=_email(rng, first_name, other.last_name),
     )  # fmt: skip
 
 
@@ -248,9 +311,10 @@ def new_persona(
     rng: random.Random, ips: IpAllocator, today: date, locale: Locale | None = None
 ) -> Persona:
     locale = locale or rng.choices(LOCALES, weights=LOCALE_WEIGHTS)[0]
+    home_ips, port_block = _home(rng, ips, locale.country_code)
     first_name = rng.choice(FIRST_NAMES[locale.language])
     last_name = rng.choice(LAST_NAMES[locale.language])
-    age = rng.randint(14, 17) if rng.random() < MINOR_SHARE else rng.randint(18, 58)
+    age = rng.randint(12, 17) if rng.random() < MINOR_SHARE else rng.randint(18, 58)
     return Persona(
         first_name=first_name,
         last_name=last_name,
@@ -259,7 +323,8 @@ def new_persona(
         birth_date=today - timedelta(days=age * 365 + rng.randint(age // 4 + 1, 360)),
         phone=_phone(rng, locale),
         email=_email(rng, first_name, last_name),
-        home_ips=_home_ips(rng, ips),
+        home_ips=home_ips,
+        port_block=port_block,
         device=_device(rng) if rng.random() < DEVICE_SHARE else None,
     )
 
@@ -288,11 +353,22 @@ def _phone(rng: random.Random, locale: Locale) -> str:
     return f"55501{rng.randint(0, 10**rest - 1):0{rest}d}"
 
 
-def _home_ips(rng: random.Random, ips: IpAllocator) -> tuple[str, ...]:
-    addresses = [ips.ipv4() for _ in range(rng.choice((1, 1, 2)))]
+def _random_host(rng: random.Random, cidr: str) -> str:
+    network = ipaddress.ip_network(cidr)
+    return str(network[rng.randint(1, min(network.num_addresses - 2, 2**32))])
+
+
+def _home(
+    rng: random.Random, ips: IpAllocator, country: str
+) -> tuple[tuple[str, ...], tuple[int, int] | None]:
+    """Home addresses, and the port block when the home is behind carrier-grade NAT."""
+    if rng.random() < CGNAT_SHARE and (shared := ips.shared(country)) is not None:
+        address, ports = shared
+        return (address,), ports
+    addresses = [ips.home(country) for _ in range(rng.choice((1, 1, 2)))]
     if rng.random() < 0.2:
-        addresses.append(ips.ipv6())
-    return tuple(addresses)
+        addresses.append(ips.home(country, ipv6=True))
+    return tuple(addresses), None
 
 
 def _device(rng: random.Random) -> Device:

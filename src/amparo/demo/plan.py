@@ -198,9 +198,15 @@ class ReportPlanner:
             ip=rng.choice(self._proxy_ips if via_proxy else persona.home_ips),
             at=at.astimezone(UTC) if rng.random() < 0.25 else at,
             event=event,
-            port=rng.randint(1024, 65535) if rng.random() < 0.3 else None,
+            port=self._source_port(persona, via_proxy),
             possible_proxy=via_proxy,
         )
+
+    def _source_port(self, persona: Persona, via_proxy: bool) -> int | None:
+        """Behind carrier-grade NAT the platform logs the port, or nobody could be found."""
+        if persona.port_block is not None and not via_proxy:
+            return self._rng.randint(*persona.port_block)
+        return self._rng.randint(1024, 65535) if self._rng.random() < 0.3 else None
 
     def _report_annotations(
         self, incident_type: str, first_person: ReportedPerson, day: date

@@ -151,7 +151,6 @@ def _device_id(parent: Element, device: Device) -> None:
 
 def _estimated_location(parent: Element, persona: Persona) -> None:
     element = _sub(parent, "estimatedLocation")
-    city, region = persona.place
-    _sub(element, "city", city)
-    _sub(element, "region", region)
+    _sub(element, "city", persona.place.city)
+    _sub(element, "region", persona.place.region)
     _sub(element, "countryCode", persona.locale.country_code)

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from amparo.errors import ExportError
-from amparo.model import account_key
+from amparo.model import account_key, instant
 from amparo.network.analysis import analyse, to_findings
 from amparo.network.store import load_network
 from amparo.people.report import person_keys_by_account, persons_document
@@ -29,13 +29,6 @@ from amparo.workspace import Workspace
 FORMAT = "amparo.findings/1"
 SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "findings-1.schema.json"
 MAX_CROSS_BORDER_LINKS = 200
-
-
-def instant(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a ``Z``, or None."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def build_findings(session: Session, *, now: datetime | None = None) -> dict[str, Any]:

@@ -10,27 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-import phonenumbers
+from amparo.geo.places import country_code, phone_region
 
-# MaxMind's pseudo-codes for anonymous proxies, satellite providers and unlocated continents.
-_NOT_COUNTRIES = frozenset({"A1", "A2", "O1", "AP", "EU", "XX", "ZZ"})
-
-
-def country_code(value: str | None) -> str | None:
-    """``value`` as an ISO 3166-1 alpha-2 code, or None when it is not one."""
-    code = (value or "").strip().upper()
-    if len(code) != 2 or not code.isascii() or not code.isalpha() or code in _NOT_COUNTRIES:
-        return None
-    return code
-
-
-def phone_region(number: str) -> str | None:
-    """The country of an E.164 number's prefix, or None (unparseable, non-geographic)."""
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return None
-    return country_code(phonenumbers.region_code_for_number(parsed))
+__all__ = ["country_code", "country_hint", "phone_region"]
 
 
 def country_hint(estimates: Iterable[str | None], phones: Iterable[str] = ()) -> str | None:

@@ -1,0 +1,109 @@
+"""Reading the clues of where persons are from the store, and writing their locations."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from amparo.geo.locate import IP, PHONE, PLATFORM_ESTIMATE, SUBSCRIBER, Clue, fuse
+from amparo.geo.places import country_code, phone_region, subdivision_code
+from amparo.model import instant
+from amparo.store import tables
+
+E, L, R = tables.IPEvent, tables.IpLookup, tables.SubscriberRecord
+PHONE_PLATFORMS = ("whatsapp",)
+
+
+def locate_persons(session: Session) -> int:
+    """Replace every person's locations; return how many persons could be placed."""
+    members = select(tables.PersonAccount.account_id, tables.PersonAccount.person_id)
+    owner = {account_id: person_id for account_id, person_id in session.execute(members)}
+    clues: dict[int, list[Clue]] = defaultdict(list)
+    for account_id, clue in _clues(session):
+        if account_id in owner:
+            clues[owner[account_id]].append(clue)
+    session.execute(delete(tables.PersonLocation))
+    rows = [_row(person_id, row) for person_id, found in clues.items() for row in fuse(found)]
+    if rows:
+        session.execute(insert(tables.PersonLocation), rows)
+    return sum(1 for row in rows if row["chosen"])
+
+
+def _row(person_id: int, location: Any) -> dict[str, Any]:
+    return {
+        "person_id": person_id,
+        "country": location.country,
+        "subdivision": location.subdivision,
+        "basis": location.basis,
+        "confidence": location.confidence,
+        "chosen": location.chosen,
+        "evidence": list(location.evidence),
+    }
+
+
+def _clues(session: Session) -> Iterator[tuple[int, Clue]]:
+    yield from _subscriber_clues(session)
+    yield from _ip_clues(session)
+    yield from _platform_clues(session)
+    yield from _phone_clues(session)
+
+
+def _subscriber_clues(session: Session) -> Iterator[tuple[int, Clue]]:
+    rows = session.execute(
+        select(E.account_id, E.ip, E.port, E.at, R.country, R.subdivision, R.municipality,
+               R.isp, R.row, R.source_id)
+        .join(tables.SubscriberMatch, tables.SubscriberMatch.ip_event_id == E.id)
+        .join(R, R.id == tables.SubscriberMatch.subscriber_record_id)
+        .where(E.account_id.is_not(None))
+    )  # fmt: skip
+    for account_id, ip, port, at, country, subdivision, municipality, isp, row, source in rows:
+        country = country or (subdivision.split("-")[0] if subdivision else None)
+        detail = {"ip": ip, "port": port, "at": instant(at), "municipality": municipality,
+                  "isp": isp, "return_row": row, "source": source}  # fmt: skip
+        yield account_id, Clue(SUBSCRIBER, country, subdivision, detail)
+
+
+def _ip_clues(session: Session) -> Iterator[tuple[int, Clue]]:
+    """Routable addresses only, leaving out those the platform flagged as a possible proxy."""
+    rows = session.execute(
+        select(E.account_id, E.ip, E.at, L.country, L.subdivision, L.organisation)
+        .join(L, L.ip_event_id == E.id)
+        .where(E.account_id.is_not(None), L.reserved.is_(None), E.possible_proxy.is_not(True))
+    )  # fmt: skip
+    for account_id, ip, at, country, subdivision, organisation in rows:
+        detail = {"ip": ip, "at": instant(at), "provider": organisation}
+        yield account_id, Clue(IP, country, subdivision, detail)
+
+
+def _platform_clues(session: Session) -> Iterator[tuple[int, Clue]]:
+    party = tables.Party
+    rows = session.execute(
+        select(party.account_id, party.est_country, party.est_region, party.est_city,
+               tables.Report.number)
+        .join(tables.Report, tables.Report.id == party.report_id)
+        .where(party.account_id.is_not(None), party.est_country.is_not(None))
+    )  # fmt: skip
+    for account_id, country_raw, region, city, number in rows:
+        country = country_code(country_raw)  # MaxMind's pseudo-codes A1/A2 name no country
+        detail = {"report": number, "region": region, "city": city}
+        yield account_id, Clue(PLATFORM_ESTIMATE, country, subdivision_code(country, region),
+                               detail)  # fmt: skip
+
+
+def _phone_clues(session: Session) -> Iterator[tuple[int, Clue]]:
+    identifier, account = tables.Identifier, tables.Account
+    numbers = session.execute(
+        select(identifier.account_id, identifier.normalized).where(
+            identifier.kind == "phone", identifier.account_id.is_not(None)
+        )
+    ).all()
+    numbers += session.execute(
+        select(account.id, account.user_id).where(account.platform.in_(PHONE_PLATFORMS))
+    ).all()
+    for account_id, number in set(numbers):
+        if (region := phone_region(number)) is not None:
+            yield account_id, Clue(PHONE, region, None, {"phone": number})

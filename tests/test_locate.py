@@ -1,0 +1,85 @@
+"""Placing persons: evidence fused strongest first, conflicts kept, place names to ISO codes."""
+
+from __future__ import annotations
+
+import pytest
+
+from amparo.geo.locate import (
+    IP,
+    PHONE,
+    PLATFORM_ESTIMATE,
+    SUBSCRIBER,
+    Clue,
+    fuse,
+    location_basis,
+)
+from amparo.geo.places import country_code, phone_region, subdivision_code
+
+
+def test_a_subscriber_return_wins_over_everything_weaker() -> None:
+    rows = fuse([
+        Clue(PHONE, "MX"),
+        Clue(PLATFORM_ESTIMATE, "ES", "ES-AN"),
+        Clue(IP, "ES"),
+        Clue(SUBSCRIBER, "ES", "ES-A", {"ip": "83.40.1.2"}),
+    ])  # fmt: skip
+    chosen = rows[0]
+    assert (chosen.basis, chosen.country, chosen.subdivision) == (SUBSCRIBER, "ES", "ES-A")
+    assert chosen.chosen and not any(row.chosen for row in rows[1:])
+    assert [row.basis for row in rows] == [SUBSCRIBER, IP, PLATFORM_ESTIMATE, PHONE]
+    assert location_basis(rows) == SUBSCRIBER
+
+
+def test_conflicting_evidence_is_kept_not_hidden() -> None:
+    rows = fuse([Clue(IP, "AR"), Clue(PHONE, "ES")])
+    assert rows[0].country == "AR"
+    assert rows[1].country == "ES" and rows[1].basis == PHONE
+
+
+def test_a_subdivision_comes_from_a_weaker_kind_only_in_the_same_country() -> None:
+    same = fuse([Clue(IP, "AR"), Clue(PLATFORM_ESTIMATE, "AR", "AR-S")])
+    assert (same[0].country, same[0].subdivision, same[0].basis) == ("AR", "AR-S", IP)
+    other = fuse([Clue(IP, "AR"), Clue(PLATFORM_ESTIMATE, "MX", "MX-JAL")])
+    assert (other[0].country, other[0].subdivision) == ("AR", None)
+
+
+def test_within_a_kind_the_majority_decides_and_lowers_confidence() -> None:
+    [row] = fuse([Clue(IP, "ES"), Clue(IP, "ES"), Clue(IP, "PT")])
+    assert row.country == "ES"
+    assert row.confidence == pytest.approx(0.7 * 2 / 3, abs=0.001)
+    assert len(row.evidence) == 3
+
+
+def test_no_evidence_places_no_one() -> None:
+    assert fuse([Clue(IP, None)]) == []
+    assert location_basis([]) == "none"
+
+
+@pytest.mark.parametrize(
+    ("country", "name", "code"),
+    [
+        ("ES", "Alicante", "ES-A"),
+        ("ES", "Comunidad de Madrid", "ES-MD"),
+        ("ES", "Madrid", "ES-M"),
+        ("ES", "Cataluña", "ES-CT"),
+        ("ES", "es-b", "ES-B"),
+        ("AR", "Santa Fe", "AR-S"),
+        ("MX", "nuevo leon", "MX-NLE"),
+        ("IT", "Piemonte", "IT-21"),
+        ("ES", "Santa Fe", None),
+        ("ES", "AR-S", None),
+        (None, "Alicante", None),
+    ],
+)
+def test_place_names_to_iso_subdivisions(country: str | None, name: str, code: str | None) -> None:
+    assert subdivision_code(country, name) == code
+
+
+def test_countries_and_phone_regions() -> None:
+    assert country_code("Spain") == "ES"
+    assert country_code("es") == "ES"
+    assert country_code("A1") is None  # MaxMind's anonymous-proxy pseudo-code
+    assert country_code("Atlantis") is None
+    assert phone_region("+34555011234") == "ES"
+    assert phone_region("+5491155501234") == "AR"
+    assert phone_region("555011234") is None

@@ -11,11 +11,9 @@ from click.testing import CliRunner
 
 from amparo.cli import main
 from amparo.demo import GeneratedOperation, generate_operation
-from amparo.demo.generator import build_cast, planner_for
 from amparo.demo.people import Persona
 from amparo.export.findings import build_findings, validate_findings
 from amparo.intake.ingest import ingest_paths
-from amparo.model import account_key, platform_slug
 from amparo.people.clusters import LINK, UNLINK, Decision
 from amparo.stages.resolution import decide, run_resolve_stage
 from amparo.workspace import Workspace
@@ -29,12 +27,9 @@ def operation(tmp_path_factory: pytest.TempPathFactory) -> GeneratedOperation:
 
 
 @pytest.fixture(scope="module")
-def personas() -> dict[str, Persona]:
-    """The ground truth: the made-up human behind each account the reports may name."""
-    planner = planner_for(SEED, REPORTS, build_cast(SEED, REPORTS))
-    return {
-        account_key(platform_slug(a.platform.name), a.user_id): a.persona for a in planner.accounts
-    }
+def personas(operation: GeneratedOperation) -> dict[str, Persona]:
+    """The ground truth: the made-up human behind each account the reports name."""
+    return dict(operation.personas)
 
 
 def resolve_operation(workspace: Workspace, packages: list[Path]) -> dict[str, str]:

@@ -86,6 +86,13 @@ def generate_operation(
         hashset_files=_write_hash_sets(out_dir / HASHSETS_DIR, cast) if hash_sets else {},
         device_files=device_files,
         chat_exports=chats,
+        personas={
+            account_key(
+                platform_slug(person.account.platform.name), person.account.user_id
+            ): person.account.persona
+            for plan in plans
+            for person in plan.persons
+        },
     )
 
 

@@ -125,11 +125,6 @@ class ReportPlanner:
         self._proxy_ips = proxy_ips
         self._featured = deque(featured)
 
-    @property
-    def accounts(self) -> tuple[Account, ...]:
-        """Every account reports may name, with the persona behind it (the ground truth)."""
-        return tuple(account for accounts in self._accounts.values() for account in accounts)
-
     def plan(self, number: int) -> ReportPlan:
         rng = self._rng
         platform = rng.choices(self._platforms, PLATFORM_WEIGHTS[: len(self._platforms)])[0]

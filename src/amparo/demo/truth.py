@@ -6,6 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from amparo.demo.people import Persona
 
 KNOWN = "known"
 KNOWN_VARIANT = "known_variant"
@@ -122,6 +126,7 @@ class GeneratedOperation:
     hashset_files: Mapping[str, Path] = field(default_factory=dict)  # only when written
     device_files: tuple[ExpectedDeviceFile, ...] = ()
     chat_exports: tuple[ExpectedChatExport, ...] = ()
+    personas: Mapping[str, Persona] = field(default_factory=dict)  # reported account → human
 
     @property
     def packages(self) -> tuple[Path, ...]:

@@ -24,6 +24,8 @@ from amparo import __version__
 from amparo.errors import AmparoError, StoreError, UnknownReference, WorkspaceError
 from amparo.export.findings import export_findings
 from amparo.export.vics import export_vics
+from amparo.geo.requests import export_legal_requests
+from amparo.geo.subscribers import ImportResult, import_subscriber_returns
 from amparo.intake.chat import ingest_chat_export, looks_like_chat_export, owner_key
 from amparo.intake.device import ingest_device_tree
 from amparo.intake.ingest import IngestSummary, discover, ingest_paths
@@ -411,6 +413,77 @@ def export_graphml_command(context: click.Context, output: Path | None) -> None:
         f"{len(summary.cross_border)} cross-border links.",
         highlight=False,
     )
+
+
+@export.command("legal-requests")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write into (default: legal-requests in the workspace).",
+)
+@click.pass_context
+@reports_errors
+def export_legal_requests_command(context: click.Context, output: Path | None) -> None:
+    """Write what to ask each Internet provider: (address, port, time) triples to identify.
+
+    legal-requests.json holds every provider's triples with the reports and persons behind
+    them; each provider with unanswered triples also gets a printable HTML letter and a CSV
+    (neither names accounts, persons or reports). Triples without a port, or of a provider
+    known to use carrier-grade NAT, are flagged: the answer may be several subscribers.
+    """
+    workspace = _workspace(context)
+    result = export_legal_requests(workspace, output or workspace.root / "legal-requests")
+    console.print(
+        f"Wrote {result.folder}: {result.lines} (address, port, time) triples for "
+        f"{result.providers} providers, {result.flagged} flagged; {len(result.letters)} letters.",
+        highlight=False,
+    )
+    if result.without_lookup:
+        console.print(
+            f"  [yellow]{result.without_lookup} IP events have no lookup yet[/] and are not "
+            "included: run `amparo process` first.",
+            highlight=False,
+        )
+
+
+@main.group()
+def subscribers() -> None:
+    """Internet providers' answers: who held an address, port and time (subscriber returns)."""
+
+
+@subscribers.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+@reports_errors
+def subscribers_import(context: click.Context, file: Path) -> None:
+    """Import a provider's subscriber return (CSV) and match it to the IP events.
+
+    Columns (names in English or Spanish, any case): ip, port, start_utc, end_utc, isp,
+    subscriber_name, address, postal_code, municipality, subdivision, country, date_of_birth.
+    Times need a zone (Z or an offset) unless the column name says UTC. Exits 1 when no row
+    could be used.
+    """
+    result = import_subscriber_returns(_workspace(context), file)
+    _print_subscriber_import(result)
+    if result.nothing_usable:
+        sys.exit(EXIT_INPUT)
+
+
+def _print_subscriber_import(result: ImportResult) -> None:
+    again = " (already imported; nothing added)" if result.duplicate else ""
+    console.print(
+        f"{result.path}{again}: {result.used} rows used, {len(result.refused)} refused; "
+        f"{result.events_answered} IP events answered, {result.ambiguous} of them ambiguously "
+        "(a port on one side only, or several subscribers).",
+        highlight=False, markup=False,
+    )  # fmt: skip
+    for problem in result.refused:
+        console.print(f"  refused row {problem.row}: {problem.reason}", highlight=False,
+                      markup=False)  # fmt: skip
+    for note in result.notes:
+        console.print(f"  note, row {note.row}: {note.reason}", highlight=False, markup=False)
 
 
 @main.command()

@@ -1,0 +1,319 @@
+"""Internet providers' subscriber returns: imported once each, matched to the IP events they answer.
+
+A record answers an event when their addresses are the same (compared in canonical form: IPv6
+compressed, IPv4-mapped IPv6 as IPv4), the event's UTC time lies within the record's window
+(``start <= at <= end``; no end: an open window) and, when both give a port, the ports are the
+same. A port on one side only still matches, but the answer is **ambiguous**: behind a shared
+(carrier-grade NAT) address several subscribers may have used it at that time. When an event
+has a record with its exact port, port-less records are not matched to it.
+
+Ambiguity is not stored: a ``SubscriberMatch`` row is just the pair, and ``subscriber_answers``
+derives each pair's notes from the two rows (a port on one side only, several subscribers for
+one event, an open window), so they can never disagree with the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from amparo.errors import InputRejected, InvalidInput, StoreError, UnsafeInput
+from amparo.formats.subscriber_csv import (
+    RowProblem,
+    SubscriberFile,
+    SubscriberRow,
+    normalise_ip,
+    read_subscriber_csv,
+)
+from amparo.geo.providers import provider_country
+from amparo.intake.writer import insert_row, source_row
+from amparo.settings import get_setting
+from amparo.store import tables
+from amparo.workspace import Workspace
+
+SUBSCRIBER_RETURN = "subscriber_return"
+REFUSED_ROW = "subscriber_row"
+MAX_RETURN_BYTES = 64 * 1024 * 1024
+INSERT_CHUNK = 2000
+
+PORT_ONLY_IN_RETURN = "the return gives a port, the event has none"
+PORT_ONLY_IN_EVENT = "the event has a port, the return gives none"
+SEVERAL_SUBSCRIBERS = "several subscribers answer this event"
+OPEN_WINDOW = "the return gives no end time (open window)"
+AMBIGUOUS_NOTES = (PORT_ONLY_IN_RETURN, PORT_ONLY_IN_EVENT, SEVERAL_SUBSCRIBERS)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one subscriber-return file gave: rows used, rows refused (number and why), matches."""
+
+    path: str
+    digest: str
+    duplicate: bool
+    used: int
+    refused: tuple[RowProblem, ...]
+    notes: tuple[RowProblem, ...]
+    events_answered: int
+    ambiguous: int
+
+    @property
+    def nothing_usable(self) -> bool:
+        return self.used == 0
+
+
+@dataclass(frozen=True)
+class SubscriberAnswer:
+    """A subscriber record matched to an IP event, with what makes the answer less than sure."""
+
+    ip_event_id: int
+    subscriber_record_id: int
+    notes: tuple[str, ...]
+
+    @property
+    def ambiguous(self) -> bool:
+        return any(note in AMBIGUOUS_NOTES for note in self.notes)
+
+
+@dataclass(frozen=True)
+class _Window:
+    id: int
+    ip: str
+    port: int | None
+    start_at: datetime | None
+    end_at: datetime | None
+
+    def holds(self, at: datetime) -> bool:
+        after_start = self.start_at is None or self.start_at <= at
+        return after_start and (self.end_at is None or at <= self.end_at)
+
+
+@dataclass(frozen=True)
+class _Event:
+    id: int
+    ip: str
+    port: int | None
+    at: datetime
+
+
+def import_subscriber_returns(workspace: Workspace, path: Path) -> ImportResult:
+    """Import one CSV subscriber return (once: by digest), then re-match every record."""
+    data = _read_limited(path)
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        with workspace.session() as session:
+            earlier = _earlier_import(session, digest)
+            if earlier is not None:
+                return _recount(session, earlier, str(path), digest)
+            parsed = _parse(session, data, str(path))
+            source_id = _store(session, parsed, str(path), digest, len(data))
+            match_subscribers(session)
+            return _result(session, source_id, str(path), digest, parsed)
+    except InputRejected as error:
+        _quarantine(workspace, str(path), digest, len(data), error)
+        raise
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        raise StoreError(f"the database refused subscriber return {path}: {reason}") from error
+
+
+def _read_limited(path: Path) -> bytes:
+    try:
+        if path.stat().st_size > MAX_RETURN_BYTES:
+            raise UnsafeInput(f"larger than {MAX_RETURN_BYTES:,} bytes", path=str(path))
+        return path.read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"cannot be read: {error}", path=str(path)) from error
+
+
+_SOURCE = tables.Source
+
+
+def _earlier_import(session: Session, digest: str) -> int | None:
+    """The Source id of an earlier import of the same bytes; an earlier refusal is dropped."""
+    same = (_SOURCE.digest == digest, _SOURCE.kind == SUBSCRIBER_RETURN,
+            _SOURCE.parent_id.is_(None))  # fmt: skip
+    found = session.execute(
+        select(_SOURCE.id).where(*same, _SOURCE.status == tables.SOURCE_INGESTED)
+    ).scalar()
+    if found is None:
+        session.execute(delete(_SOURCE).where(*same))
+    return found
+
+
+def _parse(session: Session, data: bytes, path: str) -> SubscriberFile:
+    home = get_setting(session, "home_country")
+    return read_subscriber_csv(data, path=path, country_hint=provider_country, home_country=home)
+
+
+def _store(session: Session, parsed: SubscriberFile, path: str, digest: str, size: int) -> int:
+    row = source_row(SUBSCRIBER_RETURN, path, digest, None) | {"size": size}
+    source_id = insert_row(session.connection(), tables.Source, row)
+    refused = [_refused_row(source_id, path, problem) for problem in parsed.refused]
+    records = [_record_row(source_id, subscriber) for subscriber in parsed.rows]
+    for table, rows in ((tables.Source, refused), (tables.SubscriberRecord, records)):
+        for start in range(0, len(rows), INSERT_CHUNK):
+            session.execute(insert(table), rows[start : start + INSERT_CHUNK])
+    return source_id
+
+
+def _refused_row(source_id: int, path: str, problem: RowProblem) -> dict[str, Any]:
+    error = InvalidInput(problem.reason, path=path, place=f"row {problem.row}")
+    return source_row(REFUSED_ROW, path, None, error) | {"parent_id": source_id}
+
+
+def _record_row(source_id: int, row: SubscriberRow) -> dict[str, Any]:
+    return {
+        "source_id": source_id, "row": row.row, "ip": row.ip, "port": row.port,
+        "start_at": row.start_at, "end_at": row.end_at, "isp": row.isp,
+        "subscriber_name": row.subscriber_name, "address": row.address,
+        "postal_code": row.postal_code, "municipality": row.municipality,
+        "subdivision": row.subdivision, "subdivision_raw": row.subdivision_raw,
+        "country": row.country, "date_of_birth": row.date_of_birth, "details": row.details,
+    }  # fmt: skip
+
+
+def _quarantine(
+    workspace: Workspace, path: str, digest: str, size: int, error: InputRejected
+) -> None:
+    """A file refused whole is recorded once as a quarantined source, with the reason."""
+    with workspace.session() as session:
+        same = select(_SOURCE.id).filter_by(digest=digest, kind=SUBSCRIBER_RETURN, parent_id=None)
+        if session.execute(same).first() is None:
+            row = source_row(SUBSCRIBER_RETURN, path, digest, error) | {"size": size}
+            session.execute(insert(tables.Source), row)
+
+
+def _result(
+    session: Session, source_id: int, path: str, digest: str, parsed: SubscriberFile
+) -> ImportResult:
+    answered, ambiguous = _answered_events(session, source_id)
+    return ImportResult(path, digest, False, len(parsed.rows), parsed.refused, parsed.notes,
+                        answered, ambiguous)  # fmt: skip
+
+
+def _recount(session: Session, source_id: int, path: str, digest: str) -> ImportResult:
+    """The counts of an earlier import of the same file, read back from the store."""
+    used = session.scalar(
+        select(func.count()).select_from(tables.SubscriberRecord).filter_by(source_id=source_id)
+    )
+    parts = session.execute(
+        select(_SOURCE.place, _SOURCE.reason).filter_by(parent_id=source_id).order_by(_SOURCE.id)
+    )
+    refused = tuple(
+        RowProblem(_row_number(place), (reason or "").split(f"{place}: ", 1)[-1])
+        for place, reason in parts
+    )
+    answered, ambiguous = _answered_events(session, source_id)
+    return ImportResult(path, digest, True, used or 0, refused, (), answered, ambiguous)
+
+
+def _row_number(place: str | None) -> int:
+    return int((place or "row 0").removeprefix("row "))
+
+
+def _answered_events(session: Session, source_id: int) -> tuple[int, int]:
+    """How many events this source's records answer, and how many of them ambiguously."""
+    ids = set(session.scalars(select(tables.SubscriberRecord.id).filter_by(source_id=source_id)))
+    answers = [a for a in subscriber_answers(session) if a.subscriber_record_id in ids]
+    events = {a.ip_event_id for a in answers}
+    return len(events), len({a.ip_event_id for a in answers if a.ambiguous})
+
+
+def match_subscribers(session: Session) -> int:
+    """(Re)compute every SubscriberMatch from the records and IP events; return how many."""
+    windows = _windows(session)
+    events = _events(session)
+    pairs = sorted(set(match_pairs(windows, events)))
+    session.execute(delete(tables.SubscriberMatch))
+    rows = [{"subscriber_record_id": r, "ip_event_id": e} for r, e in pairs]
+    for start in range(0, len(rows), INSERT_CHUNK):
+        session.execute(insert(tables.SubscriberMatch), rows[start : start + INSERT_CHUNK])
+    return len(rows)
+
+
+def match_pairs(windows: Iterable[_Window], events: Iterable[_Event]) -> list[tuple[int, int]]:
+    """(record id, event id) for each record that answers an event (see the module docstring)."""
+    by_ip: dict[str, list[_Window]] = defaultdict(list)
+    for window in windows:
+        by_ip[window.ip].append(window)
+    pairs = []
+    for event in events:
+        holding = [w for w in by_ip.get(event.ip, []) if w.holds(event.at)]
+        compatible = [w for w in holding if None in (w.port, event.port) or w.port == event.port]
+        exact = [w for w in compatible if w.port is not None and w.port == event.port]
+        pairs += [(w.id, event.id) for w in exact or compatible]
+    return pairs
+
+
+def _windows(session: Session) -> list[_Window]:
+    record = tables.SubscriberRecord
+    rows = session.execute(
+        select(record.id, record.ip, record.port, record.start_at, record.end_at)
+    )
+    return [_Window(*row) for row in rows]
+
+
+def _events(session: Session) -> list[_Event]:
+    event = tables.IPEvent
+    rows = session.execute(
+        select(event.id, event.ip, event.port, event.at).where(event.at.is_not(None))
+    )
+    events = []
+    for event_id, ip, port, at in rows:
+        canonical = _canonical(ip)
+        if canonical is not None:
+            events.append(_Event(event_id, canonical, port, at))
+    return events
+
+
+def _canonical(ip: str | None) -> str | None:
+    try:
+        return normalise_ip(ip or "")
+    except ValueError:
+        return None
+
+
+def subscriber_answers(session: Session) -> list[SubscriberAnswer]:
+    """Every stored match with its notes; ``ambiguous`` when a port is on one side only or
+    several subscribers answer the same event."""
+    match, record, event = tables.SubscriberMatch, tables.SubscriberRecord, tables.IPEvent
+    rows = session.execute(
+        select(match.ip_event_id, match.subscriber_record_id, record.port, record.end_at,
+               event.port)
+        .join(record, record.id == match.subscriber_record_id)
+        .join(event, event.id == match.ip_event_id)
+        .order_by(match.ip_event_id, match.subscriber_record_id)
+    ).all()  # fmt: skip
+    per_event = defaultdict(set)
+    for event_id, record_id, *_ in rows:
+        per_event[event_id].add(record_id)
+    return [
+        SubscriberAnswer(event_id, record_id,
+                         answer_notes(record_port, end_at, event_port, len(per_event[event_id])))
+        for event_id, record_id, record_port, end_at, event_port in rows
+    ]  # fmt: skip
+
+
+def answer_notes(
+    record_port: int | None, end_at: datetime | None, event_port: int | None, subscribers: int
+) -> tuple[str, ...]:
+    """Why a match is less than sure (empty when it is exact)."""
+    notes = []
+    if record_port is not None and event_port is None:
+        notes.append(PORT_ONLY_IN_RETURN)
+    if record_port is None and event_port is not None:
+        notes.append(PORT_ONLY_IN_EVENT)
+    if subscribers > 1:
+        notes.append(SEVERAL_SUBSCRIBERS)
+    if end_at is None:
+        notes.append(OPEN_WINDOW)
+    return tuple(notes)

@@ -24,7 +24,14 @@ from amparo import __version__
 from amparo.errors import AmparoError, StoreError, UnknownReference, WorkspaceError
 from amparo.export.findings import export_findings
 from amparo.export.vics import export_vics
+from amparo.geo.referrals import (
+    DEFAULT_HANDLING_CODE,
+    HANDLING_CODES,
+    Handling,
+    export_referrals,
+)
 from amparo.geo.requests import export_legal_requests
+from amparo.geo.stats import export_stats
 from amparo.geo.subscribers import ImportResult, import_subscriber_returns
 from amparo.intake.chat import ingest_chat_export, looks_like_chat_export, owner_key
 from amparo.intake.device import ingest_device_tree
@@ -384,6 +391,88 @@ def export_vics_command(context: click.Context, output: Path | None, case_name: 
     out = output or workspace.root / "vics.json"
     count = export_vics(workspace, out, case_name=case_name)
     console.print(f"Wrote {out}: {count} files.", highlight=False)
+
+
+@export.command("referrals")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write into, one sub-folder per country (default: referrals in the workspace).",
+)
+@click.option(
+    "--handling-code",
+    type=click.Choice(sorted(HANDLING_CODES)),
+    default=DEFAULT_HANDLING_CODE,
+    show_default=True,
+    help="Europol handling code: H0 only for preventing and combating crime; H1 not to be "
+    "disclosed in judicial proceedings without permission; H2 not to be disseminated without "
+    "permission; H3 other restrictions (say which with --handling-note).",
+)
+@click.option("--handling-note", default=None, help="The restrictions in words (needed for H3).")
+@click.pass_context
+@reports_errors
+def export_referrals_command(
+    context: click.Context, output: Path | None, handling_code: str, handling_note: str | None
+) -> None:
+    """Write a referral package per foreign country: referral.json and a printable referral.html.
+
+    Persons whose chosen location is a country other than the home country (`amparo settings
+    set home_country ES`) are referred to it. A package holds only that country's persons, their
+    accounts, identifiers, IP events, reports and file hashes: no media, nothing of any other
+    country. The receiving agency and channel come from the bundled directory; a file
+    agencies.csv in the workspace (country,agency,channel,note) replaces its rows.
+    """
+    if handling_code == "H3" and not (handling_note or "").strip():
+        raise click.UsageError("--handling-code H3 needs --handling-note stating the restrictions")
+    workspace = _workspace(context)
+    out = output or workspace.root / "referrals"
+    written = export_referrals(workspace, out, handling=Handling(handling_code, handling_note))
+    console.print(
+        f"Wrote {len(written)} referral package(s) in {out} ({handling_code}).", highlight=False
+    )
+    for package in written:
+        console.print(
+            f"  {package.country}: {package.persons} persons, {package.accounts} accounts, "
+            f"{package.reports} reports, {package.media} file hashes",
+            highlight=False,
+        )
+
+
+@export.command("stats")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write into (default: stats in the workspace).",
+)
+@click.pass_context
+@reports_errors
+def export_stats_command(context: click.Context, output: Path | None) -> None:
+    """Write the operation's statistics: stats.json, stats.csv, stats.md and a bar chart, stats.png.
+
+    Reports, files, new series, persons by country and by province (as a press release writes
+    them: "Alicante (2), Barcelona (8)"), minors, those below the age of criminal
+    responsibility, and where persons go (child protection, juvenile prosecutor, prosecution).
+    """
+    workspace = _workspace(context)
+    result = export_stats(workspace, output)
+    stats, folder = result.stats, result.files["json"].parent
+    console.print(
+        f"Wrote {folder}: {stats['reports']} reports, {stats['persons']} persons "
+        f"({stats['located']} located), minors: {_assessed(stats['minors'])}, below the age "
+        f"of criminal responsibility: {_assessed(stats['below_age_of_responsibility'])}.",
+        highlight=False,
+    )
+    for line in stats["press_release"].values():
+        if line:
+            console.print(f"  {line}", highlight=False)
+
+
+def _assessed(count: int | None) -> str:
+    return "not assessed yet" if count is None else str(count)
 
 
 @export.command("graphml")

@@ -44,11 +44,15 @@ def test_demo_generates_ingests_and_exports(tmp_path: Path) -> None:
     statuses = {m["status"] for m in document["media"]}
     assert {"known", "known_variant", "new", "unprocessable"} <= statuses
     assert (workspace / "vics.json").is_file()
+    assert (workspace / "stats" / "stats.png").is_file()
+    assert (workspace / "legal-requests" / "legal-requests.json").is_file()
+    assert any(p["country"] for p in document["persons"])
+    inputs = 12 + 1 + len(list((workspace / "demo-input" / "chats").rglob("*.*")))
     again = CliRunner().invoke(main, ["-w", str(workspace), "demo", "--reports", "12"])
     assert again.exit_code == 0, again.output
-    assert "Ingested 0 input(s); 19 were already in the workspace" in " ".join(
+    assert f"Ingested 0 input(s); {inputs} were already in the workspace" in " ".join(
         again.output.split()
-    ), "12 reports and one phone dump"
+    ), "12 reports, one phone dump and the chat exports"
 
 
 def test_export_findings_to_a_chosen_file(tmp_path: Path) -> None:
@@ -137,3 +141,15 @@ def test_export_graphml_of_an_ingested_operation(tmp_path: Path) -> None:
     failed = runner.invoke(main, [*workspace, "export", "graphml", "-o", str(blocked)])
     assert failed.exit_code == 1
     assert "cannot write" in failed.output
+
+
+def test_settings_are_checked_and_kept(tmp_path: Path) -> None:
+    runner, workspace = CliRunner(), ["-w", str(tmp_path / "ws")]
+    assert "home_country = ES" in runner.invoke(main, [*workspace, "settings", "show"]).output
+    changed = runner.invoke(main, [*workspace, "settings", "set", "home_country", "ar"])
+    assert changed.exit_code == 0 and "home_country = AR" in changed.output
+    refused = runner.invoke(main, [*workspace, "settings", "set", "home_country", "Atlantis"])
+    assert refused.exit_code == 1 and "not an ISO 3166-1" in refused.output
+    unknown = runner.invoke(main, [*workspace, "settings", "set", "colour", "blue"])
+    assert unknown.exit_code == 1 and "no setting 'colour'" in unknown.output
+    assert "home_country = AR" in runner.invoke(main, [*workspace, "settings", "show"]).output

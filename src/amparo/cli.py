@@ -40,6 +40,7 @@ from amparo.intake.telegram import ingest_telegram_export, looks_like_telegram_e
 from amparo.network.graphml import export_graphml
 from amparo.people.clusters import LINK, UNLINK, Decision
 from amparo.people.report import find_person
+from amparo.settings import all_settings, set_setting
 from amparo.stages.hashsets import DEFAULT_PDQ_THRESHOLD, import_hash_set
 from amparo.stages.pipeline import STAGE_NAMES, run_pipeline
 from amparo.stages.resolution import decide
@@ -227,8 +228,11 @@ def _process_with_progress(
     with Progress(*columns, console=console) as progress:
         reports = run_pipeline(workspace, stages, workers=workers, progress=_StageBars(progress))
     for report in reports:
-        what = {"cluster": "series", "resolve": "persons"}.get(report.stage, "files")
-        console.print(f"  {report.stage}: {report.processed} {what}", highlight=False)
+        what = {"cluster": "series", "resolve": "persons", "locate": "persons located"}.get(
+            report.stage, "files"
+        )
+        done = "nothing changed" if report.processed is None else f"{report.processed} {what}"
+        console.print(f"  {report.stage}: {done}", highlight=False)
 
 
 @main.command()
@@ -248,6 +252,33 @@ def process(context: click.Context, stages: tuple[str, ...], workers: int | None
     Each stage does only the work whose inputs changed, so re-running is cheap and safe.
     """
     _process_with_progress(_workspace(context), stages or STAGE_NAMES, workers)
+
+
+@main.group()
+def settings() -> None:
+    """Workspace settings (for example the home country, whose persons are not referred)."""
+
+
+@settings.command("show")
+@click.pass_context
+@reports_errors
+def settings_show(context: click.Context) -> None:
+    """Print every setting and its value."""
+    with _workspace(context).session() as session:
+        for key, value in all_settings(session).items():
+            click.echo(f"{key} = {value}")
+
+
+@settings.command("set")
+@click.argument("key")
+@click.argument("value")
+@click.pass_context
+@reports_errors
+def settings_set(context: click.Context, key: str, value: str) -> None:
+    """Set KEY to VALUE (checked: a country must be an ISO 3166-1 code)."""
+    with _workspace(context).session() as session:
+        stored = set_setting(session, key, value)
+    click.echo(f"{key} = {stored}")
 
 
 @main.group()
@@ -609,7 +640,27 @@ def demo(context: click.Context, reports: int, seed: int) -> None:
         result = import_hash_set(workspace, path, name=Path(name).stem)
         console.print(f"Hash set {result.name!r}: {result.entries} entries.", highlight=False)
     _process_with_progress(workspace, ("match", "cluster"), None)
+    _demo_provider_answers(workspace, operation)
     _print_demo_result(workspace)
+
+
+def _demo_provider_answers(workspace: Workspace, operation: Any) -> None:
+    """Ask the providers, let the home country's answer from the made-up truth, import it."""
+    from amparo.demo.isp import write_provider_answers
+
+    requests = export_legal_requests(workspace, workspace.root / "legal-requests")
+    console.print(
+        f"Legal requests: {requests.lines} (address, port, time) triples for "
+        f"{requests.providers} providers in {requests.folder}",
+        highlight=False,
+    )
+    answers = workspace.root / "demo-input" / "subscriber-returns.csv"
+    rows = write_provider_answers(workspace, operation.personas.values(), answers)
+    result = import_subscriber_returns(workspace, answers)
+    console.print(f"Subscriber returns: {rows} rows from the home country's providers "
+                  f"({answers}); {result.events_answered} IP events answered.",
+                  highlight=False)  # fmt: skip
+    _process_with_progress(workspace, ("locate",), None)
 
 
 def _ingest_demo_chats(workspace: Workspace, chats: tuple[Any, ...]) -> IngestSummary:
@@ -642,15 +693,22 @@ def _print_demo_result(workspace: Workspace) -> None:
     findings, vics = workspace.root / FINDINGS_FILE, workspace.root / "vics.json"
     document = export_findings(workspace, findings)
     export_vics(workspace, vics)
+    stats = export_stats(workspace)
+    referrals = export_referrals(workspace)
     statuses = Counter(m["status"] or "not media" for m in document["media"])
     new_series = sum(1 for s in document["series"] if s["status"] == "new")
+    release = stats.stats["press_release"]
     console.print(
         f"\n[bold green]Demo ready.[/] Workspace: {workspace.root}\n"
         f"  files: {len(document['media'])} ("
         + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
         + f"); {new_series} new series\n"
         f"  {_persons_line(document)}\n"
+        f"  persons at home: {release['home'] or 'none placed'}\n"
+        f"  persons abroad: {release['abroad'] or 'none'}\n"
         f"  findings: {findings}\n"
+        f"  statistics and chart: {stats.files['chart'].parent}\n"
+        f"  referrals: {len(referrals)} countries in {workspace.root / 'referrals'}\n"
         f"  VICS export: {vics}\n"
         f"  database: {workspace.engine.url.render_as_string(hide_password=True)}\n"
         f"  evidence: {workspace.evidence.root}",

@@ -18,11 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from amparo.errors import ExportError
+from amparo.geo.referrals import AgencyDirectory, load_directory, referrals_for_findings
+from amparo.geo.requests import legal_requests_for_findings
+from amparo.geo.stats import stats_for_findings
 from amparo.model import account_key, instant
 from amparo.network.analysis import analyse, to_findings
 from amparo.network.store import load_network
 from amparo.people.report import person_keys_by_account, persons_document
-from amparo.stages.resolution import STAGE as RESOLVE_STAGE
 from amparo.store import tables
 from amparo.workspace import Workspace
 
@@ -31,7 +33,10 @@ SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "findings-1.schema.json
 MAX_CROSS_BORDER_LINKS = 200
 
 
-def build_findings(session: Session, *, now: datetime | None = None) -> dict[str, Any]:
+def build_findings(
+    session: Session, *, now: datetime | None = None, agencies: AgencyDirectory | None = None
+) -> dict[str, Any]:
+    """The whole document; ``agencies`` is the workspace's directory (default: bundled)."""
     sightings = _sightings_by_media(session)
     matches = _matches_by_media(session)
     series = _series(session)
@@ -50,9 +55,9 @@ def build_findings(session: Session, *, now: datetime | None = None) -> dict[str
         "accounts": _accounts(session),
         "persons": persons,
         "groups": _groups(session),
-        "referrals": [],
-        "legal_requests": [],
-        "stats": _stats(session),
+        "referrals": referrals_for_findings(session, directory=agencies),
+        "legal_requests": legal_requests_for_findings(session),
+        "stats": stats_for_findings(session),
         "network": _network(session, persons),
     }
 
@@ -270,23 +275,6 @@ def _groups(session: Session) -> list[dict[str, Any]]:
     ]
 
 
-def _stats(session: Session) -> dict[str, Any]:
-    return {
-        "reports": _report_count(session),
-        "persons": _person_count(session),
-        "minors": None,
-        "below_age_of_responsibility": None,
-        "by_country": None,
-        "by_subdivision": None,
-    }
-
-
-def _person_count(session: Session) -> int | None:
-    """How many persons; None until accounts have been resolved."""
-    resolved = session.get(tables.StageRun, RESOLVE_STAGE) is not None
-    return session.scalar(select(func.count()).select_from(tables.Person)) if resolved else None
-
-
 @cache
 def findings_schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -306,7 +294,7 @@ def validate_findings(document: dict[str, Any]) -> None:
 def export_findings(workspace: Workspace, out: Path) -> dict[str, Any]:
     """Build, check against the schema and write the findings document to ``out``."""
     with workspace.session() as session:
-        document = build_findings(session)
+        document = build_findings(session, agencies=load_directory(workspace.root))
     validate_findings(document)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

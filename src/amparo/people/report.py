@@ -34,10 +34,50 @@ def persons_document(session: Session, only: int | None = None) -> list[dict[str
     links: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for link in session.scalars(links_query.order_by(PL.id)):
         links[link.person_id].append(_link(link, keys))
+    places, ages = _places(session, only), _ages(session, only)
     return [
         _person(p.key, sorted(accounts[p.id]), links[p.id])
+        | places.get(p.id, UNPLACED)
+        | ages.get(p.id, AGE_UNKNOWN)
         for p in session.scalars(persons.order_by(P.key))
     ]
+
+
+UNPLACED = {"country": None, "subdivision": None, "location_basis": "none", "locations": []}
+AGE_UNKNOWN = {"age": None, "minor": None, "criminally_responsible": None}
+
+
+def _places(session: Session, only: int | None) -> dict[int, dict[str, Any]]:
+    """Each person's chosen place and every location row behind it, strongest first."""
+    query = select(tables.PersonLocation).order_by(
+        tables.PersonLocation.person_id, tables.PersonLocation.chosen.desc(),
+        tables.PersonLocation.confidence.desc(),
+    )  # fmt: skip
+    if only is not None:
+        query = query.where(tables.PersonLocation.person_id == only)
+    places: dict[int, dict[str, Any]] = {}
+    for row in session.scalars(query):
+        place = places.setdefault(row.person_id, dict(UNPLACED, locations=[]))
+        if row.chosen:
+            place |= {"country": row.country, "subdivision": row.subdivision,
+                      "location_basis": row.basis}  # fmt: skip
+        place["locations"].append(
+            {"basis": row.basis, "country": row.country, "subdivision": row.subdivision,
+             "confidence": row.confidence, "chosen": row.chosen, "evidence": row.evidence}
+        )  # fmt: skip
+    return places
+
+
+def _ages(session: Session, only: int | None) -> dict[int, dict[str, Any]]:
+    query = select(tables.PersonAge)
+    if only is not None:
+        query = query.where(tables.PersonAge.person_id == only)
+    return {
+        row.person_id: {"age": row.age, "minor": row.minor,
+                        "criminally_responsible": row.criminally_responsible,
+                        "age_basis": row.basis, "age_of_responsibility": row.responsibility_age}
+        for row in session.scalars(query)
+    }  # fmt: skip
 
 
 def _account_keys(session: Session) -> dict[int, str]:
@@ -58,17 +98,11 @@ def _link(link: tables.PersonLink, keys: dict[int, str]) -> dict[str, Any]:
 
 
 def _person(key: str, accounts: list[str], links: list[dict[str, Any]]) -> dict[str, Any]:
-    """Location, age and priority come from later stages; until then they are unknown."""
+    """The priority comes from the score stage; until it exists it is unknown."""
     return {
         "id": key,
         "accounts": accounts,
         "links": sorted(links, key=lambda link: (link["a"], link["b"])),
-        "country": None,
-        "subdivision": None,
-        "location_basis": "none",
-        "age": None,
-        "minor": None,
-        "criminally_responsible": None,
         "priority": None,
     }
 

@@ -10,12 +10,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from amparo.errors import StoreError
 from amparo.stages.hashing import run_hash_stage
+from amparo.stages.locate import run_locate_stage
 from amparo.stages.matching import run_match_stage
 from amparo.stages.resolution import run_resolve_stage
 from amparo.stages.series import run_cluster_stage
 from amparo.workspace import Workspace
 
-STAGE_NAMES = ("hash", "match", "cluster", "resolve")
+STAGE_NAMES = ("hash", "match", "cluster", "resolve", "locate")
 
 
 class Progress(Protocol):
@@ -27,7 +28,7 @@ class Progress(Protocol):
 @dataclass(frozen=True)
 class StageReport:
     stage: str
-    processed: int
+    processed: int | None  # None: skipped, nothing it reads changed since its last run
 
 
 def run_pipeline(
@@ -48,7 +49,9 @@ def run_pipeline(
     return reports
 
 
-def _run(workspace: Workspace, stage: str, workers: int | None, progress: Progress | None) -> int:
+def _run(
+    workspace: Workspace, stage: str, workers: int | None, progress: Progress | None
+) -> int | None:
     def total(count: int) -> None:
         if progress is not None:
             progress.start(stage, count)
@@ -61,7 +64,10 @@ def _run(workspace: Workspace, stage: str, workers: int | None, progress: Progre
         return run_hash_stage(workspace, workers=workers, on_total=total, on_done=done)
     if stage == "match":
         return run_match_stage(workspace, on_total=total, on_done=done)
+    if stage == "locate":
+        located = run_locate_stage(workspace, on_total=total, on_done=done)
+        return None if located is None else located.located
     if stage == "resolve":
         resolution = run_resolve_stage(workspace)
-        return 0 if resolution is None else len(resolution.persons)
+        return None if resolution is None else len(resolution.persons)
     return run_cluster_stage(workspace)

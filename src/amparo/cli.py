@@ -714,3 +714,80 @@ def _print_demo_result(workspace: Workspace) -> None:
         f"  evidence: {workspace.evidence.root}",
         highlight=False,
     )
+
+
+@main.group()
+def users() -> None:
+    """Who may sign in to the web workspace (amparo serve)."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["analyst", "supervisor", "auditor"]),
+    help="analyst: cases and reveals; supervisor: also the audit view and exposure releases; "
+    "auditor: the audit view and the pages, read-only, no reveals.",
+)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+@click.pass_context
+@reports_errors
+def users_add(context: click.Context, username: str, role: str, password_stdin: bool) -> None:
+    """Add a user who signs in with USERNAME; the password (12 characters or more) is asked
+    for twice without echo, or read from stdin, and kept as an argon2 hash."""
+    from amparo.web.auth import create_user
+
+    password = _new_password(password_stdin)
+    workspace = _workspace(context)
+    with workspace.session() as session:
+        create_user(session, username, password, role)
+    console.print(f"User {username!r} added as {role}.", highlight=False, markup=False)
+
+
+def _new_password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise click.UsageError("the two passwords differ")
+    return first
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--insecure-cookies",
+    is_flag=True,
+    help="Send the session cookie over plain HTTP too (only behind a TLS proxy, or on a "
+    "browser that does not treat this address as secure).",
+)
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="TLS certificate.")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="TLS private key.")
+@click.pass_context
+@reports_errors
+def serve(
+    context: click.Context,
+    host: str,
+    port: int,
+    insecure_cookies: bool,
+    tls_cert: str | None,
+    tls_key: str | None,
+) -> None:
+    """Serve the web workspace (sign in with a user made by `amparo users add`)."""
+    import uvicorn
+
+    from amparo.web.app import create_app
+
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError("--tls-cert and --tls-key go together")
+    workspace = _workspace(context)
+    app = create_app(workspace, secure_cookies=not insecure_cookies)
+    scheme = "https" if tls_cert else "http"
+    console.print(f"Amparo on {scheme}://{host}:{port} (Ctrl-C stops)", highlight=False)
+    uvicorn.run(app, host=host, port=port, ssl_certfile=tls_cert, ssl_keyfile=tls_key,
+                log_level="info", server_header=False)  # fmt: skip

@@ -1,0 +1,164 @@
+"""Cases: the queue by priority, and each case's file (a person's or a new series')."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from amparo.geo.ages import route
+from amparo.geo.referrals import REFERRALS_DIR, load_directory
+from amparo.geo.stats import ROUTE_LABELS, country_name, subdivision_name
+from amparo.people.report import find_person
+from amparo.settings import get_setting
+from amparo.store import tables
+from amparo.web import casefile
+
+LEVELS = ("urgent", "high", "normal", "low")
+STATUSES = ("new", "in_review", "referred", "closed")
+C = tables.Case
+
+
+def case_rows(session: Session, level: str | None = None, status: str | None = None) -> list[Any]:
+    """Cases, most urgent first, with the assignee's name."""
+    query = select(C, tables.User.username).outerjoin(tables.User, tables.User.id == C.assignee_id)
+    if level in LEVELS:
+        query = query.where(C.priority_level == level)
+    if status in STATUSES:
+        query = query.where(C.status == status)
+    return session.execute(query.order_by(C.priority_score.desc(), C.id)).all()
+
+
+def level_counts(session: Session) -> dict[str, int]:
+    """Open cases (not closed) per priority level, every level present."""
+    rows = session.execute(
+        select(C.priority_level, func.count())
+        .where(C.status != "closed")
+        .group_by(C.priority_level)
+    )
+    counts = dict.fromkeys(LEVELS, 0)
+    counts.update({level: n for level, n in rows if level in counts})
+    return counts
+
+
+def new_series(session: Session, limit: int = 25) -> list[tables.Series]:
+    s = tables.Series
+    query = select(s).where(s.status == "new").order_by(s.first_seen.desc().nulls_last(), s.key)
+    return list(session.scalars(query.limit(limit)))
+
+
+def case_history(session: Session, case_id: int) -> list[dict[str, Any]]:
+    """The case's history as timeline entries (the triage module's reader when there is one)."""
+    try:
+        from amparo.triage.cases import case_history as triage_history
+    except ImportError:  # the triage module is not installed yet: read the rows directly
+        events: list[Any] = list(
+            session.scalars(
+                select(tables.CaseEvent).where(tables.CaseEvent.case_id == case_id)
+                .order_by(tables.CaseEvent.at, tables.CaseEvent.id)
+            )
+        )  # fmt: skip
+    else:
+        events = list(triage_history(session, case_id))
+    return [_history_entry(event) for event in events]
+
+
+def _history_entry(event: Any) -> dict[str, Any]:
+    def field(name: str) -> Any:
+        return event.get(name) if isinstance(event, dict) else getattr(event, name, None)
+
+    detail = field("detail") or {}
+    text = f"{field('action')} by {field('actor')}"
+    if detail:
+        text += ": " + ", ".join(f"{k} {v}" for k, v in sorted(detail.items()))
+    return {"at": field("at"), "kind": "case", "text": text, "account": None}
+
+
+# --- a case's file -----------------------------------------------------------------------
+
+
+def case_file(session: Session, workspace_root: Path, case: tables.Case) -> dict[str, Any]:
+    if case.kind == "series":
+        return _series_file(session, case)
+    return _person_file(session, workspace_root, case)
+
+
+def _person_file(session: Session, workspace_root: Path, case: tables.Case) -> dict[str, Any]:
+    person = find_person(session, case.subject)
+    keys = person["accounts"] if person else [case.subject]
+    accounts = casefile.account_ids(session, keys)
+    return _common(session, case, accounts, casefile.media_of_accounts(session, accounts)) | {
+        "person": person,
+        "links": person["links"] if person else [],
+        "referral": referral_state(session, workspace_root, person),
+    }
+
+
+def _series_file(session: Session, case: tables.Case) -> dict[str, Any]:
+    series = session.scalar(select(tables.Series).where(tables.Series.key == case.subject))
+    media_ids = set() if series is None else set(
+        session.scalars(select(tables.Media.id).where(tables.Media.series_id == series.id))
+    )  # fmt: skip
+    s, a = tables.Sighting, tables.Account
+    rows = session.execute(
+        select(a.id, a.platform, a.user_id).join(s, s.account_id == a.id)
+        .where(s.media_id.in_(media_ids)).distinct()
+    )  # fmt: skip
+    accounts = {i: f"{platform}:{user}" for i, platform, user in rows}
+    return _common(session, case, accounts, media_ids) | {
+        "person": None,
+        "series": series,
+        "links": [],
+        "referral": {"state": "series", "text": "A series is referred with the persons who "
+                     "shared it: see their cases."},
+    }  # fmt: skip
+
+
+def _common(
+    session: Session, case: tables.Case, accounts: dict[int, str], media_ids: set[int]
+) -> dict[str, Any]:
+    return {
+        "accounts": casefile.accounts_section(session, accounts),
+        "ip_events": casefile.ip_events_section(session, accounts),
+        "groups": casefile.groups_section(session, accounts),
+        "media": casefile.media_section(session, media_ids),
+        "timeline": casefile.timeline_section(session, accounts, case_history(session, case.id)),
+    }
+
+
+def referral_state(
+    session: Session, workspace_root: Path, person: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Where the person goes: not located, handled at home (and by whom), or referred abroad
+    (to which agency, and whether the country's package has been written with them in it)."""
+    country = person and person.get("country")
+    if not country:
+        return {"state": "not_located", "text": "Not located yet: no referral."}
+    home = get_setting(session, "home_country")
+    handled_by = ROUTE_LABELS[route(person.get("minor"), person.get("criminally_responsible"))]
+    place = person.get("subdivision")
+    where = f"{country_name(country)}" + (f", {subdivision_name(place)}" if place else "")
+    if country == home:
+        return {"state": "home", "text": f"Located at home ({where}).", "route": handled_by}
+    agency = load_directory(workspace_root).for_country(country)
+    written = _in_package(workspace_root / REFERRALS_DIR / country / "referral.json", person["id"])
+    return {
+        "state": "referred" if written else "to_refer",
+        "text": f"Abroad ({where}): "
+        + ("in the referral package" if written else "to be referred (package not written yet)"),
+        "country": country,
+        "agency": agency.agency,
+        "channel": agency.channel,
+        "route": handled_by,
+    }
+
+
+def _in_package(path: Path, person_key: str) -> bool:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return any(p.get("id") == person_key for p in document.get("persons", []))

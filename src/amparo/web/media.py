@@ -1,0 +1,218 @@
+"""Media, only through here: blurred thumbnails, deliberate reveals, short-lived view tokens.
+
+A reveal needs a reason and is audited (who, when, why, for which case); it lasts for this
+session until re-blurred or ``REVEAL_SECONDS`` pass. The sharp bytes are served only to the
+signed-in user a view token names, for the item it names, while the item is revealed.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from amparo.audit import append_audit
+from amparo.errors import EvidenceError
+from amparo.media.decode import UndecodableImage
+from amparo.store import tables
+from amparo.store.evidence import EvidenceStore
+from amparo.web.auth import Forbidden, SignedIn, Viewer
+from amparo.web.exposure import HEARTBEAT_SECONDS, add_exposure, exposure_state
+from amparo.web.preferences import Treatment, media_categories, treatment
+from amparo.web.render import render, workspace_of
+from amparo.web.thumbnails import blurred_thumbnail, grey_view
+
+REVEAL_SECONDS = 15 * 60
+MAX_REVEALED = 24
+MAX_REASON = 500
+REVEALED_KEY = "revealed"
+INLINE_TYPES = frozenset({
+    "image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp",
+    "video/mp4", "video/webm", "video/ogg", "video/quicktime",
+})  # fmt: skip
+NO_STORE = {"cache-control": "no-store", "x-content-type-options": "nosniff"}
+_SHA256 = re.compile("[0-9a-f]{64}")
+
+router = APIRouter()
+
+
+# --- what the session has revealed -------------------------------------------------------
+
+
+def revealed_items(request: Request) -> dict[str, float]:
+    """The items revealed in this session and still within their time, newest last."""
+    now = time.time()
+    items = request.session.get(REVEALED_KEY) or {}
+    live = {sha: at for sha, at in items.items() if now - at < REVEAL_SECONDS}
+    if live != items:
+        request.session[REVEALED_KEY] = live
+    return live
+
+
+def _remember(request: Request, sha256: str) -> None:
+    items = revealed_items(request)
+    items.pop(sha256, None)
+    items[sha256] = time.time()
+    request.session[REVEALED_KEY] = dict(list(items.items())[-MAX_REVEALED:])
+
+
+def forget_reveals(request: Request, sha256: str | None = None) -> None:
+    items = revealed_items(request)
+    request.session[REVEALED_KEY] = {} if sha256 is None else {
+        sha: at for sha, at in items.items() if sha != sha256
+    }  # fmt: skip
+
+
+def safe_back(path: str | None) -> str:
+    """A local path to return to; anything else (another site, a scheme) becomes ``/``."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    return path
+
+
+def media_items(
+    request: Request, session: Session, viewer: Viewer, items: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each item with the viewer's treatment, and a view token when it is revealed now."""
+    exhausted = exposure_state(session, viewer.id, viewer.daily_budget_seconds).exhausted
+    revealed = {} if exhausted else revealed_items(request)
+    categories = media_categories(session, [item["id"] for item in items])
+    tokens = request.app.state.view_tokens
+    for item in items:
+        item["categories"] = sorted(categories.get(item["id"], ()))
+        item["treatment"] = treatment(viewer.preferences, item["categories"])
+        item["revealed"] = item["sha256"] in revealed
+        item["token"] = tokens.make(viewer.id, item["sha256"]) if item["revealed"] else None
+    return items
+
+
+# --- reading media -----------------------------------------------------------------------
+
+
+def _media(request: Request, sha256: str) -> tables.Media:
+    if not _SHA256.fullmatch(sha256):
+        raise HTTPException(404, "no such item")
+    with workspace_of(request).session() as session:
+        media = session.scalar(select(tables.Media).where(tables.Media.sha256 == sha256))
+    if media is None:
+        raise HTTPException(404, "no such item")
+    return media
+
+
+def _treatment(request: Request, viewer: Viewer, media: tables.Media) -> Treatment:
+    with workspace_of(request).session() as session:
+        categories = media_categories(session, [media.id]).get(media.id, set())
+    return treatment(viewer.preferences, categories)
+
+
+@lru_cache(maxsize=512)
+def _thumbnail(evidence_root: Path, sha256: str, kind: str, level: str) -> bytes:
+    data = EvidenceStore(evidence_root).read(sha256) if kind == "image" else b""
+    return blurred_thumbnail(data, kind, level)
+
+
+@router.get("/media/{sha256}/thumb")
+def thumbnail(request: Request, viewer: SignedIn, sha256: str) -> Response:
+    media = _media(request, sha256)
+    level = _treatment(request, viewer, media).thumbnail
+    try:
+        body = _thumbnail(workspace_of(request).evidence.root, sha256, media.kind, level)
+    except EvidenceError as error:
+        raise HTTPException(410, "the stored file cannot be read") from error
+    return Response(body, media_type="image/jpeg", headers=NO_STORE)
+
+
+@router.get("/media/{sha256}/view")
+def view(request: Request, viewer: SignedIn, sha256: str, token: str = "") -> Response:
+    if not request.app.state.view_tokens.valid(token, viewer.id, sha256):
+        raise HTTPException(403, "no valid view token for this item")
+    if sha256 not in revealed_items(request):
+        raise HTTPException(403, "this item is not revealed")
+    media = _media(request, sha256)
+    try:
+        data = workspace_of(request).evidence.read(sha256)
+    except EvidenceError as error:
+        raise HTTPException(410, "the stored file cannot be read") from error
+    return _view_response(data, media, _treatment(request, viewer, media))
+
+
+def _view_response(data: bytes, media: tables.Media, treated: Treatment) -> Response:
+    if treated.grey_reveal and media.kind == "image":
+        try:
+            return Response(grey_view(data), media_type="image/png", headers=NO_STORE)
+        except UndecodableImage as error:
+            raise HTTPException(415, str(error)) from error
+    mime = (media.mime_type or "").lower()
+    if mime in INLINE_TYPES:
+        return Response(data, media_type=mime, headers=NO_STORE)
+    attachment = {"content-disposition": f'attachment; filename="{media.sha256}"'}
+    return Response(data, media_type="application/octet-stream", headers=NO_STORE | attachment)
+
+
+# --- revealing and re-blurring ------------------------------------------------------------
+
+
+@router.post("/media/{sha256}/reveal")
+def reveal(
+    request: Request,
+    viewer: SignedIn,
+    sha256: str,
+    reason: str = Form(""),
+    case: str = Form(""),
+    back: str = Form("/"),
+) -> Response:
+    if not viewer.may_reveal:
+        raise Forbidden
+    _media(request, sha256)
+    reason = reason.strip()[:MAX_REASON]
+    if not reason:
+        raise HTTPException(400, "a reveal needs a reason")
+    case_id = int(case) if case.isdigit() else None
+    detail: dict[str, Any] = {"reason": reason, "case": case_id}
+    with workspace_of(request).session() as session:
+        state = exposure_state(session, viewer.id, viewer.daily_budget_seconds)
+        if state.exhausted:
+            detail["why"] = "exposure budget reached"
+        action = "reveal_refused" if state.exhausted else "reveal"
+        append_audit(session, viewer.username, action, sha256, detail)
+    if state.exhausted:
+        return render(request, "exposure_blocked.html", {"state": state}, status_code=403)
+    _remember(request, sha256)
+    return RedirectResponse(f"{safe_back(back)}#item-{sha256[:16]}", status_code=303)
+
+
+@router.get("/media/{sha256}/reblur")
+def reblur(request: Request, sha256: str, back: str = "/") -> Response:
+    forget_reveals(request, sha256)
+    return RedirectResponse(f"{safe_back(back)}#item-{sha256[:16]}", status_code=303)
+
+
+@router.post("/exposure/heartbeat")
+async def heartbeat(request: Request, viewer: SignedIn) -> Response:
+    """Count revealed viewing: at most ``HEARTBEAT_SECONDS`` a beat, only while revealed."""
+    body = await _json(request)
+    seconds = body.get("seconds", HEARTBEAT_SECONDS)
+    seconds = max(0, min(int(seconds), HEARTBEAT_SECONDS)) if isinstance(seconds, int) else 0
+    if not revealed_items(request):
+        seconds = 0
+    with workspace_of(request).session() as session:
+        add_exposure(session, viewer.id, seconds)
+        state = exposure_state(session, viewer.id, viewer.daily_budget_seconds)
+    if state.exhausted:
+        forget_reveals(request)
+    return JSONResponse(state.document() | {"counted": seconds}, headers=NO_STORE)
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

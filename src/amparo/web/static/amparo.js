@@ -1,0 +1,68 @@
+/* Amparo pages: counts revealed viewing for the daily exposure budget, keeps videos muted.
+   No inline script anywhere (the Content-Security-Policy forbids it); nothing is fetched
+   from outside this server. */
+(function () {
+  "use strict";
+  var BEAT_MS = 30000;
+  var MAX_SECONDS = 30;
+  var last = Date.now();
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function somethingRevealed() {
+    return document.querySelectorAll(".revealed").length > 0;
+  }
+
+  function showState(state) {
+    if (!state) { return; }
+    var banner = document.querySelector(".exposure-warning");
+    if (banner && state.warn) {
+      banner.classList.remove("hidden");
+      var used = banner.querySelector(".exposure-used");
+      if (used) { used.textContent = Math.floor(state.seconds / 60) + " min"; }
+    }
+    if (state.exhausted) { window.location.reload(); }
+  }
+
+  function beat(leaving) {
+    var now = Date.now();
+    var seconds = Math.min(MAX_SECONDS, Math.round((now - last) / 1000));
+    last = now;
+    if (!somethingRevealed() || seconds <= 0) { return; }
+    fetch("/exposure/heartbeat", {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive: leaving,
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+      body: JSON.stringify({ seconds: seconds })
+    }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(leaving ? null : showState).catch(function () { /* counted next time */ });
+  }
+
+  function quietVideos() {
+    document.querySelectorAll("video").forEach(function (video) {
+      video.muted = true;
+      video.autoplay = false;
+      video.addEventListener("volumechange", function () {
+        if (!video.muted && video.dataset.allowSound !== "yes") {
+          video.dataset.allowSound = "yes";  /* the user unmuted it on purpose */
+        }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    quietVideos();
+    setInterval(function () {
+      if (document.visibilityState === "visible") { beat(false); } else { last = Date.now(); }
+    }, BEAT_MS);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") { beat(true); } else { last = Date.now(); }
+    });
+    window.addEventListener("pagehide", function () { beat(true); });
+  });
+})();

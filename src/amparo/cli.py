@@ -763,8 +763,9 @@ def _new_password(from_stdin: bool) -> str:
 @click.option(
     "--insecure-cookies",
     is_flag=True,
-    help="Send the session cookie over plain HTTP too (only behind a TLS proxy, or on a "
-    "browser that does not treat this address as secure).",
+    help="Send the session cookie over plain HTTP on a non-loopback address too (only behind "
+    "a TLS-terminating proxy on the same machine). Loopback addresses without TLS never "
+    "need it: traffic there does not leave the machine.",
 )
 @click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="TLS certificate.")
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="TLS private key.")
@@ -778,7 +779,12 @@ def serve(
     tls_cert: str | None,
     tls_key: str | None,
 ) -> None:
-    """Serve the web workspace (sign in with a user made by `amparo users add`)."""
+    """Serve the web workspace (sign in with a user made by `amparo users add`).
+
+    The session cookie is marked Secure (sent over HTTPS only) with --tls-cert/--tls-key and
+    on any non-loopback address; on 127.0.0.1 or localhost over plain HTTP it is not, so that
+    every browser keeps it there.
+    """
     import uvicorn
 
     from amparo.web.app import create_app
@@ -786,8 +792,19 @@ def serve(
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("--tls-cert and --tls-key go together")
     workspace = _workspace(context)
-    app = create_app(workspace, secure_cookies=not insecure_cookies)
+    loopback = host == "localhost" or _is_loopback(host)
+    secure = tls_cert is not None or not (loopback or insecure_cookies)
+    app = create_app(workspace, secure_cookies=secure)
     scheme = "https" if tls_cert else "http"
     console.print(f"Amparo on {scheme}://{host}:{port} (Ctrl-C stops)", highlight=False)
     uvicorn.run(app, host=host, port=port, ssl_certfile=tls_cert, ssl_keyfile=tls_key,
                 log_level="info", server_header=False)  # fmt: skip
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

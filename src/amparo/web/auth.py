@@ -7,6 +7,7 @@ the password was wrong, nor that a user is locked. Every sign-in, failure and lo
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -34,6 +35,9 @@ MAX_FAILURES = 5
 LOCK_TIME = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
 USER_KEY = "user_id"
+SINCE_KEY = "since"  # when this session signed in (epoch seconds)
+SIGNED_OUT_KEY = "signed_out_at"  # in User.preferences: sessions older than this are void
+SESSION_LIFETIME = 12 * 3600  # seconds, however active the session
 SIGN_IN_FAILED = (
     "Sign-in failed. Check the user name and the password. "
     "After repeated failures signing in is paused for 15 minutes."
@@ -148,14 +152,22 @@ def _count_failure(
 def load_viewer(request: Request) -> None:
     """Global dependency: put the signed-in user on ``request.state`` (or refuse)."""
     request.state.viewer = None
-    user_id = request.session.get(USER_KEY)
-    if user_id is not None:
+    user_id, since = request.session.get(USER_KEY), request.session.get(SINCE_KEY, 0)
+    if user_id is not None and time.time() - since < SESSION_LIFETIME:
         with workspace_of(request).session() as session:
             user = session.get(tables.User, user_id)
-            if user is not None and not user.disabled:
+            if _session_valid(user, since):
                 request.state.viewer = viewer_of(user)
     if request.state.viewer is None and request.url.path not in PUBLIC_PATHS:
+        request.session.pop(USER_KEY, None)
         raise SignInRequired
+
+
+def _session_valid(user: tables.User | None, since: float) -> bool:
+    """The user may sign in, and has not signed out (everywhere) since this session began."""
+    if user is None or user.disabled:
+        return False
+    return since > float((user.preferences or {}).get(SIGNED_OUT_KEY, 0))
 
 
 def current_viewer(request: Request) -> Viewer:
@@ -200,13 +212,17 @@ def login(request: Request, username: str = Form(""), password: str = Form("")) 
         return render(request, "login.html", {"message": SIGN_IN_FAILED}, status_code=401)
     request.session.clear()  # a new session at each sign-in (no fixation)
     request.session[USER_KEY] = user_id
+    request.session[SINCE_KEY] = time.time()
     csrf_token(request)
     return RedirectResponse("/", status_code=303)
 
 
 @router.post("/logout")
 def logout(request: Request, viewer: SignedIn) -> Response:
+    """Sign out: this session's cookie is cleared and every session of the user made void."""
     with workspace_of(request).session() as session:
+        user = session.get(tables.User, viewer.id)
+        user.preferences = dict(user.preferences or {}) | {SIGNED_OUT_KEY: time.time()}
         append_audit(session, viewer.username, "sign_out", viewer.username, {})
     request.session.clear()
     return RedirectResponse("/login", status_code=303)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,13 +24,14 @@ C = tables.Case
 
 
 def case_rows(session: Session, level: str | None = None, status: str | None = None) -> list[Any]:
-    """Cases, most urgent first, with the assignee's name."""
+    """Cases, most urgent level first, then by score, with the assignee's name."""
     query = select(C, tables.User.username).outerjoin(tables.User, tables.User.id == C.assignee_id)
     if level in LEVELS:
         query = query.where(C.priority_level == level)
     if status in STATUSES:
         query = query.where(C.status == status)
-    return session.execute(query.order_by(C.priority_score.desc(), C.id)).all()
+    rank = sql_case({level: i for i, level in enumerate(LEVELS)}, value=C.priority_level, else_=9)
+    return session.execute(query.order_by(rank, C.priority_score.desc(), C.id)).all()
 
 
 def level_counts(session: Session) -> dict[str, int]:

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from amparo.audit import append_audit
 from amparo.errors import EvidenceError
@@ -24,7 +25,12 @@ from amparo.media.decode import UndecodableImage
 from amparo.store import tables
 from amparo.store.evidence import EvidenceStore
 from amparo.web.auth import Forbidden, SignedIn, Viewer
-from amparo.web.exposure import HEARTBEAT_SECONDS, add_exposure, exposure_state
+from amparo.web.exposure import (
+    HEARTBEAT_SECONDS,
+    ExposureState,
+    add_exposure,
+    exposure_state,
+)
 from amparo.web.preferences import Treatment, media_categories, treatment
 from amparo.web.render import render, workspace_of
 from amparo.web.thumbnails import blurred_thumbnail, grey_view
@@ -197,17 +203,20 @@ def reblur(request: Request, sha256: str, back: str = "/") -> Response:
 @router.post("/exposure/heartbeat")
 async def heartbeat(request: Request, viewer: SignedIn) -> Response:
     """Count revealed viewing: at most ``HEARTBEAT_SECONDS`` a beat, only while revealed."""
-    body = await _json(request)
-    seconds = body.get("seconds", HEARTBEAT_SECONDS)
-    seconds = max(0, min(int(seconds), HEARTBEAT_SECONDS)) if isinstance(seconds, int) else 0
+    asked = (await _json(request)).get("seconds", HEARTBEAT_SECONDS)
+    seconds = max(0, min(asked, HEARTBEAT_SECONDS)) if isinstance(asked, int) else 0
     if not revealed_items(request):
         seconds = 0
-    with workspace_of(request).session() as session:
-        add_exposure(session, viewer.id, seconds)
-        state = exposure_state(session, viewer.id, viewer.daily_budget_seconds)
+    state = await run_in_threadpool(_count, request, viewer, seconds)
     if state.exhausted:
         forget_reveals(request)
     return JSONResponse(state.document() | {"counted": seconds}, headers=NO_STORE)
+
+
+def _count(request: Request, viewer: Viewer, seconds: int) -> ExposureState:
+    with workspace_of(request).session() as session:
+        add_exposure(session, viewer.id, seconds)
+        return exposure_state(session, viewer.id, viewer.daily_budget_seconds)
 
 
 async def _json(request: Request) -> dict[str, Any]:

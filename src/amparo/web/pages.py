@@ -99,7 +99,7 @@ def set_status(
 def assign(
     request: Request, viewer: SignedIn, case_id: int, assignee: str = Form(""),
 ) -> Response:  # fmt: skip
-    return _update(request, case_id, viewer, assignee=assignee.strip() or None)
+    return _update(request, case_id, viewer, assignee=assignee.strip())  # "": nobody
 
 
 @router.post("/cases/{case_id:int}/note")

@@ -3,13 +3,16 @@ everyone's exposure today, and their release of a user whose budget is spent."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from amparo.audit import append_audit
 from amparo.store import tables
-from amparo.web.auth import SignedIn, Supervisor, find_user
+from amparo.web.auth import SignedIn, Supervisor, Viewer, find_user
 from amparo.web.exposure import exposure_state, release
 from amparo.web.preferences import category_label, known_categories, preferences_from_form
 from amparo.web.render import render, workspace_of
@@ -31,12 +34,16 @@ def preferences_page(request: Request, viewer: SignedIn) -> Response:
 @router.post("/preferences")
 async def save_preferences(request: Request, viewer: SignedIn) -> Response:
     form = await request.form()
+    await run_in_threadpool(_save_preferences, request, viewer, dict(form))
+    return RedirectResponse("/preferences", status_code=303)
+
+
+def _save_preferences(request: Request, viewer: Viewer, form: dict[str, Any]) -> None:
     with workspace_of(request).session() as session:
         preferences = preferences_from_form(form, known_categories(session))
         user = session.get(tables.User, viewer.id)
         user.preferences = dict(user.preferences or {}) | preferences
         append_audit(session, viewer.username, "preferences", viewer.username, preferences)
-    return RedirectResponse("/preferences", status_code=303)
 
 
 @router.get("/users")

@@ -46,12 +46,7 @@
   function quietVideos() {
     document.querySelectorAll("video").forEach(function (video) {
       video.muted = true;
-      video.autoplay = false;
-      video.addEventListener("volumechange", function () {
-        if (!video.muted && video.dataset.allowSound !== "yes") {
-          video.dataset.allowSound = "yes";  /* the user unmuted it on purpose */
-        }
-      });
+      video.autoplay = false;  /* starts muted; the user may unmute it on purpose */
     });
   }
 

@@ -13,10 +13,11 @@ from amparo.stages.hashing import run_hash_stage
 from amparo.stages.locate import run_locate_stage
 from amparo.stages.matching import run_match_stage
 from amparo.stages.resolution import run_resolve_stage
+from amparo.stages.score import run_score_stage
 from amparo.stages.series import run_cluster_stage
 from amparo.workspace import Workspace
 
-STAGE_NAMES = ("hash", "match", "cluster", "resolve", "locate")
+STAGE_NAMES = ("hash", "match", "cluster", "resolve", "locate", "score")
 
 
 class Progress(Protocol):
@@ -70,4 +71,7 @@ def _run(
     if stage == "resolve":
         resolution = run_resolve_stage(workspace)
         return None if resolution is None else len(resolution.persons)
+    if stage == "score":
+        cases = run_score_stage(workspace)
+        return None if cases is None else cases.cases
     return run_cluster_stage(workspace)

@@ -49,6 +49,8 @@ from amparo.workspace import Workspace, open_workspace
 EXIT_INPUT = 1
 EXIT_WORKSPACE = 3
 FINDINGS_FILE = "findings.json"
+STAGE_UNITS = {"cluster": "series", "resolve": "persons", "locate": "persons located",
+               "score": "cases"}  # fmt: skip
 
 console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -228,9 +230,7 @@ def _process_with_progress(
     with Progress(*columns, console=console) as progress:
         reports = run_pipeline(workspace, stages, workers=workers, progress=_StageBars(progress))
     for report in reports:
-        what = {"cluster": "series", "resolve": "persons", "locate": "persons located"}.get(
-            report.stage, "files"
-        )
+        what = STAGE_UNITS.get(report.stage, "files")
         done = "nothing changed" if report.processed is None else f"{report.processed} {what}"
         console.print(f"  {report.stage}: {done}", highlight=False)
 

@@ -26,6 +26,7 @@ from amparo.network.analysis import analyse, to_findings
 from amparo.network.store import load_network
 from amparo.people.report import person_keys_by_account, persons_document
 from amparo.store import tables
+from amparo.triage.cases import priority_for_findings
 from amparo.workspace import Workspace
 
 FORMAT = "amparo.findings/1"
@@ -46,6 +47,9 @@ def build_findings(
         for m in _ordered_media(session)
     ]
     persons = persons_document(session)
+    priorities = priority_for_findings(session)
+    for person in persons:
+        person["priority"] = priorities.get(person["id"])
     return {
         "format": FORMAT,
         "generated_at": instant(now or datetime.now(UTC).replace(microsecond=0)),

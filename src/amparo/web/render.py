@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from starlette.responses import Response
 
 from amparo.model import instant
@@ -27,6 +28,7 @@ def make_templates() -> Jinja2Templates:
     environment.filters["keyurl"] = key_url
     environment.filters["when"] = when
     environment.filters["duration"] = duration
+    environment.filters["evidence"] = evidence
     return Jinja2Templates(env=environment)
 
 
@@ -45,6 +47,23 @@ def duration(seconds: int | float | None) -> str:
     total = int(seconds or 0)
     hours, rest = divmod(total, 3600)
     return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min {rest % 60:02d} s"
+
+
+def evidence(items: Any, shown: int = 4) -> Markup:
+    """Location evidence (dicts of what each source said) as a short list, the rest counted."""
+    items = list(items or [])
+    lines = [_evidence_line(item) for item in items[:shown]]
+    if len(items) > shown:
+        lines.append(f"and {len(items) - shown} more")
+    return Markup('<ul class="evidence">{}</ul>').format(
+        Markup("").join(Markup("<li>{}</li>").format(line) for line in lines)
+    )
+
+
+def _evidence_line(item: Any) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    return ", ".join(f"{key} {value}" for key, value in item.items() if value not in (None, ""))
 
 
 def workspace_of(request: Request) -> Workspace:

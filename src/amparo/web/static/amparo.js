@@ -19,10 +19,15 @@
   function showState(state) {
     if (!state) { return; }
     var banner = document.querySelector(".exposure-warning");
-    if (banner && state.warn) {
-      banner.classList.remove("hidden");
-      var used = banner.querySelector(".exposure-used");
-      if (used) { used.textContent = Math.floor(state.seconds / 60) + " min"; }
+    if (state.warn && !banner) {
+      banner = document.createElement("div");
+      banner.className = "exposure-warning";
+      banner.setAttribute("role", "status");
+      document.body.insertBefore(banner, document.querySelector("main"));
+    }
+    if (state.warn) {
+      banner.textContent = "You have viewed revealed media for " + Math.floor(state.seconds / 60) +
+        " min of your " + Math.floor(state.budget / 60) + " min today. Consider a break.";
     }
     if (state.exhausted) { window.location.reload(); }
   }

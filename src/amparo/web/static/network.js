@@ -23,7 +23,7 @@
   function layout(nodes, edges, width, height) {
     var n = nodes.length;
     var area = width * height;
-    var k = Math.sqrt(area / Math.max(n, 1)) * 0.75;
+    var k = Math.min(Math.sqrt(area / Math.max(n, 1)) * 0.75, 140);
     nodes.forEach(function (node, i) {
       var angle = 2 * Math.PI * i / Math.max(n, 1);
       var ring = node.centre ? 0 : (node.kind === "person" ? 0.42 : 0.3);

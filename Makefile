@@ -1,6 +1,7 @@
 # The two commands of the README: `make demo` and `make test`. Everything they need is
 # installed from here: Python packages into .venv (from pyproject.toml), Debian packages
-# (PostgreSQL server binaries, FFmpeg development files for vPDQ) through apt-get when missing.
+# (PostgreSQL server binaries, FFmpeg development files for vPDQ, Chromium for the browser
+# tests) through apt-get when missing.
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,12 +9,38 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VIDEO_STAMP := $(VENV)/.video
 
-.PHONY: demo test lint bench system-packages clean
+# `make demo` builds the demo operation, adds a demo sign-in and serves it (Ctrl-C stops);
+# `make demo-data` does all but serving.
+DEMO_WORKSPACE ?= amparo-workspace
+DEMO_HOST ?= 127.0.0.1
+DEMO_PORT ?= 8000
+DEMO_USER := demo
+DEMO_PASSWORD := amparo-demo-only
+AMPARO := $(BIN)/amparo --workspace $(DEMO_WORKSPACE)
 
-demo: $(STAMP)
-	$(BIN)/amparo --workspace amparo-workspace demo
+.PHONY: demo demo-data test lint bench system-packages clean
 
+demo: demo-data
+	@echo
+	@echo "Open http://$(DEMO_HOST):$(DEMO_PORT) and sign in as $(DEMO_USER) / $(DEMO_PASSWORD)" \
+		"(a supervisor; Ctrl-C stops the server)."
+	@echo
+	$(AMPARO) serve --host $(DEMO_HOST) --port $(DEMO_PORT)
+
+# The demo sign-in is added once; a re-run keeps the one already there.
+demo-data: $(STAMP)
+	$(AMPARO) demo
+	$(AMPARO) process
+	@out=$$(printf '%s\n' '$(DEMO_PASSWORD)' | \
+		$(AMPARO) users add $(DEMO_USER) --role supervisor --password-stdin 2>&1) && echo "$$out" || \
+		case "$$out" in \
+			*"already a user"*) echo "The demo sign-in (user $(DEMO_USER)) is already there." ;; \
+			*) echo "$$out" >&2; exit 1 ;; \
+		esac
+
+# Chromium for the browser tests is checked on every run (the stamps may predate it).
 test: $(STAMP) $(VIDEO_STAMP)
+	@scripts/install-system-packages.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

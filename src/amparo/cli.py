@@ -660,7 +660,7 @@ def _demo_provider_answers(workspace: Workspace, operation: Any) -> None:
     console.print(f"Subscriber returns: {rows} rows from the home country's providers "
                   f"({answers}); {result.events_answered} IP events answered.",
                   highlight=False)  # fmt: skip
-    _process_with_progress(workspace, ("locate",), None)
+    _process_with_progress(workspace, STAGE_NAMES, None)  # stages with nothing new skip
 
 
 def _ingest_demo_chats(workspace: Workspace, chats: tuple[Any, ...]) -> IngestSummary:

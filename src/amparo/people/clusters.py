@@ -101,8 +101,9 @@ def _persons(
     for position, component in enumerate(membership):
         members.setdefault(component, []).append(accounts[position])
     component_links: dict[int, list[Link]] = {}
-    for edge in graph.es:
-        component_links.setdefault(membership[edge.source], []).append(links[edge["link"]])
+    edge_links = graph.es["link"] if graph.ecount() else []
+    for (source, _), link in zip(graph.get_edgelist(), edge_links, strict=True):
+        component_links.setdefault(membership[source], []).append(links[link])
     return [
         ResolvedPerson(person_key(names), sorted(names), component_links.get(component, []))
         for component, names in members.items()

@@ -152,8 +152,7 @@ def score_pairs(table: pa.Table, threshold_probability: float) -> list[ScoredPai
             linker.training.estimate_u_using_random_sampling(U_SAMPLE_PAIRS, seed=U_SAMPLE_SEED)
         predictions = linker.inference.predict(threshold_match_probability=threshold_probability)
         relation = connection.sql(f"select {_OUTPUT_COLUMNS} from {predictions.physical_name}")
-        columns = [column[0] for column in relation.description]
-        return [_scored(dict(zip(columns, row, strict=True))) for row in relation.fetchall()]
+        return [_scored(row) for row in relation.fetchall()]
     finally:
         connection.close()
 
@@ -164,22 +163,25 @@ _OUTPUT_COLUMNS = ", ".join(
 )
 
 
-def _scored(row: dict[str, Any]) -> ScoredPair:
+def _scored(row: tuple[Any, ...]) -> ScoredPair:
+    """A pair from a row of ``_OUTPUT_COLUMNS``: keys, weight, probability, then each feature's
+    gamma (-1 where either side has no value) and match weight."""
     levels = {}
-    for name in FEATURE_BY_NAME:
-        gamma = row[f"gamma_{name}"]
-        if gamma == -1:
-            continue
-        levels[name] = (_level_label(name, gamma), round(row[f"mw_{name}"], 2))
+    for position, (name, labels) in enumerate(_LABELS_BY_GAMMA, start=2):
+        gamma = row[2 * position]
+        if gamma != -1:
+            levels[name] = (labels[gamma], round(row[2 * position + 1], 2))
     return ScoredPair(
-        a=row["key_l"],
-        b=row["key_r"],
-        weight=round(row["match_weight"], 2),
-        probability=row["match_probability"],
-        levels=levels,
+        a=row[0], b=row[1], weight=round(row[2], 2), probability=row[3], levels=levels
     )
 
 
 def _level_label(feature: str, gamma: int) -> str:
     levels = FEATURE_BY_NAME[feature].levels
     return levels[len(levels) - 1 - gamma].label
+
+
+_LABELS_BY_GAMMA = tuple(
+    (name, tuple(_level_label(name, gamma) for gamma in range(len(feature.levels))))
+    for name, feature in FEATURE_BY_NAME.items()
+)

@@ -15,8 +15,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
+from typing import Any
 
+import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 DAY = 86_400
 MONTH = 30 * DAY
@@ -77,8 +82,8 @@ def comparable_name(raw: str | None) -> str | None:
 
 def _most_common(names: Counter[str]) -> str | None:
     """The name given most often; ties go to the alphabetically first, so runs agree."""
-    if not names:
-        return None
+    if len(names) < 2:
+        return next(iter(names), None)
     return min(names.items(), key=lambda item: (-item[1], item[0]))[0]
 
 
@@ -107,25 +112,109 @@ class ResolutionInput:
 
 
 def build_input(records: Sequence[AccountRecord]) -> ResolutionInput:
-    """One row per account with a list column per token feature (null when empty)."""
-    tokens = {feature: [r.tokens(feature) for r in records] for feature in TOKEN_FEATURES}
-    common: dict[str, int] = {}
-    columns: dict[str, list] = {
+    """One row per account with a list column per token feature (null when empty).
+
+    Each feature's tokens go to DuckDB as one flat (row, token) table, which counts the accounts
+    holding each, sets the too common aside and gathers the rest, sorted, into one list per row:
+    the same lists Python sets and sorts would give, in a fraction of the time at a million
+    accounts.
+    """
+    columns: dict[str, Any] = {
         "key": [r.key for r in records],
         "platform": [r.platform for r in records],
         "first_name": [r.first_name for r in records],
         "last_name": [r.last_name for r in records],
     }
-    for feature, per_record in tokens.items():
-        too_common = _too_common(per_record)
-        common |= {f"{feature}:{token}": count for token, count in too_common.items()}
-        columns[feature] = [sorted(t - too_common.keys()) or None for t in per_record]
+    common: dict[str, int] = {}
+    connection = duckdb.connect()
+    try:
+        for feature, flat in _flat_tokens(records).items():
+            columns[feature], too_common = _token_lists(connection, flat, len(records))
+            common |= {f"{feature}:{token}": count for token, count in too_common}
+    finally:
+        connection.close()
     return ResolutionInput(pa.table(columns, schema=_SCHEMA), common)
 
 
-def _too_common(per_record: Sequence[set[str]]) -> dict[str, int]:
-    counts = Counter(token for tokens in per_record for token in tokens)
-    return {token: n for token, n in counts.items() if n > MAX_ACCOUNTS_PER_TOKEN}
+def _flat_tokens(records: Sequence[AccountRecord]) -> dict[str, pa.Table]:
+    """Per feature, a (row, token) table: one line per token of each record, as ``tokens``."""
+    flat = {
+        feature: _flat([getattr(r, feature) for r in records])
+        for feature in TOKEN_FEATURES
+        if feature not in _IP_FEATURES
+    }
+    sightings = _flat_sightings(records)
+    flat["ip_any"] = sightings.select(["row", "ip"]).rename_columns(["row", "token"])
+    for feature, window in (("ip_days", DAY), ("ip_months", MONTH)):
+        flat[feature] = _window_tokens(sightings, window)
+    return {feature: flat[feature] for feature in TOKEN_FEATURES}
+
+
+_IP_FEATURES = ("ip_days", "ip_months", "ip_any")
+
+
+def _flat(per_record: Sequence[set[str]]) -> pa.Table:
+    items = list(chain.from_iterable(per_record))
+    return pa.table({"row": _rows(per_record), "token": pa.array(items, pa.string())})
+
+
+def _rows(per_record: Sequence[set[Any]]) -> np.ndarray:
+    """The row number of every item of ``per_record``, in ``chain.from_iterable`` order."""
+    lengths = np.fromiter(map(len, per_record), dtype=np.int64, count=len(per_record))
+    return np.repeat(np.arange(len(per_record), dtype=np.int64), lengths)
+
+
+def _flat_sightings(records: Sequence[AccountRecord]) -> pa.Table:
+    per_record = [r.ip_sightings for r in records]
+    sightings = list(chain.from_iterable(per_record))
+    seconds = [None if s.at is None else int(s.at.timestamp()) for s in sightings]
+    return pa.table({
+        "row": _rows(per_record),
+        "ip": pa.array([s.ip for s in sightings], pa.string()),
+        "seconds": pa.array(seconds, pa.int64()),
+    })  # fmt: skip
+
+
+def _window_tokens(sightings: pa.Table, window: int) -> pa.Table:
+    """``ip@bucket`` and ``ip@bucket+`` tokens, as ``_ip_window_tokens`` writes them."""
+    timed = sightings.filter(pc.is_valid(sightings.column("seconds")))
+    seconds = timed.column("seconds").to_numpy()
+    ips, rows = timed.column("ip").combine_chunks(), timed.column("row").combine_chunks()
+    on_grid = pc.cast(pa.array(np.floor_divide(seconds, window)), pa.string())
+    shifted = pc.cast(pa.array(np.floor_divide(seconds + window // 2, window)), pa.string())
+    shifted = pc.binary_join_element_wise(shifted, "+", "")
+    return pa.concat_tables(
+        pa.table({"row": rows, "token": pc.binary_join_element_wise(ips, bucket, "@")})
+        for bucket in (on_grid, shifted)
+    )
+
+
+def _token_lists(
+    connection: duckdb.DuckDBPyConnection, flat: pa.Table, rows: int
+) -> tuple[pa.Array, list[tuple[str, int]]]:
+    """Each row's tokens held by at most MAX_ACCOUNTS_PER_TOKEN rows, sorted, or null; and the
+    tokens held by more, with how many rows hold them."""
+    connection.register("flat", flat)
+    connection.execute(
+        "create or replace temp table tokens as select distinct row, token from flat; "
+        "create or replace temp table too_common as select token, count(*) as holders "
+        f"from tokens group by token having count(*) > {MAX_ACCOUNTS_PER_TOKEN}"
+    )
+    connection.unregister("flat")
+    too_common = connection.execute("select * from too_common order by token").fetchall()
+    kept = connection.sql(
+        "select row, token from tokens anti join too_common using (token) order by row, token"
+    ).to_arrow_table()
+    return _lists(kept, rows), too_common
+
+
+def _lists(kept: pa.Table, rows: int) -> pa.Array:
+    """One list per row of the ``token``s of ``kept`` (sorted by row), null where it has none."""
+    counts = np.bincount(kept.column("row").to_numpy(), minlength=rows)
+    offsets = np.zeros(rows + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    tokens = kept.column("token").combine_chunks().cast(pa.string())
+    return pa.ListArray.from_arrays(pa.array(offsets), tokens, mask=pa.array(counts == 0))
 
 
 _SCHEMA = pa.schema(

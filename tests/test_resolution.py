@@ -82,6 +82,14 @@ def test_siblings_behind_one_router_stay_two_people() -> None:
     assert resolution.pairs_rejected == 1  # the model alone would have merged them
 
 
+def test_siblings_with_similar_first_names_stay_two_people() -> None:
+    records = [
+        account("photonet:1", "mario", "garcia", ip_sightings=at_ip("192.0.2.7", NOON)),
+        account("photonet:2", "maria", "garcia", ip_sightings=at_ip("192.0.2.7", NOON)),
+    ]
+    assert not together(resolve(records), "photonet:1", "photonet:2")
+
+
 def test_a_shared_ip_alone_never_merges() -> None:
     records = [
         account("photonet:1", ip_sightings=at_ip("192.0.2.7", NOON)),

@@ -24,7 +24,9 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from amparo.people.records import STRONG_FEATURES, TOKEN_FEATURES
 
 PRIOR_MATCH_PROBABILITY = 1e-4
-MIN_U_SAMPLE_ACCOUNTS = 2_000
+# Below this many accounts a random sample holds too many true matches, which would pull the
+# u of strong identifiers up and their weight down; the configured u are used instead.
+MIN_U_SAMPLE_ACCOUNTS = 50_000
 U_SAMPLE_PAIRS = 1e6
 U_SAMPLE_SEED = 42
 NAME_SIMILARITY = 0.9
@@ -136,6 +138,11 @@ class ScoredPair:
     def agrees(self, feature: str) -> bool:
         level = self.levels.get(feature)
         return level is not None and level[1] > 0
+
+    def same(self, feature: str) -> bool:
+        """At the most similar level (the same name, not merely a similar one)."""
+        level = self.levels.get(feature)
+        return level is not None and level[0] == FEATURE_BY_NAME[feature].levels[0].label
 
     @property
     def strong(self) -> bool:

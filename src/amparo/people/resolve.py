@@ -3,7 +3,8 @@
 A scored pair becomes a link only when its match probability reaches the threshold *and* its
 evidence is not one weak kind alone: it needs a strong identifier (e-mail, phone, device id), or
 at least two independent weak kinds (the same IP address, names, screen name, profile link),
-where first and last name together count as one kind; shared files add weight but never count
+where the same first name with the same or a similar last name counts as one kind (a similar
+first name does not: siblings are often named alike); shared files add weight but never count
 as a kind, since spreading the same files is what a group's members do. So a shared IP alone,
 or a shared name alone, never merges two people: siblings behind one home router, subscribers
 behind one carrier-grade NAT address and strangers with the same name stay apart, however the
@@ -69,7 +70,7 @@ def independent_evidence(pair: ScoredPair) -> bool:
     """A strong identifier, or two weak kinds of evidence that do not depend on each other."""
     if pair.strong:
         return True
-    names = pair.agrees("first_name") and pair.agrees("last_name")
+    names = pair.same("first_name") and pair.agrees("last_name")  # Mario and Maria: siblings
     return sum(pair.agrees(kind) for kind in WEAK_KINDS) + names >= 2
 
 

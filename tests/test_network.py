@@ -283,7 +283,7 @@ def test_the_store_is_read_in_a_few_selects(processed: Workspace) -> None:
     finally:
         event.remove(processed.engine, "before_cursor_execute", count)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == len(statements) <= 8, "one per table read, whatever the store's size"
+    assert len(selects) == len(statements) <= 9, "one per table read, whatever the store's size"
     assert data.persons and data.memberships and data.shares
 
 
@@ -351,3 +351,16 @@ def test_export_graphml_writes_a_file_igraph_reads(processed: Workspace, tmp_pat
     assert (back.vcount(), back.ecount()) == (result.vertices, result.edges)
     assert set(back.vs["kind"]) == {"person", "account", "group", "series"}
     assert result.summary.persons == back.vs["kind"].count("person")
+
+
+def test_a_located_country_replaces_the_hint(processed: Workspace) -> None:
+    run_pipeline(processed, ("resolve", "locate"))
+    with processed.session() as session:
+        located = dict(session.execute(
+            select(tables.Person.key, tables.PersonLocation.country)
+            .join(tables.PersonLocation, tables.PersonLocation.person_id == tables.Person.id)
+            .where(tables.PersonLocation.chosen.is_(True))
+        ).all())  # fmt: skip
+        persons = {p.key: p.country for p in load_network(session).persons}
+    assert located
+    assert all(persons[key] == country for key, country in located.items())

@@ -1,4 +1,4 @@
-"""Reading the store into the network's plain data, in a few bulk SELECTs.
+"""Reading the store into the network's plain data, in a few bulk SELECTs (one per table).
 
 Accounts that the resolve stage has not put in a person (or all of them, before it has run)
 are persons of their own, keyed by the account key. Only sightings that name both an account
@@ -64,16 +64,29 @@ def _persons(session: Session, accounts: dict[int, str]) -> tuple[PersonNode, ..
     in_person = {a for ids in held.values() for a in ids}
     held.update({accounts[a]: [a] for a in accounts if a not in in_person})
     estimates, phones = _country_evidence(session, accounts)
+    located = _located_countries(session)
     return tuple(
         PersonNode(
             key,
             tuple(sorted(accounts[a] for a in ids)),
-            country_hint(
+            located.get(key)
+            or country_hint(
                 [e for a in ids for e in estimates[a]], [p for a in ids for p in phones[a]]
             ),
         )
         for key, ids in sorted(held.items())
     )
+
+
+def _located_countries(session: Session) -> dict[str, str]:
+    """The country the locate stage placed each person in, where it could."""
+    location = tables.PersonLocation
+    rows = session.execute(
+        select(tables.Person.key, location.country)
+        .join(location, location.person_id == tables.Person.id)
+        .where(location.chosen.is_(True), location.country.is_not(None))
+    )
+    return {key: country for key, country in rows}
 
 
 def _country_evidence(

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import functools
 import getpass
-import shutil
 import sys
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -247,9 +245,12 @@ def _process_with_progress(
 @click.pass_context
 @reports_errors
 def process(context: click.Context, stages: tuple[str, ...], workers: int | None) -> None:
-    """Run the pipeline: hash (PDQ, vPDQ, EXIF), match (hash sets), cluster (series).
+    """Run the pipeline: hash, match, cluster, resolve, locate, score.
 
-    Each stage does only the work whose inputs changed, so re-running is cheap and safe.
+    hash: PDQ, vPDQ, EXIF; match: against the hash sets; cluster: new material into series;
+    resolve: accounts into persons; locate: IP lookups, providers' answers, places and ages;
+    score: priorities and cases. Each stage does only the work whose inputs changed (or is
+    skipped), so re-running is cheap and safe.
     """
     _process_with_progress(_workspace(context), stages or STAGE_NAMES, workers)
 
@@ -606,116 +607,6 @@ def _print_subscriber_import(result: ImportResult) -> None:
         console.print(f"  note, row {note.row}: {note.reason}", highlight=False, markup=False)
 
 
-@main.command()
-@click.option("--reports", default=200, show_default=True, help="How many reports to generate.")
-@click.option("--seed", default=7, show_default=True, help="Seed of the synthetic operation.")
-@click.pass_context
-@reports_errors
-def demo(context: click.Context, reports: int, seed: int) -> None:
-    """Generate a benign synthetic operation, ingest it, process it and export its findings.
-
-    The operation has report packages, a seized phone's file tree, the WhatsApp chat exports
-    of two seized phones and partner hash sets; its pictures are sample photos and generated
-    images, its people fictional.
-    """
-    from amparo.demo import generate_operation
-
-    workspace = _workspace(context)
-    inputs = workspace.root / "demo-input"
-    console.print(f"Generating {reports} synthetic reports (seed {seed}) in {inputs} ...")
-    shutil.rmtree(inputs, ignore_errors=True)  # the previous demo's generated input only
-    try:
-        operation = generate_operation(
-            inputs, reports=reports, seed=seed, hash_sets=True, device_tree=True, chat_exports=True
-        )
-    except ValueError as error:
-        raise click.UsageError(str(error)) from error
-    summary = _ingest_with_progress(workspace, list(operation.packages))
-    for device in sorted({file.device for file in operation.device_files}):
-        summary.merge(ingest_device_tree(workspace, device, inputs / "devices" / device))
-    summary.merge(_ingest_demo_chats(workspace, operation.chat_exports))
-    _print_summary(summary)
-    _process_with_progress(workspace, STAGE_NAMES, None)
-    for name, path in sorted(operation.hashset_files.items()):
-        result = import_hash_set(workspace, path, name=Path(name).stem)
-        console.print(f"Hash set {result.name!r}: {result.entries} entries.", highlight=False)
-    _process_with_progress(workspace, ("match", "cluster"), None)
-    _demo_provider_answers(workspace, operation)
-    _print_demo_result(workspace)
-
-
-def _demo_provider_answers(workspace: Workspace, operation: Any) -> None:
-    """Ask the providers, let the home country's answer from the made-up truth, import it."""
-    from amparo.demo.isp import write_provider_answers
-
-    requests = export_legal_requests(workspace, workspace.root / "legal-requests")
-    console.print(
-        f"Legal requests: {requests.lines} (address, port, time) triples for "
-        f"{requests.providers} providers in {requests.folder}",
-        highlight=False,
-    )
-    answers = workspace.root / "demo-input" / "subscriber-returns.csv"
-    rows = write_provider_answers(workspace, operation.personas.values(), answers)
-    result = import_subscriber_returns(workspace, answers)
-    console.print(f"Subscriber returns: {rows} rows from the home country's providers "
-                  f"({answers}); {result.events_answered} IP events answered.",
-                  highlight=False)  # fmt: skip
-    _process_with_progress(workspace, STAGE_NAMES, None)  # stages with nothing new skip
-
-
-def _ingest_demo_chats(workspace: Workspace, chats: tuple[Any, ...]) -> IngestSummary:
-    """The demo's chat exports (``ExpectedChatExport``), each with its phone's owner and zone."""
-    summary = IngestSummary()
-    for chat in chats:
-        zone, owner = ZoneInfo(chat.zone), chat.owner_number
-        summary.merge(ingest_chat_export(workspace, chat.path, zone=zone, owner=owner))
-    phones = {chat.device: chat.owner_number for chat in chats}
-    groups = {chat.group_key for chat in chats if not chat.direct}
-    console.print(
-        f"Chat exports: {len(chats)} from {len(phones)} seized phones "
-        f"(owners {', '.join(phones.values())}), {len(groups)} groups.",
-        highlight=False,
-    )
-    return summary
-
-
-def _persons_line(document: dict[str, Any]) -> str:
-    persons = document["persons"]
-    several = [p for p in persons if len(p["accounts"]) > 1]
-    platforms = [p for p in several if len({a.split(":")[0] for a in p["accounts"]}) > 1]
-    return (
-        f"persons: {len(persons)} from {len(document['accounts'])} accounts; {len(several)} hold "
-        f"several accounts, {len(platforms)} across platforms; {len(document['groups'])} groups"
-    )
-
-
-def _print_demo_result(workspace: Workspace) -> None:
-    findings, vics = workspace.root / FINDINGS_FILE, workspace.root / "vics.json"
-    document = export_findings(workspace, findings)
-    export_vics(workspace, vics)
-    stats = export_stats(workspace)
-    referrals = export_referrals(workspace)
-    statuses = Counter(m["status"] or "not media" for m in document["media"])
-    new_series = sum(1 for s in document["series"] if s["status"] == "new")
-    release = stats.stats["press_release"]
-    console.print(
-        f"\n[bold green]Demo ready.[/] Workspace: {workspace.root}\n"
-        f"  files: {len(document['media'])} ("
-        + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
-        + f"); {new_series} new series\n"
-        f"  {_persons_line(document)}\n"
-        f"  persons at home: {release['home'] or 'none placed'}\n"
-        f"  persons abroad: {release['abroad'] or 'none'}\n"
-        f"  findings: {findings}\n"
-        f"  statistics and chart: {stats.files['chart'].parent}\n"
-        f"  referrals: {len(referrals)} countries in {workspace.root / 'referrals'}\n"
-        f"  VICS export: {vics}\n"
-        f"  database: {workspace.engine.url.render_as_string(hide_password=True)}\n"
-        f"  evidence: {workspace.evidence.root}",
-        highlight=False,
-    )
-
-
 @main.group()
 def users() -> None:
     """Who may sign in to the web workspace (amparo serve)."""
@@ -808,3 +699,13 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _register_demo() -> None:
+    """The demo command lives in its own module, which builds on the helpers above."""
+    from amparo.cli_demo import demo
+
+    main.add_command(demo)
+
+
+_register_demo()

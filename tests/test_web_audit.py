@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from amparo.audit import GENESIS, append_audit, canonical, verify_audit_chain
 from amparo.store import tables
@@ -76,3 +78,21 @@ def test_appends_continue_the_chain_across_sessions(workspace: Workspace) -> Non
     with workspace.session() as session:
         assert verify_audit_chain(session) == (True, None)
         assert len(session.scalars(select(AE)).all()) == 4
+
+
+def test_concurrent_appends_do_not_fork_the_chain(workspace: Workspace) -> None:
+    """Requests that log and commit a little later must not read the same chain head."""
+
+    def log(number: int) -> None:
+        with workspace.session() as session:
+            append_audit(session, f"analyst{number}", "reveal", None, {})
+            time.sleep(0.2)  # the rest of the request, before its commit
+
+    threads = [threading.Thread(target=log, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with workspace.session() as session:
+        assert verify_audit_chain(session) == (True, None)
+        assert session.scalar(select(func.count()).select_from(tables.AuditEvent)) == 4

@@ -5,9 +5,9 @@ JSON being its time (ISO 8601 UTC), actor, action, target and detail with sorted
 spaces. Changing, removing or reordering any stored event (but the newest) breaks the chain
 at the first event after it, which :func:`verify_audit_chain` names.
 
-Appends are serialised: a lock within the process and, on PostgreSQL, a transaction-level
-advisory lock across processes (SQLite serialises writers itself: a writer whose snapshot is
-stale is refused, never forked).
+Appends are serialised: a lock within the process, held from reading the chain's head until
+the appending session commits or rolls back (otherwise two requests could read the same head
+and fork the chain), and on PostgreSQL a transaction-level advisory lock across processes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from amparo.store import tables
@@ -27,6 +27,7 @@ from amparo.store import tables
 GENESIS = "0" * 64
 _ADVISORY_LOCK = 0x616D7061726F  # "amparo"
 _append_lock = threading.Lock()
+_HOLDS_LOCK = "amparo.audit.holds_lock"
 AE = tables.AuditEvent
 
 
@@ -55,22 +56,37 @@ def append_audit(
 ) -> tables.AuditEvent:
     """Add one event at the end of the chain (flushed, committed with ``session``)."""
     detail = json.loads(json.dumps(detail or {}))  # JSON-native, as it will read back
-    with _append_lock:
-        _lock_chain(session)
-        previous = session.scalar(select(AE.hash).order_by(AE.id.desc()).limit(1)) or GENESIS
-        at = datetime.now(UTC)
-        row = AE(
-            at=at,
-            actor=actor,
-            action=action,
-            target=target,
-            detail=detail,
-            previous_hash=previous,
-            hash=event_hash(previous, canonical(at, actor, action, target, detail)),
-        )
-        session.add(row)
-        session.flush()
+    _hold_chain(session)
+    previous = session.scalar(select(AE.hash).order_by(AE.id.desc()).limit(1)) or GENESIS
+    at = datetime.now(UTC)
+    row = AE(
+        at=at,
+        actor=actor,
+        action=action,
+        target=target,
+        detail=detail,
+        previous_hash=previous,
+        hash=event_hash(previous, canonical(at, actor, action, target, detail)),
+    )
+    session.add(row)
+    session.flush()
     return row
+
+
+def _hold_chain(session: Session) -> None:
+    """Take the append lock for the rest of ``session``'s transaction (once per session)."""
+    if session.info.get(_HOLDS_LOCK):
+        return
+    _append_lock.acquire()
+    session.info[_HOLDS_LOCK] = True
+
+    def release(*_: Any) -> None:
+        if session.info.pop(_HOLDS_LOCK, False):
+            _append_lock.release()
+
+    for name in ("after_commit", "after_rollback", "after_soft_rollback"):
+        event.listen(session, name, release, once=True)
+    _lock_chain(session)
 
 
 def _lock_chain(session: Session) -> None:

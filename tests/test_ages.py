@@ -182,7 +182,14 @@ def test_reports_come_before_the_subscriber() -> None:
     report = _report(13, date(2024, 1, 1))
     assert assess([subscriber, report], "ES").age == 13
     alone = assess([subscriber], "ES")
-    assert (alone.age, alone.basis, alone.minor) == (40, "subscriber", False)
+    # the line holder may be a parent: the age is shown, nothing is concluded from it
+    assert (alone.age, alone.basis, alone.minor, alone.criminally_responsible) == (
+        40,
+        "subscriber",
+        None,
+        None,
+    )
+    assert alone.route == "unknown"
 
 
 def test_unusable_observations_are_kept_but_not_used() -> None:
@@ -356,6 +363,6 @@ def test_assess_ages_writes_one_row_per_person(workspace: Workspace) -> None:
     assert (four.age, four.basis, four.criminally_responsible, four.responsibility_age) == (
         16,
         "subscriber",
-        True,
+        None,  # a subscriber's birth date is shown, never concluded from
         12,
     )

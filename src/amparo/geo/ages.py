@@ -29,6 +29,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from amparo.errors import InvalidInput
+from amparo.geo.subscribers import subscriber_answers
 from amparo.store import tables
 
 TABLE_PATH = Path(__file__).with_name("data") / "age_of_criminal_responsibility.csv"
@@ -221,7 +222,9 @@ def assess(
         return AgeAssessment(None, None, None, None, threshold, evidence)
     age, basis = chosen.age_at_incident
     assert age is not None  # chosen for having one
-    basis = SUBSCRIBER if chosen.source == SUBSCRIBER else basis
+    if chosen.source == SUBSCRIBER:
+        # The line holder is often a parent: the age is shown, but nothing is concluded from it.
+        return AgeAssessment(age, SUBSCRIBER, None, None, threshold, evidence)
     responsible = None if threshold is None else age >= threshold
     return AgeAssessment(age, basis, age < ADULT_AGE, responsible, threshold, evidence)
 
@@ -327,6 +330,7 @@ def _subscriber_ages(session: Session) -> Iterator[tuple[int, AgeObservation]]:
         select(
             event.account_id,
             record.id,
+            event.id,
             report.number,
             record.date_of_birth,
             event.at,
@@ -340,7 +344,12 @@ def _subscriber_ages(session: Session) -> Iterator[tuple[int, AgeObservation]]:
         .join(report, report.id == event.report_id)
         .where(event.account_id.is_not(None), record.date_of_birth.is_not(None))
     )
-    for account_id, record_id, number, born, at, offset, incident, incident_offset in rows:
-        on = local_date(at, offset) or local_date(incident, incident_offset)
+    ambiguous = {
+        (a.ip_event_id, a.subscriber_record_id) for a in subscriber_answers(session) if a.ambiguous
+    }
+    for account_id, record_id, event_id, number, born, at, offset, incident, offset_i in rows:
+        if (event_id, record_id) in ambiguous:
+            continue  # several subscribers could be the one: none of their birth dates is used
+        on = local_date(at, offset) or local_date(incident, offset_i)
         reference = f"subscriber record {record_id} (IP event of report {number})"
         yield account_id, AgeObservation(SUBSCRIBER, reference, on, None, born)

@@ -50,6 +50,34 @@ def test_within_a_kind_the_majority_decides_and_lowers_confidence() -> None:
     assert len(row.evidence) == 3
 
 
+def test_a_tie_between_countries_decides_nothing() -> None:
+    """Half the addresses Spanish, half Argentinian: no country from them, never alphabetical."""
+    rows = fuse([Clue(IP, "ES"), Clue(IP, "AR")])
+    assert not any(row.chosen for row in rows) and rows[0].country is None
+    fallback = fuse([Clue(IP, "ES"), Clue(IP, "AR"), Clue(PHONE, "ES")])
+    assert fallback[1].chosen and (fallback[1].basis, fallback[1].country) == (PHONE, "ES")
+
+
+def test_an_answer_that_may_be_another_subscribers_places_no_one() -> None:
+    rows = fuse([
+        Clue(SUBSCRIBER, "ES", "ES-A", ambiguous=True),
+        Clue(SUBSCRIBER, "ES", "ES-B", ambiguous=True),
+        Clue(IP, "ES"),
+    ])  # fmt: skip
+    assert rows[0].basis == SUBSCRIBER and not rows[0].chosen and rows[0].confidence < 0.3
+    assert rows[1].chosen and (rows[1].basis, rows[1].subdivision) == (IP, None)
+    firm = fuse([Clue(SUBSCRIBER, "ES", "ES-A"), Clue(SUBSCRIBER, "ES", "ES-B", ambiguous=True)])
+    assert (firm[0].chosen, firm[0].subdivision) == (True, "ES-A")
+
+
+def test_the_chosen_row_says_which_kind_gave_its_subdivision() -> None:
+    rows = fuse([Clue(SUBSCRIBER, "ES"), Clue(PLATFORM_ESTIMATE, "ES", "ES-M")])
+    chosen = rows[0]
+    assert (chosen.basis, chosen.subdivision, chosen.subdivision_basis) == (
+        SUBSCRIBER, "ES-M", PLATFORM_ESTIMATE,
+    )  # fmt: skip
+
+
 def test_no_evidence_places_no_one() -> None:
     assert fuse([Clue(IP, None)]) == []
     assert location_basis([]) == "none"

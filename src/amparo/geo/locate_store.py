@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from amparo.geo.locate import IP, PHONE, PLATFORM_ESTIMATE, SUBSCRIBER, Clue, fuse
 from amparo.geo.places import country_code, phone_region, subdivision_code
+from amparo.geo.subscribers import subscriber_answers
 from amparo.model import instant
 from amparo.store import tables
 
@@ -39,6 +40,7 @@ def _row(person_id: int, location: Any) -> dict[str, Any]:
         "country": location.country,
         "subdivision": location.subdivision,
         "basis": location.basis,
+        "subdivision_basis": location.subdivision_basis,
         "confidence": location.confidence,
         "chosen": location.chosen,
         "evidence": list(location.evidence),
@@ -53,18 +55,26 @@ def _clues(session: Session) -> Iterator[tuple[int, Clue]]:
 
 
 def _subscriber_clues(session: Session) -> Iterator[tuple[int, Clue]]:
+    """Every matched answer; those that may be another subscriber's are marked ambiguous."""
+    ambiguous = {
+        (a.ip_event_id, a.subscriber_record_id): a.notes
+        for a in subscriber_answers(session) if a.ambiguous
+    }  # fmt: skip
     rows = session.execute(
-        select(E.account_id, E.ip, E.port, E.at, R.country, R.subdivision, R.municipality,
-               R.isp, R.row, R.source_id)
+        select(E.id, R.id, E.account_id, E.ip, E.port, E.at, R.country, R.subdivision,
+               R.municipality, R.isp, R.row, R.source_id)
         .join(tables.SubscriberMatch, tables.SubscriberMatch.ip_event_id == E.id)
         .join(R, R.id == tables.SubscriberMatch.subscriber_record_id)
         .where(E.account_id.is_not(None))
     )  # fmt: skip
-    for account_id, ip, port, at, country, subdivision, municipality, isp, row, source in rows:
+    for event_id, record_id, account_id, ip, port, at, country, subdivision, *rest in rows:
+        municipality, isp, row, source = rest
         country = country or (subdivision.split("-")[0] if subdivision else None)
+        notes = ambiguous.get((event_id, record_id))
         detail = {"ip": ip, "port": port, "at": instant(at), "municipality": municipality,
-                  "isp": isp, "return_row": row, "source": source}  # fmt: skip
-        yield account_id, Clue(SUBSCRIBER, country, subdivision, detail)
+                  "isp": isp, "return_row": row, "source": source,
+                  "notes": list(notes or ())}  # fmt: skip
+        yield account_id, Clue(SUBSCRIBER, country, subdivision, detail, ambiguous=bool(notes))
 
 
 def _ip_clues(session: Session) -> Iterator[tuple[int, Clue]]:

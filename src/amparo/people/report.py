@@ -43,7 +43,8 @@ def persons_document(session: Session, only: int | None = None) -> list[dict[str
     ]
 
 
-UNPLACED = {"country": None, "subdivision": None, "location_basis": "none", "locations": []}
+UNPLACED = {"country": None, "subdivision": None, "location_basis": "none",
+            "subdivision_basis": None, "locations": []}  # fmt: skip
 AGE_UNKNOWN = {"age": None, "minor": None, "criminally_responsible": None}
 
 
@@ -60,7 +61,8 @@ def _places(session: Session, only: int | None) -> dict[int, dict[str, Any]]:
         place = places.setdefault(row.person_id, dict(UNPLACED, locations=[]))
         if row.chosen:
             place |= {"country": row.country, "subdivision": row.subdivision,
-                      "location_basis": row.basis}  # fmt: skip
+                      "location_basis": row.basis,
+                      "subdivision_basis": row.subdivision_basis}  # fmt: skip
         place["locations"].append(
             {"basis": row.basis, "country": row.country, "subdivision": row.subdivision,
              "confidence": row.confidence, "chosen": row.chosen, "evidence": row.evidence}

@@ -469,6 +469,7 @@ class PersonLocation(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     subdivision: Mapped[str | None] = mapped_column(String(10))
     basis: Mapped[str] = mapped_column(String(20))
+    subdivision_basis: Mapped[str | None] = mapped_column(String(20))  # when weaker than basis
     confidence: Mapped[float]
     chosen: Mapped[bool] = mapped_column(Boolean)
     evidence: Mapped[list[Any]]

@@ -9,6 +9,7 @@ import pytest
 
 from amparo.people.clusters import LINK, UNLINK, Decision, person_key
 from amparo.people.records import (
+    MAX_ACCOUNTS_PER_STRONG_TOKEN,
     MAX_ACCOUNTS_PER_TOKEN,
     AccountRecord,
     IpSighting,
@@ -80,6 +81,28 @@ def test_siblings_behind_one_router_stay_two_people() -> None:
     resolution = resolve(records)
     assert not together(resolution, "photonet:1", "photonet:2")
     assert resolution.pairs_rejected == 1  # the model alone would have merged them
+
+
+def test_a_family_phone_does_not_merge_people_with_different_first_names() -> None:
+    phone = {"+34555010001"}
+    records = [account(f"p:{n}", first, "ruiz", phones=phone) for n, first in enumerate(
+        ("ana", "luis", "eva")
+    )]  # fmt: skip
+    assert len(resolve(records).persons) == 3
+    home = at_ip("192.0.2.9", NOON)
+    records = [
+        account("p:a", "ana", "ruiz", phones=phone, ip_sightings=home),
+        account("q:b", "anita", "ruiz", phones=phone, ip_sightings=home),
+    ]
+    assert together(resolve(records), "p:a", "q:b")  # a second kind of evidence besides
+
+
+def test_a_placeholder_strong_identifier_proves_nothing() -> None:
+    count = MAX_ACCOUNTS_PER_STRONG_TOKEN + 1
+    records = [account(f"p:{n}", emails={"noemail@noemail.com"}) for n in range(count)]
+    resolution = resolve(records)
+    assert len(resolution.persons) == count
+    assert resolution.common_tokens == {"emails:noemail@noemail.com": count}
 
 
 def test_siblings_with_similar_first_names_stay_two_people() -> None:
@@ -182,3 +205,15 @@ def test_a_name_is_the_one_given_most_often_without_accents_or_case() -> None:
     record = account("p:1")
     record.first_names.update(Counter({"lucia": 2, "lu": 1}))
     assert record.first_name == "lucia"
+
+
+def test_a_person_keeps_its_key_when_an_account_joins_or_a_person_merges_in() -> None:
+    first = resolve(chain()[1:])  # p:b and p:c
+    [person] = first.persons
+    previous = {account: person.key for account in person.accounts}
+    grown = resolve(chain(), previous=previous)  # p:a, which sorts first, joins
+    [again] = grown.persons
+    assert again.key == person.key
+    split = resolve(chain(), [Decision("p:a", "p:b", UNLINK, "inspector")], previous)
+    keys = {p.key for p in split.persons}
+    assert person.key in keys and len(keys) == len(split.persons) == 2

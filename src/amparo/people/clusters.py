@@ -9,7 +9,8 @@ the links' match weights, so the weakest evidence gives way first.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,3 +109,39 @@ def _persons(
         ResolvedPerson(person_key(names), sorted(names), component_links.get(component, []))
         for component, names in members.items()
     ]
+
+
+def carry_keys(persons: list[ResolvedPerson], previous: Mapping[str, str]) -> None:
+    """Give each person the key of the earlier person it shares most accounts with.
+
+    ``previous`` maps account keys to the person keys of the last resolution. A person that
+    gains an account, or absorbs another, keeps its key (and so its case); each earlier key goes
+    to one person only, the one with the largest share of its accounts. The others get a key
+    of their own, never one already given.
+    """
+    overlaps = []
+    for index, person in enumerate(persons):
+        shared = Counter(previous[a] for a in person.accounts if a in previous)
+        overlaps += [(-count, key, index) for key, count in shared.items()]
+    taken: set[str] = set()
+    keyed: set[int] = set()
+    for _, key, index in sorted(overlaps):
+        if key not in taken and index not in keyed:
+            persons[index].key = key
+            taken.add(key)
+            keyed.add(index)
+    for index, person in enumerate(persons):
+        if index not in keyed:
+            person.key = _unused_key(person.accounts, taken | set(previous.values()))
+            taken.add(person.key)
+
+
+def _unused_key(accounts: list[str], used: set[str]) -> str:
+    """The usual key, or, where an earlier person whose accounts went elsewhere holds it, a
+    key derived from all the accounts (and a counter, should that be taken too)."""
+    key, attempt = person_key(accounts), 0
+    while key in used:
+        attempt += 1
+        seed = "\n".join([f"#{attempt}", *sorted(accounts)])
+        key = "person-" + hashlib.sha256(seed.encode()).hexdigest()[:12]
+    return key

@@ -139,6 +139,11 @@ class ScoredPair:
         level = self.levels.get(feature)
         return level is not None and level[1] > 0
 
+    def differs(self, feature: str) -> bool:
+        """At the least similar level: both accounts give the feature and it disagrees."""
+        level = self.levels.get(feature)
+        return level is not None and level[0] == FEATURE_BY_NAME[feature].levels[-1].label
+
     def same(self, feature: str) -> bool:
         """At the most similar level (the same name, not merely a similar one)."""
         level = self.levels.get(feature)

@@ -26,6 +26,9 @@ import pyarrow.compute as pc
 DAY = 86_400
 MONTH = 30 * DAY
 MAX_ACCOUNTS_PER_TOKEN = 20
+# One person rarely holds more accounts than this; an e-mail, phone or device id on more is a
+# placeholder ("noemail@…", a shop's phone) or a shared device, and proves nothing.
+MAX_ACCOUNTS_PER_STRONG_TOKEN = 10
 STRONG_FEATURES = ("emails", "phones", "device_ids")
 WEAK_TOKEN_FEATURES = ("ip_days", "ip_months", "ip_any", "screen_names", "profile_urls", "media")
 TOKEN_FEATURES = STRONG_FEATURES + WEAK_TOKEN_FEATURES
@@ -129,7 +132,11 @@ def build_input(records: Sequence[AccountRecord]) -> ResolutionInput:
     connection = duckdb.connect()
     try:
         for feature, flat in _flat_tokens(records).items():
-            columns[feature], too_common = _token_lists(connection, flat, len(records))
+            limit = (
+                MAX_ACCOUNTS_PER_STRONG_TOKEN if feature in STRONG_FEATURES
+                else MAX_ACCOUNTS_PER_TOKEN
+            )  # fmt: skip
+            columns[feature], too_common = _token_lists(connection, flat, len(records), limit)
             common |= {f"{feature}:{token}": count for token, count in too_common}
     finally:
         connection.close()
@@ -190,15 +197,15 @@ def _window_tokens(sightings: pa.Table, window: int) -> pa.Table:
 
 
 def _token_lists(
-    connection: duckdb.DuckDBPyConnection, flat: pa.Table, rows: int
+    connection: duckdb.DuckDBPyConnection, flat: pa.Table, rows: int, limit: int
 ) -> tuple[pa.Array, list[tuple[str, int]]]:
-    """Each row's tokens held by at most MAX_ACCOUNTS_PER_TOKEN rows, sorted, or null; and the
-    tokens held by more, with how many rows hold them."""
+    """Each row's tokens held by at most ``limit`` rows, sorted, or null; and the tokens held
+    by more, with how many rows hold them."""
     connection.register("flat", flat)
     connection.execute(
         "create or replace temp table tokens as select distinct row, token from flat; "
         "create or replace temp table too_common as select token, count(*) as holders "
-        f"from tokens group by token having count(*) > {MAX_ACCOUNTS_PER_TOKEN}"
+        f"from tokens group by token having count(*) > {int(limit)}"
     )
     connection.unregister("flat")
     too_common = connection.execute("select * from too_common order by token").fetchall()

@@ -14,14 +14,14 @@ model's weights add up.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from amparo.people.clusters import Decision, Link, ResolvedPerson, cluster
+from amparo.people.clusters import Decision, Link, ResolvedPerson, carry_keys, cluster
 from amparo.people.model import ScoredPair, score_pairs
-from amparo.people.records import AccountRecord, build_input
+from amparo.people.records import STRONG_FEATURES, AccountRecord, build_input
 
 THRESHOLD_PROBABILITY = 0.95
 WEAK_KINDS = ("ip", "screen_names", "profile_urls")
@@ -37,14 +37,22 @@ class Resolution:
     common_tokens: dict[str, int]
 
 
-def resolve(records: Sequence[AccountRecord], decisions: Iterable[Decision] = ()) -> Resolution:
-    """Persons for ``records``; an analyst's decision overrides the model for its pair."""
+def resolve(
+    records: Sequence[AccountRecord],
+    decisions: Iterable[Decision] = (),
+    previous: Mapping[str, str] | None = None,
+) -> Resolution:
+    """Persons for ``records``; an analyst's decision overrides the model for its pair.
+
+    ``previous`` (account key → person key of the last run) keeps persons' keys stable.
+    """
     with _collector_paused():
         resolution_input = build_input(records)
         pairs = score_pairs(resolution_input.table, THRESHOLD_PROBABILITY) if records else []
         by_key = {record.key: record for record in records}
         links = [_link(pair, by_key) for pair in pairs if independent_evidence(pair)]
         persons = cluster([record.key for record in records], links, decisions)
+        carry_keys(persons, previous or {})
     return Resolution(persons, len(pairs), len(pairs) - len(links), resolution_input.common_tokens)
 
 
@@ -67,11 +75,20 @@ def _collector_paused() -> Iterator[None]:
 
 
 def independent_evidence(pair: ScoredPair) -> bool:
-    """A strong identifier, or two weak kinds of evidence that do not depend on each other."""
-    if pair.strong:
-        return True
+    """A strong identifier, or two weak kinds of evidence that do not depend on each other.
+
+    A strong identifier between accounts whose first names differ (a parent's e-mail on a
+    child's account, a family's landline) needs one more kind of evidence besides.
+    """
     names = pair.same("first_name") and pair.agrees("last_name")  # Mario and Maria: siblings
-    return sum(pair.agrees(kind) for kind in WEAK_KINDS) + names >= 2
+    weak = sum(pair.agrees(kind) for kind in WEAK_KINDS) + names
+    if pair.strong:
+        return not pair.differs("first_name") or weak >= 1 or _strong_kinds(pair) >= 2
+    return weak >= 2
+
+
+def _strong_kinds(pair: ScoredPair) -> int:
+    return sum(pair.agrees(feature) for feature in STRONG_FEATURES)
 
 
 def _link(pair: ScoredPair, records: dict[str, AccountRecord]) -> Link:

@@ -94,6 +94,17 @@ def _add_media(session: Session, records: dict[int, AccountRecord]) -> None:
         records[account_id].media.add(sha256)
 
 
+def load_person_keys(session: Session) -> dict[str, str]:
+    """Account key → person key, as the last resolution left them."""
+    account, member, person = tables.Account, tables.PersonAccount, tables.Person
+    rows = session.execute(
+        select(account.platform, account.user_id, person.key)
+        .join(member, member.account_id == account.id)
+        .join(person, person.id == member.person_id)
+    )
+    return {account_key(platform, user_id): key for platform, user_id, key in rows}
+
+
 def load_decisions(session: Session) -> list[Decision]:
     decision = tables.LinkDecision
     a, b = tables.Account.__table__.alias("a"), tables.Account.__table__.alias("b")

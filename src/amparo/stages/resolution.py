@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 from amparo.people.clusters import Decision
 from amparo.people.report import find_person
 from amparo.people.resolve import Resolution, resolve
-from amparo.people.store import load_decisions, load_records, record_decision, write_persons
+from amparo.people.store import (
+    load_decisions,
+    load_person_keys,
+    load_records,
+    record_decision,
+    write_persons,
+)
 from amparo.store import tables
 from amparo.workspace import Workspace
 
@@ -29,7 +35,8 @@ def run_resolve_stage(workspace: Workspace, *, force: bool = False) -> Resolutio
         fingerprint = _fingerprint(session)
         if not force and _last_fingerprint(session) == fingerprint:
             return None
-        resolution = resolve(load_records(session), load_decisions(session))
+        previous = load_person_keys(session)
+        resolution = resolve(load_records(session), load_decisions(session), previous)
         write_persons(session, resolution.persons)
         session.merge(tables.StageRun(stage=STAGE, fingerprint=fingerprint,
                                       finished_at=datetime.now(UTC)))  # fmt: skip

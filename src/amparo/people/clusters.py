@@ -130,10 +130,11 @@ def carry_keys(persons: list[ResolvedPerson], previous: Mapping[str, str]) -> No
             persons[index].key = key
             taken.add(key)
             keyed.add(index)
+    used = taken | set(previous.values())
     for index, person in enumerate(persons):
         if index not in keyed:
-            person.key = _unused_key(person.accounts, taken | set(previous.values()))
-            taken.add(person.key)
+            person.key = _unused_key(person.accounts, used)
+            used.add(person.key)
 
 
 def _unused_key(accounts: list[str], used: set[str]) -> str:

@@ -221,3 +221,16 @@ def test_the_budget_warns_then_refuses_until_a_supervisor_releases(
     assert (event.actor, event.target) == ("sam", "ana")
     assert reveal(client, sha256).status_code == 303
     assert len(audit_events(workspace, "reveal")) == 1
+
+
+def test_a_revealed_item_is_not_served_once_the_budget_is_spent(
+    app: FastAPI, workspace: Workspace
+) -> None:
+    sha256 = add_picture(workspace)
+    client = client_for(app, "ana")
+    assert reveal(client, sha256).status_code == 303
+    token = view_token(app, workspace, "ana", sha256)
+    assert client.get(f"/media/{sha256}/view?token={token}").status_code == 200
+    set_exposure(workspace, "ana", user(workspace, "ana").daily_budget_seconds)
+    spent = client.get(f"/media/{sha256}/view?token={token}")
+    assert spent.status_code == 403 and "budget" in spent.text

@@ -141,6 +141,9 @@ def view(request: Request, viewer: SignedIn, sha256: str, token: str = "") -> Re
         raise HTTPException(403, "no valid view token for this item")
     if sha256 not in revealed_items(request):
         raise HTTPException(403, "this item is not revealed")
+    with workspace_of(request).session() as session:
+        if exposure_state(session, viewer.id, viewer.daily_budget_seconds).exhausted:
+            raise HTTPException(403, "today's viewing budget is spent: ask a supervisor")
     media = _media(request, sha256)
     try:
         data = workspace_of(request).evidence.read(sha256)

@@ -5,7 +5,7 @@ the network view's data, the audit view, and the case forms."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -19,6 +19,7 @@ from amparo.demo import generate_operation
 from amparo.intake.ingest import ingest_paths
 from amparo.stages.pipeline import STAGE_NAMES, run_pipeline
 from amparo.store import tables
+from amparo.web.casefile import MAX_TIMELINE, timeline_section
 from amparo.workspace import Workspace
 from tests.test_web import add_user, client_for, csrf, has_class, make_app, page
 
@@ -231,3 +232,16 @@ def test_an_unknown_case_is_404(app: FastAPI) -> None:
     client = client_for(app, "ana")
     assert client.get("/cases/999999").status_code == 404
     assert client.get("/cases/abc").status_code == 404
+
+
+def test_a_long_timeline_keeps_its_newest_entries_and_says_so(workspace: Workspace) -> None:
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    history = [
+        {"kind": "note", "at": start + timedelta(hours=n), "text": f"note {n}"}
+        for n in range(MAX_TIMELINE + 5)
+    ]
+    with workspace.session() as session:
+        entries = timeline_section(session, {}, list(reversed(history)))
+    assert entries[0]["text"] == "5 earlier entries not shown"
+    assert entries[-1]["text"] == f"note {MAX_TIMELINE + 4}"
+    assert len(entries) == MAX_TIMELINE + 1

@@ -149,11 +149,19 @@ def media_of_accounts(session: Session, accounts: dict[int, str]) -> set[int]:
 def timeline_section(
     session: Session, accounts: dict[int, str], history: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Reports, IP events, shared files and the case's own history, in time order."""
+    """Reports, IP events, shared files and the case's own history, in time order.
+
+    A long timeline keeps its newest entries (the case's latest notes among them) and says how
+    many earlier ones it leaves out.
+    """
     entries = [*_report_entries(session, accounts), *_ip_entries(session, accounts),
                *_share_entries(session, accounts), *history]  # fmt: skip
-    entries.sort(key=lambda entry: (entry["at"] is None, entry["at"] or datetime.min))
-    return entries[:MAX_TIMELINE]
+    entries.sort(key=lambda entry: (entry["at"] is not None, entry["at"] or datetime.min))
+    if len(entries) <= MAX_TIMELINE:
+        return entries
+    left_out = len(entries) - MAX_TIMELINE
+    note = {"kind": "omitted", "at": None, "text": f"{left_out} earlier entries not shown"}
+    return [note, *entries[-MAX_TIMELINE:]]
 
 
 def _report_entries(session: Session, accounts: dict[int, str]) -> list[dict[str, Any]]:

@@ -6,7 +6,6 @@ which is cheap next to resolution, and skipped when nothing it reads has changed
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from amparo.geo.ages import assess_ages
 from amparo.geo.locate_store import locate_persons
 from amparo.geo.lookup import run_ip_lookups
 from amparo.geo.subscribers import match_subscribers
+from amparo.stages.fingerprint import fingerprint, last_fingerprint
 from amparo.store import tables
 from amparo.workspace import Workspace
 
@@ -43,9 +43,8 @@ def run_locate_stage(
     """Locate every person; None when nothing changed since the last run."""
     with workspace.session() as session:
         looked_up = run_ip_lookups(session, on_total=on_total, on_done=on_done)
-        fingerprint = _fingerprint(session)
-        last = session.get(tables.StageRun, STAGE)
-        if not force and not looked_up and last is not None and last.fingerprint == fingerprint:
+        current = _fingerprint(session)
+        if not force and not looked_up and last_fingerprint(session, STAGE) == current:
             return None
         answered = match_subscribers(session)
         located = locate_persons(session)
@@ -54,19 +53,12 @@ def run_locate_stage(
             select(func.count()).select_from(tables.PersonAge)
             .where(tables.PersonAge.age.is_not(None))
         ) or 0  # fmt: skip
-        session.merge(tables.StageRun(stage=STAGE, fingerprint=fingerprint,
+        session.merge(tables.StageRun(stage=STAGE, fingerprint=current,
                                       finished_at=datetime.now(UTC)))  # fmt: skip
         return LocateReport(looked_up, answered, located, aged)
 
 
 def _fingerprint(session: Session) -> str:
-    """The inputs' row counts and highest ids, and when persons were last resolved."""
-    parts = []
-    for table in _INPUTS:
-        count, highest = session.execute(select(func.count(), func.max(table.id))).one()
-        parts.append(f"{table.__tablename__}:{count}:{highest}")
-    resolved = session.get(tables.StageRun, "resolve")
-    parts.append(f"resolved:{resolved.finished_at if resolved else None}")
+    """The inputs' row counts and highest ids, when persons were resolved, and the settings."""
     settings = sorted((s.key, str(s.value)) for s in session.scalars(select(tables.Setting)))
-    parts.append(f"settings:{settings}")
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+    return fingerprint(session, _INPUTS, after=["resolve"], extra=[f"settings:{settings}"])

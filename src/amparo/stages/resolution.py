@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from amparo.people.store import (
     record_decision,
     write_persons,
 )
+from amparo.stages.fingerprint import fingerprint, last_fingerprint
 from amparo.store import tables
 from amparo.workspace import Workspace
 
@@ -32,13 +32,13 @@ _INPUTS = (
 def run_resolve_stage(workspace: Workspace, *, force: bool = False) -> Resolution | None:
     """Resolve every account into persons; None when nothing changed since the last run."""
     with workspace.session() as session:
-        fingerprint = _fingerprint(session)
-        if not force and _last_fingerprint(session) == fingerprint:
+        current = _fingerprint(session)
+        if not force and last_fingerprint(session, STAGE) == current:
             return None
         previous = load_person_keys(session)
         resolution = resolve(load_records(session), load_decisions(session), previous)
         write_persons(session, resolution.persons)
-        session.merge(tables.StageRun(stage=STAGE, fingerprint=fingerprint,
+        session.merge(tables.StageRun(stage=STAGE, fingerprint=current,
                                       finished_at=datetime.now(UTC)))  # fmt: skip
         return resolution
 
@@ -54,15 +54,6 @@ def decide(workspace: Workspace, decision: Decision) -> list[dict[str, Any]]:
 
 
 def _fingerprint(session: Session) -> str:
-    """Row counts and highest ids of the inputs, and when analysts last decided."""
-    parts = []
-    for table in _INPUTS:
-        count, highest = session.execute(select(func.count(), func.max(table.id))).one()
-        parts.append(f"{table.__tablename__}:{count}:{highest}")
+    """The inputs' row counts and highest ids, and when analysts last decided."""
     latest = session.scalar(select(func.max(tables.LinkDecision.decided_at)))
-    parts.append(f"decided:{latest}")
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
-
-
-def _last_fingerprint(session: Session) -> str | None:
-    return session.scalar(select(tables.StageRun.fingerprint).where(tables.StageRun.stage == STAGE))
+    return fingerprint(session, _INPUTS, extra=[f"decided:{latest}"])

@@ -8,12 +8,12 @@ when nothing it reads has changed (the rules file included), unless forced.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from amparo.stages.fingerprint import fingerprint
 from amparo.store import tables
 from amparo.triage.case_sync import CaseSync, Scored, sync_cases
 from amparo.triage.facts import PERSON, SERIES, PersonFacts, SeriesFacts
@@ -79,16 +79,10 @@ def _series_title(facts: SeriesFacts) -> str:
 def _fingerprint(session: Session, rules: Rules) -> str:
     """The inputs' row counts and highest ids, media and series states, upstream runs, rules."""
     parts = [f"rules:{rules.digest}"]
-    for table in _INPUTS:
-        count, highest = session.execute(select(func.count(), func.max(table.id))).one()
-        parts.append(f"{table.__tablename__}:{count}:{highest}")
     for column in (tables.Media.status, tables.Series.status):
         counts = session.execute(select(column, func.count()).group_by(column)).all()
         parts.append(f"{column}:{sorted(counts, key=str)}")
     in_series = select(func.count()).where(tables.Media.series_id.is_not(None))
     parts.append(f"in_series:{session.scalar(in_series)}")
     parts.append(f"aged:{session.scalar(select(func.count()).select_from(tables.PersonAge))}")
-    for stage in _UPSTREAM:
-        run = session.get(tables.StageRun, stage)
-        parts.append(f"{stage}:{run.finished_at if run else None}")
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+    return fingerprint(session, _INPUTS, after=_UPSTREAM, extra=parts)

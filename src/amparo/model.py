@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def without_accents(text: str) -> str:
+    """``text`` with its letters' accents dropped (NFKD, combining marks removed)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def instant(moment: datetime | None) -> str | None:
@@ -20,6 +27,10 @@ def instant(moment: datetime | None) -> str | None:
 def platform_slug(name: str) -> str:
     """The stable lower-case key of a platform name: ``"Photo Net"`` → ``"photo-net"``."""
     return _NON_ALNUM.sub("-", name.strip().lower()).strip("-")
+
+
+# Messengers whose user id is the phone number in E.164 (DESIGN.md section 5).
+PHONE_NUMBER_PLATFORMS = frozenset({"whatsapp"})
 
 
 def account_key(platform: str, user_id: str) -> str:

@@ -34,13 +34,11 @@ larger one), IPv4 addresses from the documentation and benchmarking ranges, IPv6
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import ipaddress
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -49,6 +47,7 @@ import duckdb
 import numpy as np
 
 from amparo.people.records import AccountRecord, IpSighting, comparable_name
+from amparo.people.resolve import collector_paused
 
 ACCOUNTS_PER_PERSON = (1, 2, 3, 4)
 ACCOUNTS_PER_PERSON_WEIGHTS = (0.70, 0.18, 0.08, 0.04)
@@ -184,7 +183,7 @@ class GeneratedIdentities:
 def generate_identities(accounts: int, seed: int = 1) -> GeneratedIdentities:
     """``accounts`` account records of a generated population, the same for the same seed."""
     rng = np.random.default_rng(seed)
-    with _collector_paused():  # millions of small objects, none in a cycle
+    with collector_paused():  # millions of small objects, none in a cycle
         population = _Population(rng, accounts)
         writer = _AccountWriter(rng, population, seed)
         records = writer.records()
@@ -193,17 +192,6 @@ def generate_identities(accounts: int, seed: int = 1) -> GeneratedIdentities:
             records, person_of, population.households, population.namesakes,
             population.comparable_names(), writer.home_addresses,
         )  # fmt: skip
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def pairwise_precision_recall(

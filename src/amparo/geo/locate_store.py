@@ -12,11 +12,10 @@ from sqlalchemy.orm import Session
 from amparo.geo.locate import IP, PHONE, PLATFORM_ESTIMATE, SUBSCRIBER, Clue, fuse
 from amparo.geo.places import country_code, phone_region, subdivision_code
 from amparo.geo.subscribers import subscriber_answers
-from amparo.model import instant
+from amparo.model import PHONE_NUMBER_PLATFORMS, instant
 from amparo.store import tables
 
 E, L, R = tables.IPEvent, tables.IpLookup, tables.SubscriberRecord
-PHONE_PLATFORMS = ("whatsapp",)
 
 
 def locate_persons(session: Session) -> int:
@@ -112,7 +111,7 @@ def _phone_clues(session: Session) -> Iterator[tuple[int, Clue]]:
         )
     ).all()
     numbers += session.execute(
-        select(account.id, account.user_id).where(account.platform.in_(PHONE_PLATFORMS))
+        select(account.id, account.user_id).where(account.platform.in_(PHONE_NUMBER_PLATFORMS))
     ).all()
     for account_id, number in set(numbers):
         if (region := phone_region(number)) is not None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache
 
 import phonenumbers
 import pycountry
+
+from amparo.model import without_accents
 
 # MaxMind's pseudo-codes for anonymous proxies, satellite providers and unlocated continents.
 _NOT_COUNTRIES = frozenset({"A1", "A2", "O1", "AP", "EU", "XX", "ZZ"})
@@ -16,9 +17,7 @@ _BRACKETED = re.compile(r"\s*\[([^\]]+)\]\s*")
 
 def fold(text: str) -> str:
     """Lower case, no accents, single spaces: how two spellings of a place are compared."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.casefold().replace("-", " ").split())
+    return " ".join(without_accents(text).casefold().replace("-", " ").split())
 
 
 def country_code(value: str | None) -> str | None:

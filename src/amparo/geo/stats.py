@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from amparo.errors import ExportError
 from amparo.geo.ages import ROUTES, UNKNOWN, chosen_places, route
+from amparo.model import without_accents
 from amparo.settings import get_setting
 from amparo.stages.resolution import STAGE as RESOLVE_STAGE
 from amparo.store import tables
@@ -72,8 +72,7 @@ def subdivision_name(code: str) -> str:
 
 def name_key(name: str) -> str:
     """Sort names as a reader does: accents and case ignored (Álava before Barcelona)."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return without_accents(name).casefold()
 
 
 def press_line(counts: dict[str, int], names: dict[str, str]) -> str:

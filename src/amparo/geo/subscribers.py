@@ -26,7 +26,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from amparo.errors import InputRejected, InvalidInput, StoreError, UnsafeInput
+from amparo.errors import InputRejected, InvalidInput, StoreError
 from amparo.formats.subscriber_csv import (
     RowProblem,
     SubscriberFile,
@@ -35,9 +35,11 @@ from amparo.formats.subscriber_csv import (
     read_subscriber_csv,
 )
 from amparo.geo.providers import provider_country
+from amparo.intake.package import read_limited
 from amparo.intake.writer import insert_row, source_row
 from amparo.settings import get_setting
 from amparo.store import tables
+from amparo.store.database import refusal_reason
 from amparo.workspace import Workspace
 
 SUBSCRIBER_RETURN = "subscriber_return"
@@ -106,7 +108,7 @@ class _Event:
 
 def import_subscriber_returns(workspace: Workspace, path: Path) -> ImportResult:
     """Import one CSV subscriber return (once: by digest), then re-match every record."""
-    data = _read_limited(path)
+    data = read_limited(path, MAX_RETURN_BYTES)
     digest = hashlib.sha256(data).hexdigest()
     try:
         with workspace.session() as session:
@@ -121,17 +123,8 @@ def import_subscriber_returns(workspace: Workspace, path: Path) -> ImportResult:
         _quarantine(workspace, str(path), digest, len(data), error)
         raise
     except SQLAlchemyError as error:
-        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        reason = refusal_reason(error)
         raise StoreError(f"the database refused subscriber return {path}: {reason}") from error
-
-
-def _read_limited(path: Path) -> bytes:
-    try:
-        if path.stat().st_size > MAX_RETURN_BYTES:
-            raise UnsafeInput(f"larger than {MAX_RETURN_BYTES:,} bytes", path=str(path))
-        return path.read_bytes()
-    except OSError as error:
-        raise InvalidInput(f"cannot be read: {error}", path=str(path)) from error
 
 
 _SOURCE = tables.Source

@@ -26,6 +26,16 @@ KEEP_IN_MEMORY_BYTES = 64 * 1024**2
 _ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
 
 
+def read_limited(path: Path, max_bytes: int) -> bytes:
+    """A whole file that must not be larger than ``max_bytes``: its bytes, or why not."""
+    try:
+        if path.stat().st_size > max_bytes:
+            raise UnsafeInput(f"larger than {max_bytes:,} bytes", path=str(path))
+        return path.read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"cannot be read: {error}", path=str(path)) from error
+
+
 @dataclass(frozen=True)
 class Limits:
     """Ceilings that keep hostile archives from exhausting disk or memory."""

@@ -12,7 +12,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from amparo.model import account_key
+from amparo.model import PHONE_NUMBER_PLATFORMS, account_key
 from amparo.network.country import country_hint
 from amparo.network.graph import GroupNode, MemberOf, NetworkData, PersonNode, SeriesNode, Share
 from amparo.store import tables
@@ -20,7 +20,6 @@ from amparo.store import tables
 NEW = "new"
 PHONE = "phone"
 # Platforms whose user ids are the account's phone number in E.164 (DESIGN.md section 5).
-PHONE_NUMBER_PLATFORMS = frozenset({"whatsapp"})
 
 
 def load_network(session: Session) -> NetworkData:

@@ -10,7 +10,6 @@ the resolution reports which tokens were.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from amparo.model import without_accents
 
 DAY = 86_400
 MONTH = 30 * DAY
@@ -78,9 +79,7 @@ def comparable_name(raw: str | None) -> str | None:
     """A name folded for comparison: no accents, no case, single spaces; None when empty."""
     if not raw:
         return None
-    decomposed = unicodedata.normalize("NFKD", raw)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.casefold().split()) or None
+    return " ".join(without_accents(raw).casefold().split()) or None
 
 
 def _most_common(names: Counter[str]) -> str | None:

@@ -46,7 +46,7 @@ def resolve(
 
     ``previous`` (account key → person key of the last run) keeps persons' keys stable.
     """
-    with _collector_paused():
+    with collector_paused():
         resolution_input = build_input(records)
         pairs = score_pairs(resolution_input.table, THRESHOLD_PROBABILITY) if records else []
         by_key = {record.key: record for record in records}
@@ -57,7 +57,7 @@ def resolve(
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off for the duration, then as it was.
 
     Resolution makes millions of small objects that live until it returns (pairs, links, their

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from amparo.errors import UnknownReference
 from amparo.intake.writer import insert_rows
-from amparo.model import account_key
+from amparo.model import PHONE_NUMBER_PLATFORMS, account_key
 from amparo.people.clusters import Decision, ResolvedPerson
 from amparo.people.identifiers import normalize_identifier
 from amparo.people.records import AccountRecord, IpSighting, comparable_name
@@ -24,7 +24,6 @@ IDENTIFIER_FEATURES = {
     "screen_name": "screen_names",
     "profile_url": "profile_urls",
 }
-PHONE_PLATFORMS = ("whatsapp",)  # messengers whose user id is the phone number in E.164
 
 
 def load_records(session: Session) -> list[AccountRecord]:
@@ -34,7 +33,7 @@ def load_records(session: Session) -> list[AccountRecord]:
         select(tables.Account.id, tables.Account.platform, tables.Account.user_id)
     ):
         record = AccountRecord(account_key(platform, user_id), platform)
-        if platform in PHONE_PLATFORMS:
+        if platform in PHONE_NUMBER_PLATFORMS:
             record.phones.add(normalize_identifier("phone", user_id))
         records[account_id] = record
     _add_identifiers(session, records)

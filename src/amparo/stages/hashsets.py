@@ -16,11 +16,13 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from amparo.errors import InputRejected, InvalidInput, StoreError, UnsafeInput
+from amparo.errors import InputRejected, InvalidInput, StoreError
 from amparo.formats.hashsets import MAX_HASH_SET_BYTES, read_hash_set
+from amparo.intake.package import read_limited
 from amparo.intake.writer import source_row
 from amparo.model import HashSetFile, KnownEntry
 from amparo.store import tables
+from amparo.store.database import refusal_reason
 from amparo.workspace import Workspace
 
 DELTA_FORMATS = {"ncmec-hashsharing"}
@@ -54,7 +56,7 @@ def import_hash_set(
         raise InvalidInput(f"purpose must be one of {', '.join(PURPOSES)}", path=str(path))
     if not 0 <= pdq_threshold <= 256:
         raise InvalidInput("the PDQ threshold must be between 0 and 256 bits", path=str(path))
-    data = _read_limited(path)
+    data = read_limited(path, MAX_HASH_SET_BYTES)
     digest = hashlib.sha256(data).hexdigest()
     try:
         parsed = read_hash_set(data, path=str(path))
@@ -66,7 +68,7 @@ def import_hash_set(
             result = _apply(session, parsed, digest, name=name, purpose=purpose,
                             threshold=pdq_threshold)  # fmt: skip
     except SQLAlchemyError as error:
-        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        reason = refusal_reason(error)
         raise StoreError(f"the database refused hash set {name!r}: {reason}") from error
     if not result.unchanged:
         _record_source(workspace, str(path), digest, None)
@@ -84,15 +86,6 @@ def _record_source(
         )
         if session.execute(same).first() is None:
             session.execute(insert(tables.Source), row)
-
-
-def _read_limited(path: Path) -> bytes:
-    try:
-        if path.stat().st_size > MAX_HASH_SET_BYTES:
-            raise UnsafeInput(f"larger than {MAX_HASH_SET_BYTES:,} bytes", path=str(path))
-        return path.read_bytes()
-    except OSError as error:
-        raise InvalidInput(f"cannot be read: {error}", path=str(path)) from error
 
 
 def _apply(

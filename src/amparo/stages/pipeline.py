@@ -15,6 +15,7 @@ from amparo.stages.matching import run_match_stage
 from amparo.stages.resolution import run_resolve_stage
 from amparo.stages.score import run_score_stage
 from amparo.stages.series import run_cluster_stage
+from amparo.store.database import refusal_reason
 from amparo.workspace import Workspace
 
 STAGE_NAMES = ("hash", "match", "cluster", "resolve", "locate", "score")
@@ -45,7 +46,7 @@ def run_pipeline(
         try:
             reports.append(StageReport(stage, _run(workspace, stage, workers, progress)))
         except SQLAlchemyError as error:
-            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+            reason = refusal_reason(error)
             raise StoreError(f"the {stage} stage could not write its results: {reason}") from error
     return reports
 

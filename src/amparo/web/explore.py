@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -38,11 +39,7 @@ def _group(session: Session, key: str) -> tables.Group:
 
 @router.get("/groups/{key:path}/network.json")
 def group_network_json(request: Request, viewer: SignedIn, key: str) -> Response:
-    with workspace_of(request).session() as session:
-        _group(session, key)
-        document = group_network(load_network(session), key)
-        _link_cases(session, document)
-    return JSONResponse(document, headers={"cache-control": "no-store"})
+    return _network_json(request, key, _group, group_network)
 
 
 @router.get("/groups/{key:path}")
@@ -96,9 +93,19 @@ def _series(session: Session, key: str) -> tables.Series:
 
 @router.get("/series/{key:path}/network.json")
 def series_network_json(request: Request, viewer: SignedIn, key: str) -> Response:
+    return _network_json(request, key, _series, series_network)
+
+
+def _network_json(
+    request: Request,
+    key: str,
+    find: Callable[[Session, str], Any],
+    draw: Callable[[NetworkData, str], dict[str, Any]],
+) -> Response:
+    """The network around a group or series (404 when there is none), nodes linked to cases."""
     with workspace_of(request).session() as session:
-        _series(session, key)
-        document = series_network(load_network(session), key)
+        find(session, key)
+        document = draw(load_network(session), key)
         _link_cases(session, document)
     return JSONResponse(document, headers={"cache-control": "no-store"})
 

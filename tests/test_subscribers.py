@@ -464,6 +464,17 @@ def test_cli_prints_used_and_refused_rows(tmp_path: Path) -> None:
     assert again.exit_code == 0 and "already imported" in again.output
 
 
+def test_cli_messages_are_never_wrapped_whatever_the_path_length(tmp_path: Path) -> None:
+    folder = tmp_path / ("a-long-folder-name-" * 8)
+    folder.mkdir()
+    path = _write(folder, TWO_BEHIND_ONE_ADDRESS)
+    result = CliRunner().invoke(main, ["-w", str(tmp_path / "ws"), "subscribers", "import",
+                                       str(path)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    assert first.startswith(f"{path}: 2 rows used, 1 refused;"), first
+
+
 def test_cli_exits_1_when_no_row_is_usable(tmp_path: Path) -> None:
     runner = CliRunner()
     workspace = ["-w", str(tmp_path / "ws")]

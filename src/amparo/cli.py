@@ -50,7 +50,8 @@ FINDINGS_FILE = "findings.json"
 STAGE_UNITS = {"cluster": "series", "resolve": "persons", "locate": "persons located",
                "score": "cases"}  # fmt: skip
 
-console = Console(stderr=True)
+# soft_wrap: a message is one line whatever the terminal's width (logs, grep, tests).
+console = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 

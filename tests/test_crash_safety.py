@@ -77,7 +77,8 @@ def _findings(workspace: Path) -> dict[str, Any]:
 
 def _import_hash_sets(workspace: Path, operation: GeneratedOperation) -> None:
     for name, path in sorted(operation.hashset_files.items()):
-        _ok(_amparo(workspace, "hashsets", "import", str(path), "--name", name.removesuffix(".csv")))
+        name = name.removesuffix(".csv")
+        _ok(_amparo(workspace, "hashsets", "import", str(path), "--name", name))
 
 
 def _commits(result: subprocess.CompletedProcess[str]) -> int:

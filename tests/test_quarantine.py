@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,22 @@ def test_a_repeated_file_id_is_set_aside_and_the_report_lands(
 
 def _file_name(details: Path) -> str:
     return details.read_text(encoding="utf-8").split("<fileName>")[1].split("<")[0]
+
+
+def test_a_bomb_spread_over_many_small_entries_is_refused_before_any_byte_is_stored(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """1,000 entries of 1 MiB each, every one below the per-entry ratio check's floor."""
+    bomb = tmp_path / "many-small.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("report.xml", "<report/>")
+        for index in range(1000):
+            archive.writestr(f"file-{index:04}.bin", bytes(1024**2))
+    assert bomb.stat().st_size < 2 * 1024**2
+    summary = ingest_paths(workspace, [bomb])
+    assert [q.path for q in summary.quarantined] == [str(bomb)]
+    assert "decompression bomb" in summary.quarantined[0].reason
+    assert "1,048,576,009 bytes in all" in summary.quarantined[0].reason
+    stored = sum(f.stat().st_size for f in workspace.root.rglob("*") if f.is_file()
+                 and "evidence" in f.parts)  # fmt: skip
+    assert stored == 0

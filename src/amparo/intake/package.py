@@ -204,6 +204,7 @@ def _zip_members(archive: zipfile.ZipFile, path: Path, limits: Limits) -> dict[s
         total += info.file_size
     if total > limits.max_package_bytes:
         raise UnsafeInput(f"would expand to {total:,} bytes (decompression bomb)", path=str(path))
+    _check_whole_expansion(total, path, limits)
     prefix = _common_root(info.filename for info in infos)
     members: dict[str, Member] = {}
     for info in infos:
@@ -214,6 +215,20 @@ def _zip_members(archive: zipfile.ZipFile, path: Path, limits: Limits) -> dict[s
             )
         members[name] = Member(name, info.file_size, _zip_opener(archive, info))
     return members
+
+
+def _check_whole_expansion(total: int, path: Path, limits: Limits) -> None:
+    """A bomb spread over many small entries: the archive as a whole may not expand too far."""
+    try:
+        compressed = path.stat().st_size
+    except OSError as error:
+        raise InvalidInput(f"cannot be read: {error}", path=str(path)) from error
+    ratio = total / max(compressed, 1)
+    if total > limits.ratio_applies_above and ratio > limits.max_expansion_ratio:
+        raise UnsafeInput(
+            f"its entries expand {ratio:,.0f}-fold to {total:,} bytes in all (decompression bomb)",
+            path=str(path),
+        )
 
 
 def _check_zip_entry(info: zipfile.ZipInfo, path: Path, limits: Limits) -> None:

@@ -63,10 +63,12 @@ def test_ambiguous_file_is_day_first_unless_only_month_first_is_in_order() -> No
     assert parse("1/2/18, 9:00 - a: x\n1/2/18, 9:30 - a: y").day_first is True
 
 
-def test_mixed_orders_refused() -> None:
-    with pytest.raises(InvalidInput) as caught:
-        parse("13/6/18, 9:00 - a: x\n6/14/18, 9:00 - a: y")
-    assert caught.value.place == "line 2"
+def test_a_date_in_another_order_costs_only_its_line() -> None:
+    export = parse("13/6/18, 9:00 - a: x\n14/6/18, 9:00 - a: y\n6/15/18, 9:00 - a: z")
+    assert [m.line for m in export.messages] == [1, 2]
+    (bad,) = export.unreadable
+    assert (bad.line, bad.last_line, bad.text) == (3, 3, "6/15/18, 9:00 - a: z")
+    assert "day/month/year" in bad.reason
 
 
 def test_multi_line_messages() -> None:
@@ -142,10 +144,20 @@ def test_no_message_lines() -> None:
 @pytest.mark.parametrize(
     "bad", ["13/06/2018, 25:61 - a: x", "13/06/2018, 13:10 pm - a: x", "31/02/2018, 10:00 - a: x"]
 )
-def test_impossible_time_names_line(bad: str) -> None:
-    with pytest.raises(InvalidInput) as caught:
-        parse(f"13/06/2018, 21:25 - a: fine\n{bad}")
-    assert caught.value.place == "line 2"
+def test_impossible_time_costs_only_its_line(bad: str) -> None:
+    export = parse(f"13/06/2018, 21:25 - a: fine\n{bad}\nmore of it\n13/06/2018, 21:30 - b: ok")
+    assert [(m.line, m.text) for m in export.messages] == [(1, "fine"), (4, "ok")]
+    (unreadable,) = export.unreadable
+    assert (unreadable.line, unreadable.last_line) == (2, 3)
+    assert unreadable.text == f"{bad}\nmore of it"
+    assert unreadable.reason.startswith(f"unreadable date or time {bad.split(' - ')[0]!r}")
+
+
+def test_text_before_the_first_message_line_is_unreadable() -> None:
+    export = parse("stray\n\n13/06/2018, 21:25 - a: x")
+    assert [m.line for m in export.messages] == [3]
+    (preamble,) = export.unreadable
+    assert (preamble.line, preamble.last_line, preamble.text) == (1, 2, "stray\n")
 
 
 def test_dst_gap_and_fold_use_fold_zero() -> None:

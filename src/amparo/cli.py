@@ -205,6 +205,8 @@ def _print_summary(summary: IngestSummary) -> None:
     )
     for item in summary.quarantined:
         console.print(f"  [yellow]quarantined[/] {item.reason}", highlight=False)
+    for note in summary.notes:
+        console.print(f"  [cyan]note[/] {note}", highlight=False)
 
 
 class _StageBars:

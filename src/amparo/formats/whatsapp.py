@@ -2,20 +2,23 @@
 
 A pure parser: it takes the text of ``_chat.txt`` / ``WhatsApp Chat with X.txt`` and the time
 zone the phone was set to, and gives back every message with its author, UTC time and text.
+The header layouts it reads are listed in ``whatsapp_dates``, attachment wordings in
+``whatsapp_attachments``.
 
-Day/month order is decided once per file, never per line:
+The order of day, month and year is decided once per file, never per line
+(``whatsapp_dates.decide_order``): the order every date fits; if several fit, the one that
+keeps the dates in time order; if that does not decide either, the most common order
+(day/month/year first). Whenever the file does not prove the order, ``ChatExport.notes`` says
+which was chosen and why, for the caller to record and show.
 
-1. a date whose first number exceeds 12 makes the file day-first; one whose second number
-   exceeds 12 makes it month-first; both in one file is refused (``InvalidInput``);
-2. otherwise the file is day-first, unless its dates are in non-decreasing order only when read
-   month-first (then month-first).
+Nothing is guessed silently and one bad line costs only that line: a message line whose date or
+time cannot be read (an impossible date, a date that fits no order the rest of the file uses),
+and text before the first message line, become ``ChatExport.unreadable`` with their line
+numbers; every other message is read. Only a text with no message line at all is refused.
 
-Year-first dates (``2018/06/13``) are unambiguous and take no part in the decision.
-Two-digit years are 20xx.
-
-Local times are made aware with ``datetime.replace(tzinfo=zone)`` and ``fold=0``: a time that
-occurs twice (clocks going back) is taken as its first occurrence, and a time that does not
-exist (clocks going forward) is read with the offset in force before the change.
+Local times are made aware with ``fold=0``: a time that occurs twice (clocks going back) is
+taken as its first occurrence, and a time that does not exist (clocks going forward) is read
+with the offset in force before the change.
 
 A system line whose text itself contains ``": "`` (for example a group subject with a colon)
 cannot be told from a message and is read as one, with the text before the colon as author.
@@ -26,44 +29,33 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from itertools import pairwise
 
 from amparo.errors import InvalidInput
+from amparo.formats.whatsapp_attachments import attachment_name
+from amparo.formats.whatsapp_dates import (
+    ASCII_DIGITS,
+    DATE_FIRST,
+    FOREIGN_DIGITS,
+    ORDER_NAMES,
+    TIME_FIRST,
+    DateOrder,
+    Triple,
+    decide_order,
+    era_year,
+    fits,
+    full_year,
+    hour_of_day,
+    named_date,
+    two_digit_years_buddhist,
+)
 from amparo.model import Timestamp
 
 # Line breaks of any platform, so line numbers match what an editor shows.
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
-# Invisible direction marks WhatsApp scatters in exports: LRM, RLM, LRE..RLO, LRI..PDI.
-_DIRECTION_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-# The start of a message line: optional "[", the date (year-first, or d/m/y in either order
-# with "/", "." or "-" and optional spaces as in "13. 6. 2018."), an optional "," and/or
-# Finnish "klo", the time with ":" or "." and optional seconds, an optional 12-hour marker
-# (am, a.m., a. m., with any space before it, U+202F included), then the end of the time part:
-# "]" when bracketed, else " - ", ": " or a bare space. The rest of the line is in "rest".
-_HEADER = re.compile(
-    r"""
-    (?P<open>\[)?
-    (?P<stamp>
-        (?: (?P<y1>\d{4}) [./-] (?P<m1>\d{1,2}) [./-] (?P<d1>\d{1,2})
-          | (?P<a>\d{1,2}) [./-]\ ? (?P<b>\d{1,2}) [./-]\ ? (?P<y>\d{4}|\d{2}) \.? )
-        (?: ,\s* | \s+ ) (?: klo\s+ )?
-        (?P<hour>\d{1,2}) [:.] (?P<minute>\d{2}) (?: [:.] (?P<second>\d{2}) )?
-        (?: \s* (?P<ampm>[ap]\.?\s?m\.?) (?= \] | \s[-\u2013]\s | :\s ) )?
-    )
-    (?(open) \]\s* | (?: \s[-\u2013]\s | :\s | \s ) )
-    (?P<rest>.*)
-    """,
-    re.VERBOSE | re.IGNORECASE,
-)
-
-# An attachment as the whole first line of a message: iOS "<attached: NAME>" (English) or
-# "<adjunto: NAME>" (Spanish), Android "NAME (file attached)" or "NAME (archivo adjunto)".
-_ATTACHMENT = re.compile(
-    r"<(?:attached|adjunto):\s*(?P<ios>[^>]+)>"
-    r"|(?P<android>.+?)\s\((?:file attached|archivo adjunto)\)"
-)
+# Invisible marks WhatsApp scatters in exports, at the start of any line or inside it: the
+# byte-order mark, LRM, RLM, ALM, LRE..RLO and LRI..PDI.
+_INVISIBLE_MARKS = re.compile("[\ufeff\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -77,119 +69,185 @@ class ChatMessage:
 
 
 @dataclass(frozen=True)
+class UnreadableLines:
+    """Lines of the export that are no readable message, kept with why."""
+
+    line: int
+    last_line: int
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ChatExport:
     messages: tuple[ChatMessage, ...]
-    day_first: bool
+    date_order: DateOrder
     participants: tuple[str, ...]
+    unreadable: tuple[UnreadableLines, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def day_first(self) -> bool:
+        """Whether the day is written before the month."""
+        return self.date_order.order.index("d") < self.date_order.order.index("m")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     """One message as found: the line it starts on, its header match and its text lines."""
 
     line: int
     head: re.Match[str]
+    first: str  # the first line as written (the header is matched on ASCII digits)
     lines: list[str] = field(default_factory=list)
 
 
-def parse_whatsapp(text: str, *, path: str, zone: tzinfo) -> ChatExport:
-    """Every message of a WhatsApp chat export, its times read in the phone's ``zone``."""
-    entries = _split_entries(text, path)
-    day_first = _decide_day_first(entries, path)
-    messages = tuple(_message(entry, day_first, zone, path) for entry in entries)
+@dataclass(frozen=True)
+class _Calendar:
+    """How this file's dates are read, and each date once read (``date``)."""
+
+    order: DateOrder
+    buddhist_two_digit: bool
+    dates: dict[str, tuple[int, int, int] | str] = field(default_factory=dict)
+
+    def date(self, head: re.Match[str]) -> tuple[int, int, int]:
+        """(year, month, day) of a header; ValueError when it cannot be read in this file."""
+        written = head["date"]
+        found = self.dates.get(written)
+        if found is None:
+            try:
+                found = _date(head, self)
+            except ValueError as error:
+                found = str(error)
+            self.dates[written] = found
+        if isinstance(found, str):
+            raise ValueError(found)
+        return found
+
+
+def parse_whatsapp(
+    text: str, *, path: str, zone: tzinfo, this_year: int | None = None
+) -> ChatExport:
+    """Every message of a WhatsApp chat export, its times read in the phone's ``zone``.
+
+    ``this_year`` (default: the current year) tells two-digit Buddhist-era years, which would
+    lie in the future as 20xx, from Gregorian ones.
+    """
+    preamble, entries = _split_entries(text, path)
+    calendar = _calendar(entries, this_year or datetime.now(UTC).year)
+    messages, unreadable = [], [preamble] if preamble else []
+    for entry in entries:
+        try:
+            messages.append(_message(entry, calendar, zone))
+        except ValueError as error:
+            unreadable.append(_unreadable(entry, str(error)))
     authors = (message.author for message in messages if message.author is not None)
-    return ChatExport(messages, day_first, tuple(dict.fromkeys(authors)))
+    notes = _notes(calendar, entries)
+    return ChatExport(
+        tuple(messages), calendar.order, tuple(dict.fromkeys(authors)), tuple(unreadable), notes
+    )
 
 
-def _split_entries(text: str, path: str) -> list[_Entry]:
-    """Group lines into messages; lines before the first message line are ignored."""
+def _split_entries(text: str, path: str) -> tuple[UnreadableLines | None, list[_Entry]]:
+    """Group lines into messages; non-blank lines before the first one are unreadable."""
+    body = _INVISIBLE_MARKS.sub("", text).rstrip("\r\n")
+    lines = _NEWLINE.split(body)
+    readable = lines
+    if FOREIGN_DIGITS.search(body):
+        readable = _NEWLINE.split(body.translate(ASCII_DIGITS))
     entries: list[_Entry] = []
-    body = text.removeprefix("\ufeff").rstrip("\r\n")
-    for number, raw_line in enumerate(_NEWLINE.split(body), start=1):
-        line = _DIRECTION_MARKS.sub("", raw_line)
-        head = _HEADER.match(line)
+    date_first, time_first = DATE_FIRST.match, TIME_FIRST.match
+    for index, line in enumerate(readable):
+        head = date_first(line) or time_first(line)
         if head:
-            entries.append(_Entry(number, head, [head["rest"]]))
+            first = lines[index]
+            entries.append(_Entry(index + 1, head, first, [first[head.start("rest") :]]))
         elif entries:
-            entries[-1].lines.append(line)
+            entries[-1].lines.append(lines[index])
     if not entries:
         raise InvalidInput("no WhatsApp message lines found", path=path, place="line 1")
-    return entries
+    return _preamble(lines[: entries[0].line - 1]), entries
 
 
-def _decide_day_first(entries: list[_Entry], path: str) -> bool:
-    """The file's day/month order, by the rule in the module docstring."""
-    ambiguous = [entry for entry in entries if entry.head["a"] is not None]
-    day_witness = next((e for e in ambiguous if int(e.head["a"]) > 12), None)
-    month_witness = next((e for e in ambiguous if int(e.head["b"]) > 12), None)
-    if day_witness and month_witness:
-        place = f"line {max(day_witness.line, month_witness.line)}"
-        raise InvalidInput("dates mix day-first and month-first order", path=path, place=place)
-    if day_witness or month_witness:
-        return day_witness is not None
-    return _in_order(ambiguous, day_first=True) or not _in_order(ambiguous, day_first=False)
+def _preamble(lines: list[str]) -> UnreadableLines | None:
+    if not any(line.strip() for line in lines):
+        return None
+    reason = "text before the first message line"
+    return UnreadableLines(1, len(lines), "\n".join(lines), reason)
 
 
-def _in_order(entries: list[_Entry], *, day_first: bool) -> bool:
-    """Whether the dates are non-decreasing when read in the given order."""
-    keys = [_date_key(entry.head, day_first) for entry in entries]
-    return all(earlier <= later for earlier, later in pairwise(keys))
+def _calendar(entries: list[_Entry], this_year: int) -> _Calendar:
+    dates: dict[Triple, int] = {}
+    for entry in entries:
+        head = entry.head
+        if head["n1"] is not None and head["era"] is None:
+            dates.setdefault((head["n1"], head["n2"], head["n3"]), entry.line)
+    order = decide_order(dates)
+    readable = [triple for triple in dates if fits(order.order, triple)]
+    return _Calendar(order, two_digit_years_buddhist(readable, order.order, this_year))
 
 
-def _date_key(head: re.Match[str], day_first: bool) -> tuple[int, int, int]:
-    """(year, month, day) of a header's date read in the given order."""
-    first, second = int(head["a"]), int(head["b"])
-    day, month = (first, second) if day_first else (second, first)
-    return _full_year(head["y"]), month, day
+def _notes(calendar: _Calendar, entries: list[_Entry]) -> tuple[str, ...]:
+    """What the file did not prove about its dates, and what was chosen."""
+    notes = []
+    if not calendar.order.proven:
+        notes.append(f"dates read {calendar.order.name}: {calendar.order.reason}")
+    if calendar.buddhist_two_digit:
+        notes.append(
+            "two-digit years read as Buddhist-era (Thai) years, 543 years ahead of the "
+            "Gregorian: read as 20xx they would lie in the future"
+        )
+    return tuple(notes)
 
 
-def _full_year(year: str) -> int:
-    return int(year) + 2000 if len(year) == 2 else int(year)
-
-
-def _message(entry: _Entry, day_first: bool, zone: tzinfo, path: str) -> ChatMessage:
-    at = _timestamp(entry, day_first, zone, path)
+def _message(entry: _Entry, calendar: _Calendar, zone: tzinfo) -> ChatMessage:
+    at = _timestamp(entry, calendar, zone)
     text = "\n".join(entry.lines)
     author, separator, said = text.partition(": ")
     if not separator or "\n" in author or not author.strip():
         return ChatMessage(entry.line, at, None, text, None, system=True)
-    return ChatMessage(entry.line, at, author.strip(), said, _attachment(said), system=False)
+    attachment = attachment_name(said.split("\n", 1)[0])
+    return ChatMessage(entry.line, at, author.strip(), said, attachment, system=False)
 
 
-def _attachment(text: str) -> str | None:
-    """The attached file's name when the message's first line announces one."""
-    found = _ATTACHMENT.fullmatch(text.split("\n", 1)[0].strip())
-    return (found["ios"] or found["android"]).strip() if found else None
+def _unreadable(entry: _Entry, reason: str) -> UnreadableLines:
+    last = entry.line + len(entry.lines) - 1
+    text = entry.first[: entry.head.start("rest")] + "\n".join(entry.lines)
+    return UnreadableLines(entry.line, last, text, reason)
 
 
-def _timestamp(entry: _Entry, day_first: bool, zone: tzinfo, path: str) -> Timestamp:
+def _timestamp(entry: _Entry, calendar: _Calendar, zone: tzinfo) -> Timestamp:
     """The header's time as written, in UTC and with the zone's offset at that moment."""
-    raw = entry.head["stamp"]
+    head = entry.head
+    raw = head["stamp"] if head.string is entry.first else _written(entry, "stamp")
     try:
-        local = _local_time(entry.head, day_first).replace(tzinfo=zone, fold=0)
+        year, month, day = calendar.date(head)
+        hour, second = hour_of_day(head), int(head["second"] or 0)
+        local = datetime(year, month, day, hour, int(head["minute"]), second, tzinfo=zone)
     except ValueError as error:
-        reason = f"impossible date or time {raw!r}: {error}"
-        raise InvalidInput(reason, path=path, place=f"line {entry.line}") from error
+        raise ValueError(f"unreadable date or time {raw!r}: {error}") from error
     offset = local.utcoffset()
     if offset is None:
-        raise ValueError(f"time zone {zone!r} gives no UTC offset")
+        raise TypeError(f"time zone {zone!r} gives no UTC offset")
     return Timestamp(raw, local.astimezone(UTC), int(offset.total_seconds()) // 60)
 
 
-def _local_time(head: re.Match[str], day_first: bool) -> datetime:
-    """The naive local time of a header; ValueError when no such time exists."""
-    if head["y1"] is not None:
-        year, month, day = int(head["y1"]), int(head["m1"]), int(head["d1"])
-    else:
-        year, month, day = _date_key(head, day_first)
-    hour = _hour(int(head["hour"]), head["ampm"])
-    return datetime(year, month, day, hour, int(head["minute"]), int(head["second"] or 0))
+def _written(entry: _Entry, group: str) -> str:
+    """A part of the header as the file writes it (the match ran on ASCII digits)."""
+    return entry.first[entry.head.start(group) : entry.head.end(group)]
 
 
-def _hour(hour: int, ampm: str | None) -> int:
-    """The 24-hour hour of a clock reading, with its am/pm marker if any."""
-    if ampm is None:
-        return hour
-    if not 1 <= hour <= 12:
-        raise ValueError(f"hour {hour} on a 12-hour clock")
-    return hour % 12 + (12 if ampm.lower().startswith("p") else 0)
+def _date(head: re.Match[str], calendar: _Calendar) -> tuple[int, int, int]:
+    """(year, month, day) of a header; ValueError when it cannot be read in this file."""
+    n1 = head["n1"]
+    if n1 is None:
+        return named_date(head)
+    if head["era"] is not None:
+        return era_year(head["era"], n1), int(head["n2"]), int(head["n3"])
+    order = calendar.order.order
+    triple = (n1, head["n2"], head["n3"])
+    if not fits(order, triple):
+        raise ValueError(f"no date read {ORDER_NAMES[order]}, the order of this file's dates")
+    by_role = dict(zip(order, triple, strict=True))
+    year = full_year(by_role["y"], calendar.buddhist_two_digit)
+    return year, int(by_role["m"]), int(by_role["d"])

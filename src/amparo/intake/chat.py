@@ -6,6 +6,12 @@ accounts ``whatsapp:+E164`` (the key reports use too); authors saved as contact 
 as written, with no account, since the export does not say who they are. The group is named
 after the export's file name. A file of the zip that no message names is kept and set aside.
 
+Lines of the export that are no readable message (an impossible date, text before the first
+message) are kept in the evidence store and set aside as quarantined parts naming their line
+numbers; the rest is ingested. When the file does not prove the order of day, month and year,
+the order chosen and why are kept as the chat source's ``reason`` and given back in the
+summary's notes (``amparo ingest`` prints them).
+
 The phone's owner (``owner``, an international number) is a member of the chat. The owner's
 own lines carry the owner's profile name ("Ana", "Tú", "You"), never the number, so they are
 attributed to the owner's account only when the user names that author (``owner_name``): it
@@ -27,7 +33,7 @@ from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
 from amparo.errors import InvalidInput
-from amparo.formats.whatsapp import ChatMessage, parse_whatsapp
+from amparo.formats.whatsapp import ChatMessage, UnreadableLines, parse_whatsapp
 from amparo.intake.ingest import IngestSummary, InputKind, ingest_package, store_file
 from amparo.intake.package import DEFAULT_LIMITS, Limits, Package
 from amparo.intake.writer import (
@@ -77,9 +83,11 @@ def ingest_chat_export(
     if owner_name is not None and owner is None:
         raise ValueError("the owner's name needs the owner's phone number")
     chosen = _Owner(owner_key(owner) if owner is not None else None, owner_name)
-    summary = IngestSummary()
-    kind = InputKind(CHAT_EXPORT, partial(_store_chat, zone, chosen, path.name))
+    summary, notes = IngestSummary(), []
+    kind = InputKind(CHAT_EXPORT, partial(_store_chat, zone, chosen, path.name, notes))
     ingest_package(workspace, path, summary, limits=limits, kind=kind)
+    if summary.ingested:
+        summary.notes.extend(notes)
     return summary
 
 
@@ -95,6 +103,7 @@ def _store_chat(
     zone: tzinfo | None,
     owner: _Owner,
     label: str,
+    notes: list[str],
     workspace: Workspace,
     session: Session,
     package: Package,
@@ -103,9 +112,12 @@ def _store_chat(
 ) -> list[QuarantinedPart]:
     member = _chat_member(package)
     text = _chat_text(package, member)
-    export = parse_whatsapp(text, path=package.place(member), zone=zone or UTC)
+    place = package.place(member)
+    export = parse_whatsapp(text, path=place, zone=zone or UTC)
+    notes.extend(f"{place}: {note}" for note in export.notes)
     connection = session.connection()
     row = source_row(CHAT_EXPORT, package.label, package.digest, None)
+    row["reason"] = "; ".join(export.notes) or None
     source_id = insert_row(connection, tables.Source, row)
     name = _chat_name(member, label)
     group_id = chat_group(connection, known, PLATFORM, name, name)
@@ -115,7 +127,8 @@ def _store_chat(
         writer.attribute(author, owner_id)
     named = writer.messages(export.messages, zone is not None, workspace, package, limits)
     unnamed = sorted(set(package.members) - named - {member})
-    parts = [unnamed_file(workspace, package, name, limits) for name in unnamed]
+    parts = [unreadable_part(workspace, place, lines) for lines in export.unreadable]
+    parts += [unnamed_file(workspace, package, name, limits) for name in unnamed]
     if parts:
         connection.execute(insert(tables.Source.__table__), part_rows(source_id, parts))
     return parts
@@ -287,6 +300,16 @@ def unnamed_file(
     stored = store_file(workspace, package, None, name, limits)
     error = InvalidInput("no message of the chat names this file", path=package.place(name))
     return QuarantinedPart("chat_file", package.place(name), stored.digest, error)
+
+
+def unreadable_part(workspace: Workspace, place: str, lines: UnreadableLines) -> QuarantinedPart:
+    """Lines of the chat that are no readable message: kept, and set aside with why."""
+    digest = workspace.evidence.put_bytes(lines.text.encode("utf-8"))
+    where = f"line {lines.line}"
+    if lines.last_line > lines.line:
+        where = f"lines {lines.line}-{lines.last_line}"
+    error = InvalidInput(lines.reason, path=place, place=where)
+    return QuarantinedPart("chat_lines", place, digest, error)
 
 
 def looks_like_chat_export(path: Path) -> bool:

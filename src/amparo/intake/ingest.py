@@ -41,12 +41,14 @@ class IngestSummary:
     ingested: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     quarantined: list[Quarantine] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # choices made reading ingested inputs
 
     def merge(self, other: IngestSummary) -> None:
         """Add another summary's inputs to this one."""
         self.ingested += other.ingested
         self.duplicates += other.duplicates
         self.quarantined += other.quarantined
+        self.notes += other.notes
 
     @property
     def nothing_ingested(self) -> bool:

@@ -34,6 +34,10 @@ _IOS_WORDS = (
 )  # fmt: skip
 
 
+# Left-to-right and right-to-left marks iOS puts before the name and inside "<attached>".
+_MARKS = re.compile("[\u200e\u200f]")
+
+
 def _any_of(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
 
@@ -50,11 +54,12 @@ _ANDROID_WA_NAME = re.compile(
 def attachment_name(first_line: str) -> str | None:
     """The attached file's name when a message's first line announces one."""
     if "<" in first_line:
-        found = _IOS.search(first_line) or _IOS_NUMBERED.search(first_line)
-        found = found or _IOS_OLD.fullmatch(first_line.strip())
+        line = _MARKS.sub("", first_line)
+        found = _IOS.search(line) or _IOS_NUMBERED.search(line)
+        found = found or _IOS_OLD.fullmatch(line.strip())
         return found["name"] if found else None
     if "(" in first_line:
-        line = first_line.strip()
+        line = _MARKS.sub("", first_line).strip()
         found = _ANDROID.fullmatch(line) or _ANDROID_WA_NAME.fullmatch(line)
         return found["name"].strip() if found else None
     return None

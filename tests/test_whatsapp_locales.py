@@ -156,7 +156,15 @@ def test_a_file_the_order_cannot_be_proven_for_says_so() -> None:
     assert not export.date_order.proven
     assert times(export) == [datetime(2018, 12, 2, 22, 55, 45, tzinfo=UTC)]
     (note,) = export.notes
-    assert note.startswith("dates read day/month/year: no date in the file tells")
+    assert note.startswith("dates read day/month/year: every date could be read day/month/year")
+    assert note.endswith("nothing else decides, and it is the most common order")
+
+
+def test_two_digit_years_first_within_one_month_are_read_by_the_time_they_span() -> None:
+    export = parse("19-11-03, 10:20 - a: x\n19-11-28, 10:20 - a: y")
+    assert times(export)[0] == datetime(2019, 11, 3, 10, 20, tzinfo=UTC)
+    (note,) = export.notes
+    assert "in time order either way, its dates span 25 days" in note
 
 
 def test_a_day_above_twelve_proves_the_order_and_names_its_line() -> None:

@@ -118,7 +118,9 @@ def decide_order(dates: dict[Triple, int]) -> DateOrder:
     """The order of a file's numeric dates (``dates``: each distinct date and its first line).
 
     The orders every date fits; among them those with the fewest steps back in time from one
-    date to the next; among those the most common order. Dates that fit no order are left to
+    date to the next; among those the one whose dates span a far shorter time than in any
+    other reading (a chat of ``19-11-03`` to ``19-11-28`` spans 25 days read year first, 25
+    years read day first); else the most common order. Dates that fit no order are left to
     the caller (unreadable lines).
     """
     if not dates:
@@ -128,22 +130,39 @@ def decide_order(dates: dict[Triple, int]) -> DateOrder:
     fitting = [order for order in ORDERS if len(misfits[order]) == fewest]
     if len(fitting) == 1:
         return DateOrder(fitting[0], _proof(fitting[0], misfits, dates), proven=True)
-    steps = {order: _steps_back(order, [t for t in dates if fits(order, t)]) for order in fitting}
-    least = min(steps.values())
-    ordered = [order for order in fitting if steps[order] == least]
-    chosen, others = ordered[0], [o for o in fitting if o != ordered[0]]
-    alternatives = " or ".join(ORDER_NAMES[o] for o in others)
+    readable = {order: [t for t in dates if fits(order, t)] for order in fitting}
+    steps = {order: _steps_back(order, readable[order]) for order in fitting}
+    ordered = [order for order in fitting if steps[order] == min(steps.values())]
     if len(ordered) == 1:
-        reason = (
-            f"every date could be read {ORDER_NAMES[chosen]} or {alternatives}; only "
-            f"{ORDER_NAMES[chosen]} keeps the dates in time order"
-        )
-    else:
-        reason = (
-            f"no date in the file tells {ORDER_NAMES[chosen]} from {alternatives}; read "
-            f"{ORDER_NAMES[chosen]}, the most common order"
-        )
+        return _unproven(ordered[0], fitting, "only it keeps the dates in time order")
+    spans = {order: _span(order, readable[order]) for order in ordered}
+    shortest = min(ordered, key=spans.__getitem__)
+    if all(spans[shortest] * _SPAN_RATIO < spans[o] for o in ordered if o != shortest):
+        why = f"its dates span {spans[shortest]} days, against {_spans(spans, shortest)}"
+        return _unproven(shortest, fitting, f"in time order either way, {why}")
+    return _unproven(ordered[0], fitting, "nothing else decides, and it is the most common order")
+
+
+# A reading is chosen for its shorter span only when every other spans this many times longer.
+_SPAN_RATIO = 10
+
+
+def _unproven(chosen: str, fitting: list[str], why: str) -> DateOrder:
+    others = " or ".join(ORDER_NAMES[order] for order in fitting if order != chosen)
+    reason = f"every date could be read {ORDER_NAMES[chosen]} or {others}; {why}"
     return DateOrder(chosen, reason, proven=False)
+
+
+def _span(order: str, triples: list[Triple]) -> int:
+    """About how many days the dates span, read in ``order``."""
+    days = [
+        year * 365 + month * 30 + day for year, month, day in (_sort_key(order, t) for t in triples)
+    ]
+    return max(days) - min(days)
+
+
+def _spans(spans: dict[str, int], chosen: str) -> str:
+    return ", ".join(f"{days} read {ORDER_NAMES[o]}" for o, days in spans.items() if o != chosen)
 
 
 def _proof(order: str, misfits: dict[str, list[Triple]], dates: dict[Triple, int]) -> str:

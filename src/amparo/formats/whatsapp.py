@@ -8,8 +8,9 @@ The header layouts it reads are listed in ``whatsapp_dates``, attachment wording
 The order of day, month and year is decided once per file, never per line
 (``whatsapp_dates.decide_order``): the order every date fits; if several fit, the one that
 keeps the dates in time order; then one whose dates span far less time than in any other
-reading; if nothing decides, the most common order (day/month/year). Whenever the file does not prove the order, ``ChatExport.notes`` says
-which was chosen and why, for the caller to record and show.
+reading; if nothing decides, the most common order (day/month/year). Whenever the file does
+not prove the order, ``ChatExport.notes`` says which was chosen and why, for the caller to
+record and show.
 
 Nothing is guessed silently and one bad line costs only that line: a message line whose date or
 time cannot be read (an impossible date, a date that fits no order the rest of the file uses),

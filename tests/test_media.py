@@ -19,6 +19,7 @@ import pytest
 from PIL import ExifTags, Image, TiffImagePlugin
 from skimage import data as samples
 
+from amparo.demo.avi import mjpeg_avi
 from amparo.media.analyse import analyse_bytes, analyse_file
 from amparo.media.pdq import DIHEDRAL_TRANSFORMS, bits_to_hex, hamming_distance, pdq_hashes
 from amparo.media.pool import CRASHED, analyse_many
@@ -294,42 +295,6 @@ def test_damaged_exif_does_not_cost_the_hash(photo: Image.Image) -> None:
 
 
 # --- video ---------------------------------------------------------------------------------
-
-
-def riff_chunk(fourcc: bytes, payload: bytes) -> bytes:
-    return fourcc + struct.pack("<I", len(payload)) + payload + b"\0" * (len(payload) % 2)
-
-
-def riff_list(kind: bytes, payload: bytes) -> bytes:
-    return riff_chunk(b"LIST", kind + payload)
-
-
-def mjpeg_avi(frames: list[Image.Image], fps: int) -> bytes:
-    """A minimal Motion-JPEG AVI: enough container for FFmpeg, written without an encoder."""
-    jpegs = [encode(frame, "JPEG", quality=85) for frame in frames]
-    width, height = frames[0].size
-    count = len(jpegs)
-    main = struct.pack(
-        "<14I", 1_000_000 // fps, 0, 0, 0x10, count, 0, 1, 0, width, height, 0, 0, 0, 0
-    )
-    stream = struct.pack(
-        "<4s4sIHHIIIIIIIIhhhh", b"vids", b"MJPG", 0, 0, 0, 0, 1, fps, 0, count, 0,
-        0xFFFFFFFF, 0, 0, 0, width, height,
-    )  # fmt: skip
-    bitmap = struct.pack(
-        "<IiiHH4sIiiII", 40, width, height, 1, 24, b"MJPG", width * height * 3, 0, 0, 0, 0
-    )
-    headers = riff_chunk(b"avih", main) + riff_list(
-        b"strl", riff_chunk(b"strh", stream) + riff_chunk(b"strf", bitmap)
-    )
-    movie, index, offset = b"", b"", 4
-    for jpeg in jpegs:
-        chunk = riff_chunk(b"00dc", jpeg)
-        index += struct.pack("<4sIII", b"00dc", 0x10, offset, len(jpeg))
-        movie, offset = movie + chunk, offset + len(chunk)
-    body = b"AVI " + riff_list(b"hdrl", headers) + riff_list(b"movi", movie)
-    body += riff_chunk(b"idx1", index)
-    return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
 def moving_frames(count: int, width: int = 160, height: int = 120) -> list[Image.Image]:

@@ -202,11 +202,14 @@ class HashSetFile:
 
 @dataclass(frozen=True)
 class VideoFrameHash:
-    """One vPDQ frame: PDQ of the frame at ``second``, with its quality."""
+    """One frame's PDQ, with its quality: a vPDQ frame of a video (one a second), or a distinct
+    frame of an animated picture. ``second`` is when the frame starts (None when the animation
+    does not say), ``frame`` its 0-based number in the file (the fifth frame is 4)."""
 
-    second: float
+    second: float | None
     pdq: str
     quality: int
+    frame: int | None = None
 
 
 @dataclass(frozen=True)
@@ -217,6 +220,8 @@ class MediaAnalysis:
     ``pdqhash.compute_dihedral`` returns them (original, rotate 90, rotate 180, rotate 270,
     flip x, flip y, flip plus 1, flip minus 1). ``preparation`` says how the pixels were obtained
     (decoder, version, reduction), since preprocessing alone moves PDQ by several bits.
+    ``video_frames`` holds a video's vPDQ frames, or the distinct frames of an animated picture
+    (GIF, WebP, APNG; ``pdq`` is then its first frame's).
     ``error`` is set, and the hashes are None, when the file could not be decoded safely.
     """
 

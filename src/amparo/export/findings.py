@@ -191,6 +191,8 @@ def _match(match: tables.Match) -> dict[str, Any]:
         "distance": match.distance,
         "threshold": match.threshold,
         "transform": match.transform,
+        "frame": match.frame,
+        "second": match.second,
         "suppressing": match.suppressing,
         "category": category,
         "series": entry.series,

@@ -1,7 +1,8 @@
 """The pure core of matching: which matches count, and what they make of a file.
 
 ``known``: a cryptographic match, or PDQ at distance 0, to a pertinent entry;
-``known_variant``: a PDQ match within the entry's set threshold, or a vPDQ match;
+``known_variant``: a PDQ match within the entry's set threshold, or a vPDQ match, or a PDQ
+match of one frame of an animated picture or video (it shows the known picture, it is not it);
 ``new``: an image or video with no match at all;
 ``unprocessable``: a file that could not be decoded and matched nothing.
 Entries of a non-pertinent category (VICS US category 0) or of an allow list *suppress*: a file
@@ -42,12 +43,20 @@ class EntryInfo:
 
 @dataclass(frozen=True)
 class FoundMatch:
+    """One match; ``frame`` or ``second`` say where, when one frame of the file matched."""
+
     entry_id: int
     algorithm: str
     distance: int
     threshold: int
     transform: str | None
     suppressing: bool
+    frame: int | None = None
+    second: float | None = None
+
+    @property
+    def by_frame(self) -> bool:
+        return self.frame is not None or self.second is not None
 
 
 @dataclass(frozen=True)
@@ -76,10 +85,12 @@ def best_pdq_matches(
 
 
 def _closeness(matches: list[FoundMatch]) -> str:
-    exact = any(
-        m.algorithm in CRYPTOGRAPHIC or (m.algorithm == "pdq" and m.distance == 0) for m in matches
-    )
+    exact = any(m.algorithm in CRYPTOGRAPHIC or _exact_pdq(m) for m in matches)
     return KNOWN if exact else KNOWN_VARIANT
+
+
+def _exact_pdq(match: FoundMatch) -> bool:
+    return match.algorithm == "pdq" and match.distance == 0 and not match.by_frame
 
 
 def verdict(matches: list[FoundMatch], *, kind: str, problem: str | None) -> Verdict:

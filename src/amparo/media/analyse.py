@@ -1,4 +1,5 @@
-"""Analyse one file: image (PDQ, dihedral PDQ, EXIF), video (vPDQ) or other, by its content.
+"""Analyse one file: image (PDQ, dihedral PDQ, EXIF; every distinct frame of an animated
+picture), video (vPDQ) or other, by its content.
 
 The kind comes from the content's magic bytes, never from the name. Pure: no database, no
 store. Bad input never raises: the result carries an ``error`` an investigator can read.
@@ -11,6 +12,7 @@ from pathlib import Path
 import filetype
 
 from amparo.media.decode import DEFAULT_MAX_PIXELS, UndecodableImage, decode_for_pdq
+from amparo.media.frames import with_animation_frames
 from amparo.media.pdq import pdq_hashes
 from amparo.media.video import analyse_video_bytes, analyse_video_file
 from amparo.model import MediaAnalysis
@@ -24,7 +26,8 @@ def analyse_bytes(data: bytes, *, name: str, max_pixels: int = DEFAULT_MAX_PIXEL
     kind, mime_type = kind_of(filetype.guess_mime(data))
     try:
         if kind == "image":
-            return _analyse_image(data, mime_type, max_pixels=max_pixels)
+            still = _analyse_image(data, mime_type, max_pixels=max_pixels)
+            return with_animation_frames(still, data)
         if kind == "video":
             return analyse_video_bytes(data, mime_type, name=name)
     except Exception as error:  # a bug must cost one file its hashes, not the whole batch

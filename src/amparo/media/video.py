@@ -53,7 +53,9 @@ def analyse_video_bytes(data: bytes, mime_type: str | None, *, name: str) -> Med
 
 
 def _frame_hash(feature: vpdq.VpdqFeature) -> VideoFrameHash:
-    return VideoFrameHash(second=float(feature.timestamp), pdq=feature.hex, quality=feature.quality)
+    return VideoFrameHash(
+        float(feature.timestamp), feature.hex, feature.quality, frame=feature.frame_number
+    )
 
 
 def _preparation() -> str:

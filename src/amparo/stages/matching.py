@@ -3,7 +3,8 @@
 A file is re-matched whenever the hash sets change (their fingerprint differs from the one it
 was matched against), so an old report turns from ``new`` to ``known`` when a partner's list
 arrives. Cryptographic matches are SQL joins on indexed columns; PDQ near matches query all
-eight dihedral hashes of each image against an index of the hash sets' PDQ hashes.
+eight dihedral hashes of each image against an index of the hash sets' PDQ hashes, and the
+frames of animated pictures and videos against the same index (``amparo.match.frames``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from amparo.match.frames import best_frame_matches, frame_hits, with_frame_matches
 from amparo.match.known_index import KnownPdqIndex
 from amparo.match.matcher import (
     CRYPTOGRAPHIC,
@@ -84,6 +86,8 @@ def _match_batch(
         found[media_id] += best_pdq_matches(hits)
     for media_id, matches in _vpdq(session, media_ids, videos).items():
         found[media_id] += matches
+    for media_id, matches in _frame_matches(session, media_ids, index).items():
+        found[media_id] = with_frame_matches(found[media_id], matches)
     session.execute(delete(tables.Match).where(tables.Match.media_id.in_(media_ids)))
     rows = [_match_row(media_id, m) for media_id, ms in found.items() for m in ms]
     if rows:
@@ -130,11 +134,22 @@ def _vpdq(
 ) -> dict[int, list[FoundMatch]]:
     """vPDQ matches of the videos among ``media_ids``."""
     rows = session.execute(
-        select(M.id, M.video_frames).where(M.id.in_(media_ids), M.video_frames.is_not(None))
+        select(M.id, M.video_frames).where(
+            M.id.in_(media_ids), M.video_frames.is_not(None), M.kind == "video"
+        )
     ).all()
     percentages = {media_id: videos.hits(frames) for media_id, frames in rows if frames}
     entries = entry_infos(session, {e for hits in percentages.values() for e in hits})
     return {media_id: vpdq_matches(hits, entries) for media_id, hits in percentages.items()}
+
+
+def _frame_matches(
+    session: Session, media_ids: list[int], index: KnownPdqIndex
+) -> dict[int, list[FoundMatch]]:
+    """PDQ matches of single frames of the animated pictures and videos among ``media_ids``."""
+    hits = frame_hits(session, media_ids, index)
+    entries = entry_infos(session, {entry for found in hits.values() for entry, _, _ in found})
+    return {media_id: best_frame_matches(found, entries) for media_id, found in hits.items()}
 
 
 def entry_infos(session: Session, entry_ids: set[int]) -> dict[int, EntryInfo]:
@@ -162,4 +177,6 @@ def _match_row(media_id: int, match: FoundMatch) -> dict[str, Any]:
         "threshold": match.threshold,
         "transform": match.transform,
         "suppressing": match.suppressing,
+        "frame": match.frame,
+        "second": match.second,
     }

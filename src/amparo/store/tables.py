@@ -161,7 +161,7 @@ class Media(Base):
     pdq_quality: Mapped[int | None]
     pdq_dihedral: Mapped[list[Any] | None]
     preparation: Mapped[str | None] = mapped_column(Text)
-    video_frames: Mapped[list[Any] | None]
+    video_frames: Mapped[list[Any] | None]  # a video's vPDQ, or an animated picture's frames
     exif: Mapped[dict[str, Any] | None]
     analysed_at: Mapped[datetime | None]
     problem: Mapped[str | None] = mapped_column(Text)
@@ -282,7 +282,8 @@ class KnownEntry(Base):
 
 
 class Match(Base):
-    """Media matched to a known entry: how (algorithm, transform), how close, at what threshold."""
+    """Media matched to a known entry: how (algorithm, transform), how close, at what threshold;
+    where, when one frame matched: ``frame`` of an animated picture, ``second`` of a video."""
 
     __tablename__ = "match"
     __table_args__ = (UniqueConstraint("media_id", "known_entry_id", "algorithm"),)
@@ -296,6 +297,8 @@ class Match(Base):
     threshold: Mapped[int]
     transform: Mapped[str | None] = mapped_column(String(20))
     suppressing: Mapped[bool] = mapped_column(Boolean)
+    frame: Mapped[int | None]
+    second: Mapped[float | None]
     known_entry: Mapped[KnownEntry] = relationship()
 
 

@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 VIDEO_STAMP := $(VENV)/.video
 
 # `make demo` builds the demo operation, adds a demo sign-in and serves it (Ctrl-C stops);
-# `make demo-data` does all but serving.
+# `make demo-data` does all but serving. Both install video hashing first (the demo has videos).
 DEMO_WORKSPACE ?= amparo-workspace
 DEMO_HOST ?= 127.0.0.1
 DEMO_PORT ?= 8000
@@ -28,7 +28,7 @@ demo: demo-data
 	$(AMPARO) serve --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 # The demo sign-in is added once; a re-run keeps the one already there.
-demo-data: $(STAMP)
+demo-data: $(STAMP) $(VIDEO_STAMP)
 	$(AMPARO) demo
 	$(AMPARO) process
 	@out=$$(printf '%s\n' '$(DEMO_PASSWORD)' | \
@@ -57,9 +57,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# vPDQ builds from source; without it videos are kept as unprocessable and its tests skip.
+# vPDQ builds from source against Debian's FFmpeg development files (only those are installed
+# here; `make test` adds its own packages); without it videos are kept as unprocessable and
+# its tests skip.
 $(VIDEO_STAMP): $(STAMP)
-	@scripts/install-system-packages.sh
+	@scripts/install-system-packages.sh video
 	$(BIN)/python -m pip install --quiet -e '.[test,video]' || \
 		echo "vPDQ could not be built here: video hashing is off, its tests will be skipped." >&2
 	touch $(VIDEO_STAMP)

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from amparo.cli import EXIT_WORKSPACE, main
+from amparo.media.video import vpdq
 from amparo.store.tables import Account, Message
 from amparo.workspace import open_workspace
 
@@ -47,6 +48,10 @@ def test_demo_generates_ingests_and_exports(tmp_path: Path) -> None:
     assert (workspace / "stats" / "stats.png").is_file()
     assert (workspace / "legal-requests" / "legal-requests.json").is_file()
     assert any(p["country"] for p in document["persons"])
+    videos = [m for m in document["media"] if m["kind"] == "video"]
+    assert len(videos) == 3, "the seized phone's videos"
+    if vpdq is not None:  # video hashing installed (as `make demo` does): every video hashed
+        assert [m["problem"] for m in videos] == [None] * 3
     inputs = 12 + 1 + len(list((workspace / "demo-input" / "chats").rglob("*.*")))
     again = CliRunner().invoke(main, ["-w", str(workspace), "demo", "--reports", "12"])
     assert again.exit_code == 0, again.output

@@ -41,9 +41,9 @@ from amparo.workspace import Workspace
 def demo(context: click.Context, reports: int, seed: int) -> None:
     """Generate a benign synthetic operation, ingest it, process it and export its findings.
 
-    The operation has report packages, a seized phone's file tree, the WhatsApp chat exports
-    of two seized phones and partner hash sets; its pictures are sample photos and generated
-    images, its people fictional.
+    The operation has report packages, a seized phone's file tree (with videos, a sticker and
+    a GIF), the WhatsApp chat exports of two seized phones and partner hash sets (one of known
+    videos); its pictures are sample photos and generated images, its people fictional.
     """
     from amparo.demo import generate_operation
 
@@ -53,8 +53,9 @@ def demo(context: click.Context, reports: int, seed: int) -> None:
     shutil.rmtree(inputs, ignore_errors=True)  # the previous demo's generated input only
     try:
         operation = generate_operation(
-            inputs, reports=reports, seed=seed, hash_sets=True, device_tree=True, chat_exports=True
-        )
+            inputs, reports=reports, seed=seed, hash_sets=True, device_tree=True,
+            chat_exports=True, videos=True,
+        )  # fmt: skip
     except ValueError as error:
         raise click.UsageError(str(error)) from error
     summary = _ingest_with_progress(workspace, list(operation.packages))

@@ -2,8 +2,9 @@
 
 The same seed always gives the same bytes: every random choice comes from a seeded stream,
 timestamps are fixed and zip headers carry a constant date. Media play roles (known, known
-variant, new series, unrelated, non-pertinent, unprocessable; see ``cast``) and the ground
-truth says what classifying each file against the generated hash sets must conclude.
+variant, new series, unrelated, non-pertinent, unprocessable; see ``cast``; videos and animated
+pictures, see ``clips``) and the ground truth says what classifying each file against the
+generated hash sets must conclude.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 
 from amparo.demo.cast import MediaCast, build_media_cast
 from amparo.demo.chats import chat_pictures, plan_phones, write_chat_exports
+from amparo.demo.clips import KNOWN_VIDEOS_CSV, Clips, build_clips, write_video_hash_set
 from amparo.demo.device import device_layout, write_device_tree
 from amparo.demo.hashset import write_hash_set
 from amparo.demo.packages import package_entries, package_path, write_package
@@ -56,26 +58,33 @@ def generate_operation(
     hash_sets: bool = False,
     device_tree: bool = False,
     chat_exports: bool = False,
+    videos: bool = False,
 ) -> GeneratedOperation:
     """Write ``reports`` packages under ``out_dir``; every ``zip_every``-th one as a zip.
 
     ``hash_sets`` also writes ``out_dir/hashsets/*.csv``, ``device_tree`` a phone dump in
     ``out_dir/devices/phone-1`` and ``chat_exports`` the WhatsApp exports of two seized phones
-    in ``out_dir/chats/phone-1`` and ``phone-2`` (see ``chats``). Any of them puts more than
+    in ``out_dir/chats/phone-1`` and ``phone-2`` (see ``chats``). ``videos`` (with
+    ``device_tree``) puts generated videos, a sticker and a GIF on the phone, and with
+    ``hash_sets`` writes ``known_videos.csv`` (see ``clips``). Any of them puts more than
     report packages in ``out_dir``: ingest ``operation.packages`` then, not ``out_dir`` as a
     whole.
     """
     if reports < 0 or zip_every < 0:
         raise ValueError("reports and zip_every must not be negative")
+    if videos and not device_tree:
+        raise ValueError("the demo's videos are on the seized phone: they need device_tree")
     out_dir.mkdir(parents=True, exist_ok=True)
     cast = build_cast(seed, reports)
+    clips = _clips(seed, cast) if videos else Clips({}, {}, ())
+    cast = replace(cast, roles={**cast.roles, **clips.roles})
     planner = planner_for(seed, reports, cast)
     plans = [planner.plan(number) for number in report_numbers(seed, reports)]
     expected = tuple(
         _write_report(out_dir, plan, as_zip=_is_zip(index, zip_every))
         for index, plan in enumerate(plans)
     )
-    device_files = _write_device(out_dir / DEVICES_DIR, cast, plans) if device_tree else ()
+    device_files = _write_device(out_dir / DEVICES_DIR, cast, plans, clips) if device_tree else ()
     chats = _write_chats(out_dir / CHATS_DIR, seed, cast, plans) if chat_exports else ()
     return GeneratedOperation(
         root=out_dir,
@@ -83,7 +92,7 @@ def generate_operation(
         reports=expected,
         media_roles=_roles_of_files_written(cast, expected, device_files, chats),
         hash_sets=cast.hash_sets,
-        hashset_files=_write_hash_sets(out_dir / HASHSETS_DIR, cast) if hash_sets else {},
+        hashset_files=_write_hash_sets(out_dir / HASHSETS_DIR, cast, clips) if hash_sets else {},
         device_files=device_files,
         chat_exports=chats,
         personas={
@@ -137,12 +146,17 @@ def _is_zip(index: int, zip_every: int) -> bool:
     return zip_every > 0 and (index + 1) % zip_every == 0
 
 
+def _clips(seed: int, cast: MediaCast) -> Clips:
+    return build_clips(cast, np.random.default_rng(random_stream(seed, "clips").getrandbits(64)))
+
+
 def _write_device(
-    devices_dir: Path, cast: MediaCast, plans: list[ReportPlan]
+    devices_dir: Path, cast: MediaCast, plans: list[ReportPlan], clips: Clips
 ) -> tuple[ExpectedDeviceFile, ...]:
-    """The device's own media plus a copy of the first reported file."""
+    """The device's own media and clips, plus a copy of the first reported file."""
     reported = plans[0].uploads[0].media if plans else None
-    return write_device_tree(devices_dir, device_layout(cast.device_media, reported), cast.roles)
+    layout = device_layout(cast.device_media, reported) | clips.layout
+    return write_device_tree(devices_dir, layout, cast.roles)
 
 
 def _write_chats(
@@ -158,11 +172,15 @@ def _write_chats(
     return write_chat_exports(chats_dir, phones)
 
 
-def _write_hash_sets(hashsets_dir: Path, cast: MediaCast) -> dict[str, Path]:
-    return {
+def _write_hash_sets(hashsets_dir: Path, cast: MediaCast, clips: Clips) -> dict[str, Path]:
+    written = {
         name: write_hash_set(hashsets_dir / name, entries)
         for name, entries in cast.hash_sets.items()
     }
+    if clips.known_videos:
+        path = hashsets_dir / KNOWN_VIDEOS_CSV
+        written[KNOWN_VIDEOS_CSV] = write_video_hash_set(path, clips.known_videos)
+    return written
 
 
 def _roles_of_files_written(

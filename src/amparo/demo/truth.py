@@ -56,7 +56,9 @@ class ExpectedMedia:
     not decodable); another decoder may land a few bits away. ``source_sha256`` names the
     hash-set picture a variant or edited copy was made from (it need not be reported itself);
     ``series_label`` groups a new picture with its variants; ``hash_set_series`` is the series
-    the matching hash-set entry names.
+    the matching hash-set entry names. ``frame`` (0-based) or ``second`` say where a known
+    picture shows in an animated picture or a video; ``pdq`` of an animated picture is its first
+    frame's.
     """
 
     sha256: str
@@ -68,6 +70,8 @@ class ExpectedMedia:
     series_label: str | None = None
     hash_set_series: str | None = None
     defect: str | None = None  # unprocessable files: "truncated" or "pixel_bomb"
+    frame: int | None = None  # the frame of an animated picture that shows known material
+    second: float | None = None  # the second of a video that shows a known picture
 
 
 @dataclass(frozen=True)

@@ -158,10 +158,13 @@ def test_json_that_is_not_a_telegram_export_is_refused(document: bytes) -> None:
         parse_telegram(document, path="other.json")
 
 
-def test_wrongly_typed_field_is_refused_with_its_place() -> None:
-    with pytest.raises(InvalidInput, match="'from_id' is not text") as raised:
-        single_chat(message(from_id=42))
-    assert raised.value.place == "messages[0]"
+def test_wrongly_typed_field_costs_its_message_only_with_its_place() -> None:
+    chat = single_chat(message(from_id=[42]), message(id=2, text="kept"))
+    assert [kept.text for kept in chat.messages] == ["kept"]
+    (refused,) = chat.refused
+    assert isinstance(refused, InvalidInput)
+    assert "'from_id' is neither text nor a number" in refused.reason
+    assert refused.place == "messages[0]"
 
 
 def test_oversized_input_is_unsafe(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,9 +7,18 @@ messages, senders, attachments and service actions. Two shapes are read:
 * a whole account ("Export Telegram data"): ``personal_information`` (the owner) and
   ``chats.list`` (and ``left_chats.list``, chats the owner has left), each chat as above.
 
-Times: ``date`` is the exporting computer's local time without a zone; ``date_unixtime`` (epoch
-seconds) gives UTC and, with ``date``, that computer's offset. Without ``date_unixtime`` only the
-raw text is kept: no zone is ever guessed.
+Every vintage of the export is read. Times: ``date`` is the exporting computer's local time
+without a zone; ``date_unixtime`` (epoch seconds, written since 2021) gives UTC and, with ``date``,
+that computer's offset. Without ``date_unixtime`` only the raw text is kept (UTC only when the text
+itself carries a zone): no zone is ever guessed. A message with ``date_unixtime`` and no ``date``
+keeps the epoch seconds as its raw time. Senders: newer exports write ``from_id`` as
+``"user123"`` or ``"channel123"``; exports before 2021 wrote the bare number of the user, read
+as ``"user123"`` so both vintages name one account. A message without ``id`` is named by its
+place in the chat. Text is ``text`` (a string or a list of fragments), else ``text_entities``.
+
+One message that cannot be read (a wrongly typed field, no time at all) is refused on its own:
+it lands in its chat's ``refused`` with its place (``chats.list[0].messages[3]``); the rest of
+the export is read.
 
 Attachments (``photo`` or ``file``) are paths relative to the export folder. Telegram's
 "(File not included. ...)" placeholder sets ``attachment_missing``; a path that is absolute or
@@ -23,12 +32,10 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from amparo.errors import InvalidInput, UnsafeInput
 from amparo.model import Timestamp
-
-_T = TypeVar("_T")
 
 MAX_EXPORT_BYTES = 512 * 1024 * 1024
 
@@ -66,7 +73,7 @@ class TelegramOwner:
 class TelegramMessage:
     """One message or service event; for service events the sender is the actor."""
 
-    id: int
+    id: int | None
     chat_id: int | None
     at: Timestamp
     sender: str | None
@@ -83,6 +90,12 @@ class TelegramMessage:
     action: str | None
     members: tuple[str | None, ...]
     problem: str | None
+    index: int = 0  # where the message stands in its chat's list, from 0
+
+    @property
+    def position(self) -> int:
+        """The message id; for an export that gives none, its place in the chat from 1."""
+        return self.id if self.id is not None else self.index + 1
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,7 @@ class TelegramChat:
     messages: tuple[TelegramMessage, ...]
     participants: tuple[TelegramParticipant, ...]
     left: bool
+    refused: tuple[InvalidInput, ...] = ()  # messages that could not be read, with their place
 
 
 @dataclass(frozen=True)
@@ -174,26 +188,36 @@ def _chat(value: Any, where: str, path: str, *, left: bool) -> TelegramChat:
     if not isinstance(listed, list):
         raise InvalidInput("expected a 'messages' list", path=path, place=where or None)
     chat_id = _int_field(raw, "id", where, path)
-    messages = tuple(
-        _message(item, chat_id, _place(where, f"messages[{index}]"), path)
-        for index, item in enumerate(listed)
-    )
+    messages, refused = _messages(listed, chat_id, where, path)
     name, kind = _text_field(raw, "name", where, path), _text_field(raw, "type", where, path)
-    return TelegramChat(name, kind, chat_id, messages, _participants(messages), left)
+    return TelegramChat(name, kind, chat_id, messages, _participants(messages), left, refused)
 
 
-def _message(value: Any, chat_id: int | None, where: str, path: str) -> TelegramMessage:
+def _messages(
+    listed: list[Any], chat_id: int | None, where: str, path: str
+) -> tuple[tuple[TelegramMessage, ...], tuple[InvalidInput, ...]]:
+    """The readable messages of a chat, and why each other one was refused."""
+    kept, refused = [], []
+    for index, item in enumerate(listed):
+        try:
+            kept.append(_message(item, chat_id, index, _place(where, f"messages[{index}]"), path))
+        except InvalidInput as error:
+            refused.append(error)
+    return tuple(kept), tuple(refused)
+
+
+def _message(value: Any, chat_id: int | None, index: int, where: str, path: str) -> TelegramMessage:
     raw = _object(value, where, path)
     service = raw.get("type") == "service"
     sender_key, sender_id_key = ("actor", "actor_id") if service else ("from", "from_id")
     attachment, missing, problem = _attachment(raw, where, path)
     return TelegramMessage(
-        id=_required(_int_field(raw, "id", where, path), "id", where, path),
+        id=_int_field(raw, "id", where, path),
         chat_id=chat_id,
-        at=_required(_timestamp(raw, "date", where, path), "date", where, path),
+        at=_sent_at(raw, where, path),
         sender=_text_field(raw, sender_key, where, path),
-        sender_id=_text_field(raw, sender_id_key, where, path),
-        text=_flat_text(raw.get("text"), where, path),
+        sender_id=_sender_id(raw, sender_id_key, where, path),
+        text=_message_text(raw, where, path),
         attachment=attachment,
         attachment_missing=missing,
         media_type=_text_field(raw, "media_type", where, path),
@@ -205,7 +229,36 @@ def _message(value: Any, chat_id: int | None, where: str, path: str) -> Telegram
         action=_text_field(raw, "action", where, path),
         members=_members(raw, where, path),
         problem=problem,
+        index=index,
     )
+
+
+def _sender_id(raw: dict[str, Any], key: str, where: str, path: str) -> str | None:
+    """``"user123"`` / ``"channel123"`` as written, or a bare number of an older export as
+    ``"user123"`` (those exports named only users by number)."""
+    value = raw.get(key)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"user{value}"
+    if not _is_text_or_none(value):
+        raise InvalidInput(f"'{key}' is neither text nor a number", path=path, place=where or None)
+    return value
+
+
+def _message_text(raw: dict[str, Any], where: str, path: str) -> str:
+    """``text``, or the ``text_entities`` when an export holds the text only there."""
+    text = _flat_text(raw.get("text"), where, path)
+    if text or raw.get("text_entities") is None:
+        return text
+    return _flat_text(raw["text_entities"], where, path)
+
+
+def _sent_at(raw: dict[str, Any], where: str, path: str) -> Timestamp:
+    at = _timestamp(raw, "date", where, path)
+    if at is None:
+        raise InvalidInput(
+            "no time: neither 'date' nor 'date_unixtime'", path=path, place=where or None
+        )
+    return at
 
 
 def _attachment(raw: dict[str, Any], where: str, path: str) -> tuple[str | None, bool, str | None]:
@@ -234,18 +287,31 @@ def _path_refusal(value: str) -> str | None:
 
 
 def _timestamp(raw: dict[str, Any], key: str, where: str, path: str) -> Timestamp | None:
-    """``key`` as written, in UTC when ``key + "_unixtime"`` is there."""
+    """``key`` as written, in UTC when ``key + "_unixtime"`` is there (or the text has a zone)."""
     written = _text_field(raw, key, where, path)
-    if written is None:
-        return None
     epoch = raw.get(f"{key}_unixtime")
     if epoch is None:
-        return Timestamp(written, None, None)
-    if not isinstance(epoch, str) or not _EPOCH_SECONDS.fullmatch(epoch):
+        return None if written is None else _written_time(written)
+    epoch_text = str(epoch) if isinstance(epoch, int) and not isinstance(epoch, bool) else epoch
+    if not isinstance(epoch_text, str) or not _EPOCH_SECONDS.fullmatch(epoch_text):
         reason = f"'{key}_unixtime' is not epoch seconds: {epoch!r}"
         raise InvalidInput(reason, path=path, place=where or None)
-    utc = datetime.fromtimestamp(int(epoch), UTC)
+    utc = datetime.fromtimestamp(int(epoch_text), UTC)
+    if written is None:
+        return Timestamp(epoch_text, utc, None)
     return Timestamp(written, utc, _offset_minutes(written, utc))
+
+
+def _written_time(written: str) -> Timestamp:
+    """A time without epoch seconds: UTC only when the text itself carries a zone."""
+    try:
+        moment = datetime.fromisoformat(written)
+    except ValueError:
+        return Timestamp(written, None, None)
+    offset = moment.utcoffset()
+    if offset is None:
+        return Timestamp(written, None, None)
+    return Timestamp(written, moment.astimezone(UTC), int(offset.total_seconds() // 60))
 
 
 def _offset_minutes(written: str, utc: datetime) -> int | None:
@@ -316,12 +382,6 @@ def _int_field(raw: dict[str, Any], key: str, where: str, path: str) -> int | No
     value = raw.get(key)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise InvalidInput(f"'{key}' is not an integer", path=path, place=where or None)
-    return value
-
-
-def _required(value: _T | None, key: str, where: str, path: str) -> _T:
-    if value is None:
-        raise InvalidInput(f"'{key}' is missing", path=path, place=where or None)
     return value
 
 

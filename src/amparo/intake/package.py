@@ -22,6 +22,8 @@ from typing import BinaryIO
 from amparo.errors import InvalidInput, UnsafeInput
 
 REPORT_XML = "report.xml"
+# A lone chat text (WhatsApp .txt) or Telegram result.json, read without its media.
+SINGLE_FILE_SUFFIXES = (".txt", ".json")
 KEEP_IN_MEMORY_BYTES = 64 * 1024**2
 _ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
 
@@ -109,7 +111,7 @@ def open_package(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Packag
     if path.is_dir():
         yield _directory_package(path)
         return
-    if path.suffix.lower() == ".txt":
+    if path.suffix.lower() in SINGLE_FILE_SUFFIXES:
         yield _single_file_package(path)
         return
     try:
@@ -129,7 +131,7 @@ def file_sha256(path: Path) -> str:
 
 
 def _single_file_package(path: Path) -> Package:
-    """A lone text file (a chat export without its media) as a package of one member."""
+    """A lone text or JSON file (a chat export without its media) as a package of one member."""
     try:
         size, digest = path.stat().st_size, file_sha256(path)
     except OSError as error:

@@ -5,22 +5,24 @@ Senders are keyed by Telegram's own ids (``telegram:user123456``), chats by thei
 (``telegram:-100…``), so the same person or group in two exports is one account or group. The
 export's owner, when it names one, is a member of every chat. An attachment whose path would
 leave the export is not read and is recorded as a quarantined part; files no message names
-are kept and set aside.
+are kept and set aside. A message that cannot be read is a quarantined part naming its place
+(``result.json (chats.list[0].messages[3])``); the rest of the export is ingested.
 """
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from amparo.errors import InvalidInput, UnsafeInput
+from amparo.errors import InputRejected, InvalidInput, UnsafeInput
 from amparo.formats.telegram import TelegramChat, TelegramMessage, parse_telegram
 from amparo.intake.chat import ChatWriter, chat_group, unnamed_file
 from amparo.intake.ingest import IngestSummary, InputKind, ingest_package, store_file
-from amparo.intake.package import DEFAULT_LIMITS, Limits, Package
+from amparo.intake.package import DEFAULT_LIMITS, REPORT_XML, Limits, Package
 from amparo.intake.writer import (
     KnownIds,
     QuarantinedPart,
@@ -49,7 +51,22 @@ def ingest_telegram_export(
 
 
 def looks_like_telegram_export(path: Path) -> bool:
-    return path.is_dir() and (path / RESULT_JSON).is_file()
+    """A folder holding ``result.json``, a lone ``result.json``, or a zip of an export folder."""
+    if path.is_dir():
+        return (path / RESULT_JSON).is_file()
+    if path.name.lower() == RESULT_JSON:
+        return path.is_file()
+    return path.suffix.lower() == ".zip" and _zip_holds_export(path)
+
+
+def _zip_holds_export(path: Path) -> bool:
+    """A zip with a ``result.json`` and no ``report.xml`` (which would make it a report package)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = {PurePosixPath(name).name.lower() for name in archive.namelist()}
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return RESULT_JSON in names and REPORT_XML not in names
 
 
 def _store_export(
@@ -71,7 +88,7 @@ def _store_export(
         writer.account(owner)
         found, problems = _chat(writer, chat, base, workspace, package, limits)
         named |= found
-        parts += problems
+        parts += problems + [_refused_message(error) for error in chat.refused]
     unnamed = sorted(set(package.members) - named)
     parts += [unnamed_file(workspace, package, name, limits) for name in unnamed]
     if parts:
@@ -118,7 +135,7 @@ def _chat(
         rows.append(_message_row(writer, message, account_id, media))
         if media is not None:
             named.add(member)
-            file_id = f"telegram-{writer.source_id}-chat-{writer.group_id}-msg-{message.id}"
+            file_id = f"telegram-{writer.source_id}-chat-{writer.group_id}-msg-{message.position}"
             shares.append(writer.share(rows[-1], member, file_id))
         problems += _problem(package, message)
     if rows:
@@ -135,7 +152,7 @@ def _message_row(
         "source_id": writer.source_id,
         "group_id": writer.group_id,
         "account_id": account_id,
-        "position": message.id,
+        "position": message.position,
         "author": message.sender,
         "at": message.at.utc,
         "at_raw": message.at.raw,
@@ -150,6 +167,11 @@ def _message_row(
 def _problem(package: Package, message: TelegramMessage) -> list[QuarantinedPart]:
     if message.problem is None:
         return []
-    place = f"{package.label} (message {message.id})"
+    place = f"{package.label} (message {message.position})"
     error = UnsafeInput(message.problem, path=place)
     return [QuarantinedPart("telegram_attachment", place, None, error)]
+
+
+def _refused_message(error: InputRejected) -> QuarantinedPart:
+    """A message the parser could not read, set aside with its place in ``result.json``."""
+    return QuarantinedPart("telegram_message", f"{error.path} ({error.place})", None, error)

@@ -31,10 +31,9 @@ from amparo.geo.referrals import (
 from amparo.geo.requests import export_legal_requests
 from amparo.geo.stats import export_stats
 from amparo.geo.subscribers import ImportResult, import_subscriber_returns
-from amparo.intake.chat import ingest_chat_export, looks_like_chat_export, owner_key
-from amparo.intake.device import ingest_device_tree
-from amparo.intake.ingest import IngestSummary, discover, ingest_paths
-from amparo.intake.telegram import ingest_telegram_export, looks_like_telegram_export
+from amparo.intake.chat import owner_key
+from amparo.intake.dispatch import IngestOptions, ingest_inputs
+from amparo.intake.ingest import IngestSummary
 from amparo.network.graphml import export_graphml
 from amparo.people.clusters import LINK, UNLINK, Decision
 from amparo.people.report import find_person
@@ -135,31 +134,17 @@ def ingest(
 
     Report packages are folders or .zip files (or folders of them); WhatsApp exports are a
     chat's .txt, or a .zip of it with its media; Telegram Desktop exports are a folder holding
-    result.json. With --device, ingest a seized drive or phone dump
-    instead: every file is hashed, kept and sighted on that device with its path. Every input
+    result.json, a .zip of that folder, or result.json alone. With --device, ingest a seized
+    drive or phone dump instead: every file is hashed, kept and sighted on that device with
+    its path. Every input
     is ingested, recognised as already ingested, or quarantined with a reason naming the file
     and the place in it. Exits 1 only when nothing could be ingested.
     """
     if owner_name is not None and owner is None:
         raise click.UsageError("--owner-name needs --owner, the owner's phone number")
     workspace = _workspace(context)
-    summary = IngestSummary()
-    if device is not None:
-        for path in paths:
-            summary.merge(ingest_device_tree(workspace, device, path))
-    else:
-        inputs = list(discover(paths))
-        chats = [path for path in inputs if looks_like_chat_export(path)]
-        telegrams = [path for path in inputs if looks_like_telegram_export(path)]
-        for path in chats:
-            chat = ingest_chat_export(
-                workspace, path, zone=zone, owner=owner, owner_name=owner_name
-            )
-            summary.merge(chat)
-        for path in telegrams:
-            summary.merge(ingest_telegram_export(workspace, path))
-        packages = [path for path in inputs if path not in chats and path not in telegrams]
-        summary.merge(_ingest_with_progress(workspace, packages))
+    options = IngestOptions(device=device, zone=zone, owner=owner, owner_name=owner_name)
+    summary = _ingest_with_progress(workspace, list(paths), options)
     _print_summary(summary)
     if summary.nothing_ingested:
         sys.exit(EXIT_INPUT)
@@ -183,8 +168,10 @@ def _owner_number(number: str | None) -> str | None:
     return number
 
 
-def _ingest_with_progress(workspace: Workspace, paths: list[Path]) -> IngestSummary:
-    inputs = list(discover(paths))
+def _ingest_with_progress(
+    workspace: Workspace, paths: list[Path], options: IngestOptions | None = None
+) -> IngestSummary:
+    """``ingest_inputs`` with a progress bar per kind of input."""
     columns = (
         TextColumn("[bold]Ingesting"),
         BarColumn(),
@@ -192,8 +179,7 @@ def _ingest_with_progress(workspace: Workspace, paths: list[Path]) -> IngestSumm
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("ingest", total=len(inputs))
-        return ingest_paths(workspace, inputs, on_input=lambda _: progress.advance(task))
+        return ingest_inputs(workspace, paths, options, progress=_StageBars(progress))
 
 
 def _print_summary(summary: IngestSummary) -> None:
@@ -210,7 +196,7 @@ def _print_summary(summary: IngestSummary) -> None:
 
 
 class _StageBars:
-    """Rich progress bars for the pipeline stages."""
+    """Rich progress bars for the pipeline stages, or for each kind of input ingested."""
 
     def __init__(self, progress: Progress) -> None:
         self._progress = progress

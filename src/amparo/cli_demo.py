@@ -25,8 +25,7 @@ from amparo.geo.referrals import export_referrals
 from amparo.geo.requests import export_legal_requests
 from amparo.geo.stats import export_stats
 from amparo.geo.subscribers import import_subscriber_returns
-from amparo.intake.chat import ingest_chat_export
-from amparo.intake.device import ingest_device_tree
+from amparo.intake.dispatch import IngestOptions, ingest_inputs
 from amparo.intake.ingest import IngestSummary
 from amparo.stages.hashsets import import_hash_set
 from amparo.stages.pipeline import STAGE_NAMES
@@ -60,7 +59,8 @@ def demo(context: click.Context, reports: int, seed: int) -> None:
         raise click.UsageError(str(error)) from error
     summary = _ingest_with_progress(workspace, list(operation.packages))
     for device in sorted({file.device for file in operation.device_files}):
-        summary.merge(ingest_device_tree(workspace, device, inputs / "devices" / device))
+        tree = IngestOptions(device=device)
+        summary.merge(ingest_inputs(workspace, [inputs / "devices" / device], tree))
     summary.merge(_ingest_demo_chats(workspace, operation.chat_exports))
     _print_summary(summary)
     _process_with_progress(workspace, STAGE_NAMES, None)
@@ -95,8 +95,8 @@ def _ingest_demo_chats(workspace: Workspace, chats: tuple[Any, ...]) -> IngestSu
     """The demo's chat exports (``ExpectedChatExport``), each with its phone's owner and zone."""
     summary = IngestSummary()
     for chat in chats:
-        zone, owner = ZoneInfo(chat.zone), chat.owner_number
-        summary.merge(ingest_chat_export(workspace, chat.path, zone=zone, owner=owner))
+        phone = IngestOptions(zone=ZoneInfo(chat.zone), owner=chat.owner_number)
+        summary.merge(ingest_inputs(workspace, [chat.path], phone))
     phones = {chat.device: chat.owner_number for chat in chats}
     groups = {chat.group_key for chat in chats if not chat.direct}
     console.print(

@@ -23,7 +23,8 @@ from amparo.errors import InvalidInput, UnsafeInput
 
 REPORT_XML = "report.xml"
 # A lone chat text (WhatsApp .txt) or Telegram result.json, read without its media.
-SINGLE_FILE_SUFFIXES = (".txt", ".json")
+SINGLE_FILE_SUFFIXES = (".txt",)
+SINGLE_FILE_NAMES = ("result.json",)
 KEEP_IN_MEMORY_BYTES = 64 * 1024**2
 _ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
 
@@ -111,7 +112,7 @@ def open_package(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Packag
     if path.is_dir():
         yield _directory_package(path)
         return
-    if path.suffix.lower() in SINGLE_FILE_SUFFIXES:
+    if path.suffix.lower() in SINGLE_FILE_SUFFIXES or path.name.lower() in SINGLE_FILE_NAMES:
         yield _single_file_package(path)
         return
     try:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from amparo.errors import InvalidInput, UnsafeInput
+from amparo.export.findings import export_findings
 from amparo.formats.cybertipline import read_file_details, read_report
 from amparo.formats.xml import parse_xml
+from amparo.intake.ingest import ingest_paths
 from amparo.model import ReportContent
+from amparo.workspace import Workspace
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -156,3 +160,39 @@ def test_a_group_of_a_user_without_an_account_id_is_kept() -> None:
     person = read_report(data.encode(), path="report.xml").parties[0]
     assert person.account is None
     assert person.details["groupIdentifier"] == "grp-77"
+
+
+NCMEC_EXAMPLE = FIXTURES / "report_ncmec_example.xml"
+
+
+def test_ncmec_documented_example_keeps_every_annotation_informational_too() -> None:
+    example = read_report(NCMEC_EXAMPLE.read_bytes(), path=NCMEC_EXAMPLE.name)
+    assert example.annotations == (
+        "sextortion", "csamSolicitation", "minorToMinorInteraction", "spam",
+        "sadisticOnlineExploitation", "informational",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("written", ["<spam/>", "<spam></spam>", "<spam>true</spam>"])
+def test_an_annotation_is_set_however_it_is_written(written: str) -> None:
+    data = NCMEC_EXAMPLE.read_bytes()
+    start, end = data.index(b"<reportAnnotations>"), data.index(b"</reportAnnotations>")
+    data = data[:start] + f"<reportAnnotations>{written}".encode() + data[end:]
+    assert read_report(data, path="report.xml").annotations == ("spam",)
+
+
+def test_a_report_with_newer_annotations_is_ingested_and_shown_in_the_findings(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    package = tmp_path / "9000001"
+    package.mkdir()
+    shutil.copy(NCMEC_EXAMPLE, package / "report.xml")
+    summary = ingest_paths(workspace, [package])
+    assert (summary.ingested, summary.quarantined) == ([str(package)], [])
+    findings = export_findings(workspace, tmp_path / "findings.json")
+    annotations = findings["inputs"]["report_annotations"]
+    assert annotations["informational"] == ["9000001"]
+    assert sorted(annotations) == sorted(
+        ["sextortion", "csamSolicitation", "minorToMinorInteraction", "spam",
+         "sadisticOnlineExploitation", "informational"]
+    )  # fmt: skip

@@ -91,11 +91,22 @@ def _inputs(session: Session) -> dict[str, Any]:
     return {
         "sources": session.scalar(top),
         "reports": _report_count(session),
+        "report_annotations": _report_annotations(session),
         "quarantined": [
             {"path": s.path, "reason": s.reason or "", "kind": s.kind, "sha256": s.digest}
             for s in quarantined
         ],
     }
+
+
+def _report_annotations(session: Session) -> dict[str, list[str]]:
+    """Each annotation a report carries (``sextortion``, ``informational``, ...): its reports."""
+    reports: dict[str, list[str]] = defaultdict(list)
+    query = select(tables.Report.number, tables.Report.annotations).order_by(tables.Report.number)
+    for number, names in session.execute(query):
+        for name in names or ():
+            reports[name].append(number)
+    return dict(sorted(reports.items()))
 
 
 def _report_count(session: Session) -> int:

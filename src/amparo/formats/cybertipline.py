@@ -2,6 +2,10 @@
 
 Fields Amparo models get their own attributes; every other element the schema allows is kept,
 structure and attributes included, in a ``details`` mapping, so nothing a platform said is lost.
+Report and file annotations are kept by name, whether written ``<spam>true</spam>`` or, as
+NCMEC's documentation writes them, ``<spam/>``. The schema is NCMEC's, with the report
+annotations NCMEC's current documentation adds (``informational`` and two more; see
+``formats/SOURCES.md``).
 """
 
 from __future__ import annotations
@@ -240,10 +244,11 @@ def _timestamp(el: etree._Element | None, *, path: str) -> Timestamp | None:
 
 
 def _flags(el: etree._Element | None) -> tuple[str, ...]:
-    """Names of the annotation elements set to true (the schema fixes them to true)."""
+    """Names of the annotation elements set: the schema fixes each to true, so an empty one
+    (``<informational/>``, as NCMEC's own example writes them) is true too."""
     if el is None:
         return ()
-    return tuple(child.tag for child in el if _xs_boolean(child.text))
+    return tuple(child.tag for child in el if _xs_boolean(child.text or "true"))
 
 
 def _unmodelled(el: etree._Element | None, modelled: set[str]) -> dict[str, Any]:

@@ -8,11 +8,11 @@ messages, senders, attachments and service actions. Two shapes are read:
   ``chats.list`` (and ``left_chats.list``, chats the owner has left), each chat as above.
 
 Every vintage of the export is read. Times: ``date`` is the exporting computer's local time
-without a zone; ``date_unixtime`` (epoch seconds, written since 2021) gives UTC and, with ``date``,
+without a zone; ``date_unixtime`` (epoch seconds, in newer exports) gives UTC and, with ``date``,
 that computer's offset. Without ``date_unixtime`` only the raw text is kept (UTC only when the text
 itself carries a zone): no zone is ever guessed. A message with ``date_unixtime`` and no ``date``
 keeps the epoch seconds as its raw time. Senders: newer exports write ``from_id`` as
-``"user123"`` or ``"channel123"``; exports before 2021 wrote the bare number of the user, read
+``"user123"`` or ``"channel123"``; older exports wrote the bare number of the user, read
 as ``"user123"`` so both vintages name one account. A message without ``id`` is named by its
 place in the chat. Text is ``text`` (a string or a list of fragments), else ``text_entities``.
 

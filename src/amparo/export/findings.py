@@ -204,6 +204,7 @@ def _match(match: tables.Match) -> dict[str, Any]:
         "transform": match.transform,
         "frame": match.frame,
         "second": match.second,
+        "preparation": match.preparation,
         "suppressing": match.suppressing,
         "category": category,
         "series": entry.series,

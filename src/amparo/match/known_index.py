@@ -67,8 +67,11 @@ class KnownPdqIndex:
             _saved_or_built(folder / f"{INDEX_PREFIX}{fingerprint[:16]}", hashes, ids), radius
         )
 
-    def search(self, queries: list[str]) -> list[Hit]:
-        return [] if self._index is None else self._index.search(queries, self.radius)
+    def search(self, queries: list[str], radius: int | None = None) -> list[Hit]:
+        """Hits within ``radius``, by default the widest set threshold."""
+        if self._index is None:
+            return []
+        return self._index.search(queries, self.radius if radius is None else radius)
 
 
 def _saved_or_built(target: Path, hashes: list[str], ids: list[int]) -> HexPdqIndex:

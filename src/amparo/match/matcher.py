@@ -53,6 +53,7 @@ class FoundMatch:
     suppressing: bool
     frame: int | None = None
     second: float | None = None
+    preparation: str | None = None  # how the file's pixels were prepared for the PDQ that matched
 
     @property
     def by_frame(self) -> bool:
@@ -80,7 +81,8 @@ def best_pdq_matches(
         if entry.entry_id not in best or distance < best[entry.entry_id][0]:
             best[entry.entry_id] = (distance, transform, entry)
     return [
-        FoundMatch(e.entry_id, "pdq", d, e.threshold, t, e.suppressing) for d, t, e in best.values()
+        FoundMatch(e.entry_id, "pdq", d, e.threshold, t, e.suppressing, preparation="fast")
+        for d, t, e in best.values()
     ]
 
 

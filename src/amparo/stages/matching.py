@@ -23,7 +23,6 @@ from amparo.match.matcher import (
     MIN_PDQ_QUALITY,
     EntryInfo,
     FoundMatch,
-    best_pdq_matches,
     cryptographic_match,
     verdict,
 )
@@ -31,6 +30,7 @@ from amparo.match.video import KnownVideos, vpdq_matches
 from amparo.media.pdq import DIHEDRAL_TRANSFORMS
 from amparo.model import Category
 from amparo.stages.hashsets import matching_fingerprint
+from amparo.stages.pdq_confirm import PdqConfirmation
 from amparo.store import tables
 from amparo.workspace import Workspace
 
@@ -51,12 +51,13 @@ def run_match_stage(
         if stale:
             index = KnownPdqIndex.for_store(session, workspace.root / "indexes", fingerprint)
             videos = KnownVideos.for_store(session)
+            confirmation = PdqConfirmation(workspace.evidence, index)
     if on_total is not None:
         on_total(len(stale))
     for start in range(0, len(stale), BATCH):
         chunk = stale[start : start + BATCH]
         with workspace.session() as session:
-            _match_batch(session, chunk, (index, videos), fingerprint)
+            _match_batch(session, chunk, (index, videos, confirmation), fingerprint)
         if on_done is not None:
             on_done(len(chunk))
     return len(stale)
@@ -74,16 +75,17 @@ def _stale_media(fingerprint: str) -> Any:
 def _match_batch(
     session: Session,
     media_ids: list[int],
-    indexes: tuple[KnownPdqIndex, KnownVideos],
+    indexes: tuple[KnownPdqIndex, KnownVideos, PdqConfirmation],
     fingerprint: str,
 ) -> None:
-    index, videos = indexes
+    index, videos, confirmation = indexes
     media = session.execute(
         select(M.id, M.kind, M.problem, M.pdq_quality, M.pdq_dihedral).where(M.id.in_(media_ids))
     ).all()
     found = _cryptographic(session, media_ids)
-    for media_id, hits in _pdq_hits(session, media, index).items():
-        found[media_id] += best_pdq_matches(hits)
+    hits = _pdq_hits(session, media, index)
+    for media_id, matches in confirmation.matches(session, media, hits, entry_infos).items():
+        found[media_id] += matches
     for media_id, matches in _vpdq(session, media_ids, videos).items():
         found[media_id] += matches
     for media_id, matches in _frame_matches(session, media_ids, index).items():
@@ -179,4 +181,5 @@ def _match_row(media_id: int, match: FoundMatch) -> dict[str, Any]:
         "suppressing": match.suppressing,
         "frame": match.frame,
         "second": match.second,
+        "preparation": match.preparation,
     }

@@ -299,6 +299,8 @@ class Match(Base):
     suppressing: Mapped[bool] = mapped_column(Boolean)
     frame: Mapped[int | None]
     second: Mapped[float | None]
+    # PDQ only: fast (the hash stage's), full (full-size decode), threatexchange or resized.
+    preparation: Mapped[str | None] = mapped_column(String(20))
     known_entry: Mapped[KnownEntry] = relationship()
 
 

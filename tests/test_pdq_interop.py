@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 from skimage import data as samples
+from sqlalchemy import select
 
-from amparo.export.findings import build_findings
+from amparo.export.findings import build_findings, findings_schema, validate_findings
 from amparo.intake.device import ingest_device_tree
 from amparo.match.confirm import closest_matches
 from amparo.match.matcher import EntryInfo
@@ -18,6 +19,7 @@ from amparo.media.pdq import hamming_distance
 from amparo.media.pdq_preparations import (
     FAST,
     FULL,
+    PREPARATIONS,
     RESIZED,
     PreparedPdq,
     full_precision_pdq,
@@ -25,6 +27,7 @@ from amparo.media.pdq_preparations import (
 )
 from amparo.stages.hashsets import import_hash_set
 from amparo.stages.pipeline import run_pipeline
+from amparo.store import tables
 from amparo.workspace import Workspace
 
 THRESHOLD = 31
@@ -65,13 +68,15 @@ def test_a_28_bit_variant_of_another_tools_entry_is_found_and_says_how(
     ingest_device_tree(workspace, "phone-1", dump)
     run_pipeline(workspace, ("hash",), workers=0)
     with workspace.session() as session:
-        (stored,) = build_findings(session)["media"]
-    # Without confirmation this entry is out of reach: the fast hash is beyond the threshold.
-    assert min(hamming_distance(h, entry) for h in [stored["pdq"]]) > THRESHOLD
+        fast = session.scalars(select(tables.Media.pdq_dihedral)).one()
+    # Out of reach of the fast hash alone: none of its eight dihedral hashes is within threshold.
+    assert min(hamming_distance(pdq, entry) for pdq in fast) > THRESHOLD
     import_hash_set(workspace, _hash_set(tmp_path / "set.csv", entry), name="partner")
     run_pipeline(workspace, ("match",), workers=0)
     with workspace.session() as session:
-        (media,) = build_findings(session)["media"]
+        document = build_findings(session)
+    validate_findings(document)
+    (media,) = document["media"]
     assert media["status"] == "known_variant"
     (match,) = media["matches"]
     assert (match["entry"], match["algorithm"]) == ("entry-1", "pdq")
@@ -105,3 +110,8 @@ def test_the_reference_resize_is_corner_aligned_nearest_neighbour() -> None:
     assert resized[511, 511] == pixels[598, 1022]
     small = np.zeros((300, 512, 3), np.uint8)
     assert reference_resized(small) is small
+
+
+def test_the_schema_names_every_preparation() -> None:
+    match = findings_schema()["$defs"]["media"]["properties"]["matches"]["items"]
+    assert set(match["properties"]["preparation"]["enum"]) == {None, *PREPARATIONS}

@@ -2,12 +2,13 @@
 
 Hash sets are hashed by other software, which prepares pixels otherwise than Amparo's fast hash
 (see :mod:`amparo.media.pdq_preparations`). Measured on benign photos of 1-3 megapixels
-(``benchmarks/pdq_interop.py``), the fast hash lies from the same file's full-size-decode hash up
-to ``PREPARATION_SPREAD`` bits, and less from the resize-first hash. So an entry within its set's
-threshold plus that spread of the fast hash may match a full-precision hash of the file: such
-entries are *candidates*, and the file is hashed again the other tools' ways. Each candidate
-matches on the closest of all preparations and transforms, when that is within the threshold;
-the match records which preparation it was (ties go to the fast hash, then in the order given).
+(``benchmarks/pdq_interop.py``), the fast hash lies within ``PREPARATION_SPREAD`` bits of the
+same file's full-size-decode hash for 99 % of photos, and closer to the resize-first hash. So an
+entry within its set's threshold plus that spread of the fast hash may match a full-precision
+hash of the file: such entries are *candidates*, and the file is hashed again the other tools'
+ways. Each candidate matches on the closest of all preparations and transforms, when that is
+within the threshold; the match records which preparation it was (ties go to the fast hash,
+then in the order given).
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from amparo.match.matcher import MIN_PDQ_QUALITY, EntryInfo, FoundMatch
 from amparo.media.pdq import DIHEDRAL_TRANSFORMS, hamming_distance
 from amparo.media.pdq_preparations import FAST, PreparedPdq
 
-# The largest distance measured between the fast hash and a full-precision hash of the same
-# photo: 60 bits to the full-size decode (a brick wall; median 10, p99 56 over 227 photos of
-# 1-3 megapixels), 34 to resize-first (benchmarks/results/pdq_interop.json).
-PREPARATION_SPREAD = 60
+# How far the fast hash may lie from a full-precision hash of the same photo, measured on 348
+# benign photos (benchmarks/results/pdq_interop.json): to the full-size decode median 6, p99 50,
+# max 60 bits (the max on a brick wall; 98.7 % of 1-3 megapixel photos within 50); to the
+# resize-first hash max 34. Not the max: past a radius of 81 random entries of a 10M-entry set
+# come within reach of almost every file (at 91: 22 a photo), which would all be decoded in full.
+PREPARATION_SPREAD = 50
 # The fast hashes searched at the widened radius. The other seven dihedral hashes are searched at
 # the set's threshold only: a widened query scans the whole index (about 70 ms at 10M entries).
 WIDENED_TRANSFORMS = frozenset({"original"})

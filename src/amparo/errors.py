@@ -8,6 +8,7 @@
     ├── InputRejected           an input cannot be ingested; carries where and why (quarantine)
     │   ├── UnsafeInput         hostile or oversized input: entities, escaping paths, bombs
     │   └── InvalidInput        malformed or schema-invalid input, missing or unnamed parts
+    │       └── ValueOutOfRange a value no input can truly hold (a year 9999, a port 70000)
     ├── UnknownReference        a command names an account or person the workspace lacks
     └── ExportError             an export cannot be written
 
@@ -48,8 +49,8 @@ class InputRejected(AmparoError):
         super().__init__(self.describe())
 
     def describe(self) -> str:
-        where = f"{self.path}, {self.place}" if self.place else self.path
-        return f"{where}: {self.reason}"
+        where = ", ".join(part for part in (self.path, self.place) if part)
+        return f"{where}: {self.reason}" if where else self.reason
 
 
 class UnsafeInput(InputRejected):
@@ -58,6 +59,11 @@ class UnsafeInput(InputRejected):
 
 class InvalidInput(InputRejected):
     """Malformed or schema-invalid input, or a package whose parts do not fit together."""
+
+
+class ValueOutOfRange(InvalidInput, ValueError):
+    """A value out of its possible range (``amparo.values``); a ValueError too, so readers
+    that set a line or a row aside on ValueError set it aside for this as well."""
 
 
 class UnknownReference(AmparoError):

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from amparo.errors import InvalidInput
+
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
@@ -124,6 +126,7 @@ class FileEntry:
     ip_event: IpEvent | None = None
     device_ids: tuple[Identifier, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
+    set_aside: tuple[InvalidInput, ...] = ()  # values out of range, nulled, with file and place
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ class ReportContent:
     internet_details: tuple[dict[str, Any], ...] = ()
     parties: tuple[Party, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
+    set_aside: tuple[InvalidInput, ...] = ()  # values out of range, nulled, with file and place
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,16 @@ annotations NCMEC's current documentation adds (``informational`` and two more; 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lxml import etree
 
-from amparo.errors import InvalidInput
+from amparo import values
+from amparo.errors import InvalidInput, ValueOutOfRange
 from amparo.formats.xml import add_repeated, element_data, load_schema, parse_xml, validate
 from amparo.model import (
     AccountRef,
@@ -31,6 +34,7 @@ from amparo.model import (
 )
 from amparo.people.identifiers import imei_check_digit_valid, normalize_identifier
 
+_T = TypeVar("_T")
 SCHEMA_PATH = Path(__file__).with_name("cybertipline.xsd")
 PARTY_ROLES = {
     "personOrUserReported": ("reported", "personOrUserReportedPerson"),
@@ -51,8 +55,17 @@ _FILE_MODELLED = {
 
 
 def read_report(data: bytes, *, path: str) -> ReportContent:
-    """Parse and validate a ``report.xml``; InputRejected names the place of any fault."""
+    """Parse and validate a ``report.xml``; InputRejected names the place of any fault.
+
+    A value out of range is nulled (a time keeps its text) and its reason is in ``set_aside``.
+    """
     root = _parse_valid(data, path=path, expected="report")
+    with values.collecting() as set_aside:
+        content = _report_content(root, path=path)
+    return replace(content, set_aside=tuple(set_aside))
+
+
+def _report_content(root: etree._Element, *, path: str) -> ReportContent:
     summary = root.find("incidentSummary")
     annotations = summary.find("reportAnnotations")
     platform = _text(summary, "platform")
@@ -75,8 +88,15 @@ def read_file_details(data: bytes, *, path: str) -> FileEntry:
 
 
 def file_details_from(root: etree._Element, *, path: str) -> FileEntry:
-    """A ``fileDetails`` element already parsed with ``parse_xml``, validated here."""
+    """A ``fileDetails`` element already parsed with ``parse_xml``, validated here; a value out
+    of range is nulled and its reason is in ``set_aside``."""
     _check_valid(root, path=path, expected="fileDetails")
+    with values.collecting() as set_aside:
+        entry = _file_entry(root, path=path)
+    return replace(entry, set_aside=tuple(set_aside))
+
+
+def _file_entry(root: etree._Element, *, path: str) -> FileEntry:
     relevance = root.find("fileRelevance")
     return FileEntry(
         report_number=_text(root, "reportId") or "",
@@ -146,8 +166,8 @@ def _party(
         account=account,
         first_name=_text(person, "firstName"),
         last_name=_text(person, "lastName"),
-        age=_integer(person, "age"),
-        date_of_birth=_date(person, "dateOfBirth"),
+        age=_checked(person, "age", values.age, path=path),
+        date_of_birth=_checked(person, "dateOfBirth", values.birth_date, path=path),
         esp_service=service,
         group_id=group_id,
         addresses=tuple(element_data(a) for a in _iter(person, "address")),
@@ -206,7 +226,7 @@ def _ip_event(el: etree._Element | None, *, path: str) -> IpEvent | None:
         return None
     return IpEvent(
         ip=_text(el, "ipAddress") or "",
-        port=_integer(el, "port"),
+        port=_checked(el, "port", values.port, path=path),
         at=_timestamp(el.find("dateTime"), path=path),
         event=_text(el, "eventName"),
         possible_proxy=_boolean(el, "possibleProxy"),
@@ -220,21 +240,37 @@ def _location(el: etree._Element, *, path: str) -> EstimatedLocation:
         region=_text(el, "region"),
         country=_text(el, "countryCode"),
         verified=_xs_boolean(el.get("verified")),
-        at=None if stamp is None else parse_timestamp(stamp, path=path, place="estimatedLocation"),
+        at=None
+        if stamp is None
+        else parse_timestamp(stamp, path=path, place=f"estimatedLocation, line {el.sourceline}"),
     )
 
 
 def parse_timestamp(raw: str, *, path: str, place: str) -> Timestamp:
-    """An xs:dateTime; UTC only when the text carries a zone, since guessing one would invent."""
+    """An xs:dateTime; UTC only when the text carries a zone, since guessing one would invent.
+
+    A time Python cannot hold or outside ``values``' range is refused (ValueOutOfRange), or,
+    inside ``values.collecting``, kept as text without UTC and its reason set aside.
+    """
     text = raw.strip()
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as error:
-        raise InvalidInput(f"not a date and time: {text!r}", path=path, place=place) from error
+    moment = values.optional(lambda: _date_time(text, path=path, place=place))
+    if moment is None:
+        return Timestamp(raw=text, utc=None, offset_minutes=None)
     offset = moment.utcoffset()
     if offset is None:
         return Timestamp(raw=text, utc=None, offset_minutes=None)
-    return Timestamp(text, moment.astimezone(UTC), int(offset.total_seconds() // 60))
+    utc = values.optional(lambda: values.utc_instant(moment, path=path, place=place))
+    return Timestamp(text, utc, int(offset.total_seconds() // 60))
+
+
+def _date_time(text: str, *, path: str, place: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise ValueOutOfRange(f"not a date and time: {text!r}", path=path, place=place) from error
+    if moment.utcoffset() is None:
+        return values.wall_clock(moment, path=path, place=place)
+    return moment
 
 
 def _timestamp(el: etree._Element | None, *, path: str) -> Timestamp | None:
@@ -281,11 +317,12 @@ def _boolean(el: etree._Element | None, tag: str) -> bool | None:
     return _xs_boolean(None if el is None else el.findtext(tag))
 
 
-def _integer(el: etree._Element | None, tag: str) -> int | None:
+def _checked(
+    el: etree._Element | None, tag: str, check: Callable[..., _T], *, path: str
+) -> _T | None:
+    """An optional child's text through a ``values`` check; out of range, null (reason kept)."""
     value = _text(el, tag)
-    return None if not value else int(value)
-
-
-def _date(el: etree._Element | None, tag: str) -> date | None:
-    value = _text(el, tag)
-    return None if not value else date.fromisoformat(value[:10])
+    if not value:
+        return None
+    place = f"{tag}, line {el.find(tag).sourceline}"
+    return values.optional(lambda: check(value, path=path, place=place))

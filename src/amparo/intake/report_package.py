@@ -17,6 +17,8 @@ from amparo.formats.xml import MAX_XML_BYTES, parse_xml
 from amparo.intake.package import REPORT_XML, Package
 from amparo.model import FileEntry, ReportContent
 
+VALUE_SET_ASIDE = "value"  # a value out of range, nulled; its member is kept whole
+
 
 @dataclass(frozen=True)
 class PartProblem:
@@ -47,7 +49,9 @@ def read_report_package(package: Package) -> ReadPackage:
     number = _report_number(package, entries)
     data_members = [name for name in package.members if name not in metadata]
     files, missing = _match_files(package, entries, data_members)
-    return ReadPackage(number, report, files, problems + missing)
+    set_aside = [PartProblem(REPORT_XML, VALUE_SET_ASIDE, e) for e in report.set_aside]
+    set_aside += [PartProblem(m, VALUE_SET_ASIDE, e) for f, m, _ in entries for e in f.set_aside]
+    return ReadPackage(number, report, files, problems + missing + set_aside)
 
 
 def _read_file_details(

@@ -20,18 +20,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from amparo.errors import ValueOutOfRange
 
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
 
 # Instants outside these are impossible for evidence Amparo reads (and near Python's limits).
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 EARLIEST_BIRTH = date(1880, 1, 1)
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 PORT_MAX = 65535
+MINUTES_A_DAY = 24 * 60
 AGE_MAX = 150
 PDQ_QUALITY_MAX = 100
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,30}")  # ASCII digits only; length bounds int()
@@ -106,6 +109,23 @@ def int64(text: str | int, *, what: str, path: str, place: str) -> int:
     return whole_number(text, INT64_MIN, INT64_MAX, what=what, path=path, place=place)
 
 
+def offset_minutes(minutes: int, *, path: str, place: str) -> int:
+    """A UTC offset in minutes, less than a day either way."""
+    return whole_number(
+        minutes,
+        -MINUTES_A_DAY + 1,
+        MINUTES_A_DAY - 1,
+        what="UTC offset in minutes",
+        path=path,
+        place=place,
+    )
+
+
+def int32(text: str | int, *, what: str, path: str, place: str) -> int:
+    """A number that fits a signed 32-bit column (a Telegram message id)."""
+    return whole_number(text, INT32_MIN, INT32_MAX, what=what, path=path, place=place)
+
+
 def age(text: str | int, *, path: str, place: str) -> int:
     """An age in years, 0 to 150."""
     return whole_number(text, 0, AGE_MAX, what="age", path=path, place=place)
@@ -138,10 +158,10 @@ def collecting() -> Iterator[list[ValueOutOfRange]]:
         _SET_ASIDE.reset(token)
 
 
-def optional(check: Callable[[], _T]) -> _T | None:
-    """``check()``, or None when it refuses the value inside ``collecting`` (reason kept)."""
+def optional(check: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T | None:
+    """``check(...)``, or None when it refuses the value inside ``collecting`` (reason kept)."""
     try:
-        return check()
+        return check(*args, **kwargs)
     except ValueOutOfRange as refused:
         set_aside = _SET_ASIDE.get()
         if set_aside is None:

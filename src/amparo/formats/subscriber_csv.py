@@ -43,6 +43,7 @@ from typing import Any
 
 import pycountry
 
+from amparo import values
 from amparo.errors import InvalidInput
 
 CANONICAL_COLUMNS = (
@@ -371,7 +372,7 @@ def parse_time(text: str, *, utc_stated: bool, what: str) -> datetime:
                 "Amparo never assumes one"
             )
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    return values.utc_instant(moment, path="", place=what)  # the row is named by the caller
 
 
 def parse_birth_date(text: str | None) -> tuple[date | None, str | None]:
@@ -379,7 +380,7 @@ def parse_birth_date(text: str | None) -> tuple[date | None, str | None]:
     if text is None:
         return None, None
     try:
-        return date.fromisoformat(text), None
+        return values.birth_date(text, path="", place="date_of_birth"), None
     except ValueError:
         pass
     parts = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)

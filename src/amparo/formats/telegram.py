@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from amparo import values
 from amparo.errors import InvalidInput, UnsafeInput
 from amparo.model import Timestamp
 
@@ -121,10 +122,22 @@ class TelegramChat:
 class TelegramExport:
     owner: TelegramOwner | None
     chats: tuple[TelegramChat, ...]
+    set_aside: tuple[InvalidInput, ...] = ()  # times out of range (kept as text), with place
 
 
 def parse_telegram(data: bytes, *, path: str) -> TelegramExport:
-    """Every chat and message of a Telegram Desktop ``result.json``."""
+    """Every chat and message of a Telegram Desktop ``result.json``.
+
+    A message whose id is out of range is refused with the chat's other unreadable messages
+    (``TelegramChat.refused``); a time out of range keeps only its text, and the reason, with its
+    place, is in ``set_aside``.
+    """
+    with values.collecting() as set_aside:
+        export = _export(data, path)
+    return TelegramExport(export.owner, export.chats, tuple(set_aside))
+
+
+def _export(data: bytes, path: str) -> TelegramExport:
     document = _load(data, path)
     if not isinstance(document, dict):
         raise InvalidInput(_EXPECTED, path=path)
@@ -212,7 +225,7 @@ def _message(value: Any, chat_id: int | None, index: int, where: str, path: str)
     sender_key, sender_id_key = ("actor", "actor_id") if service else ("from", "from_id")
     attachment, missing, problem = _attachment(raw, where, path)
     return TelegramMessage(
-        id=_int_field(raw, "id", where, path),
+        id=_message_id(raw, where, path),
         chat_id=chat_id,
         at=_sent_at(raw, where, path),
         sender=_text_field(raw, sender_key, where, path),
@@ -291,18 +304,22 @@ def _timestamp(raw: dict[str, Any], key: str, where: str, path: str) -> Timestam
     written = _text_field(raw, key, where, path)
     epoch = raw.get(f"{key}_unixtime")
     if epoch is None:
-        return None if written is None else _written_time(written)
+        return None if written is None else _written_time(written, _place(where, key), path)
     epoch_text = str(epoch) if isinstance(epoch, int) and not isinstance(epoch, bool) else epoch
     if not isinstance(epoch_text, str) or not _EPOCH_SECONDS.fullmatch(epoch_text):
         reason = f"'{key}_unixtime' is not epoch seconds: {epoch!r}"
         raise InvalidInput(reason, path=path, place=where or None)
-    utc = datetime.fromtimestamp(int(epoch_text), UTC)
+    place = _place(where, f"{key}_unixtime")
+    utc = values.optional(values.utc_from_epoch, int(epoch_text), path=path, place=place)
     if written is None:
         return Timestamp(epoch_text, utc, None)
-    return Timestamp(written, utc, _offset_minutes(written, utc))
+    offset = None if utc is None else _offset_minutes(written, utc)
+    if offset is not None:
+        offset = values.optional(values.offset_minutes, offset, path=path, place=place)
+    return Timestamp(written, utc, offset)
 
 
-def _written_time(written: str) -> Timestamp:
+def _written_time(written: str, place: str, path: str) -> Timestamp:
     """A time without epoch seconds: UTC only when the text itself carries a zone."""
     try:
         moment = datetime.fromisoformat(written)
@@ -311,7 +328,8 @@ def _written_time(written: str) -> Timestamp:
     offset = moment.utcoffset()
     if offset is None:
         return Timestamp(written, None, None)
-    return Timestamp(written, moment.astimezone(UTC), int(offset.total_seconds() // 60))
+    utc = values.optional(values.utc_instant, moment, path=path, place=place)
+    return Timestamp(written, utc, int(offset.total_seconds() // 60))
 
 
 def _offset_minutes(written: str, utc: datetime) -> int | None:
@@ -383,6 +401,14 @@ def _int_field(raw: dict[str, Any], key: str, where: str, path: str) -> int | No
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise InvalidInput(f"'{key}' is not an integer", path=path, place=where or None)
     return value
+
+
+def _message_id(raw: dict[str, Any], where: str, path: str) -> int | None:
+    """A message id, if any, that fits the store's column (Telegram's own are 32-bit)."""
+    found = _int_field(raw, "id", where, path)
+    if found is None:
+        return None
+    return values.int32(found, what="message id", path=path, place=where)
 
 
 def _is_text_or_none(value: Any) -> bool:

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
+from amparo import values
 from amparo.errors import InvalidInput
 from amparo.formats.whatsapp_attachments import attachment_name
 from amparo.formats.whatsapp_dates import (
@@ -225,12 +226,13 @@ def _timestamp(entry: _Entry, calendar: _Calendar, zone: tzinfo) -> Timestamp:
         year, month, day = calendar.date(head)
         hour, second = hour_of_day(head), int(head["second"] or 0)
         local = datetime(year, month, day, hour, int(head["minute"]), second, tzinfo=zone)
+        utc = values.utc_instant(local, path="", place="")  # the line is named by the caller
     except ValueError as error:
         raise ValueError(f"unreadable date or time {raw!r}: {error}") from error
     offset = local.utcoffset()
     if offset is None:
         raise TypeError(f"time zone {zone!r} gives no UTC offset")
-    return Timestamp(raw, local.astimezone(UTC), int(offset.total_seconds()) // 60)
+    return Timestamp(raw, utc, int(offset.total_seconds()) // 60)
 
 
 def _written(entry: _Entry, group: str) -> str:

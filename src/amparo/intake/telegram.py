@@ -90,6 +90,7 @@ def _store_export(
         named |= found
         parts += problems + [_refused_message(error) for error in chat.refused]
     unnamed = sorted(set(package.members) - named)
+    parts += [QuarantinedPart("value", error.path, None, error) for error in export.set_aside]
     parts += [unnamed_file(workspace, package, name, limits) for name in unnamed]
     if parts:
         connection.execute(insert(tables.Source.__table__), part_rows(source_id, parts))

@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from amparo import values
 from amparo.errors import InvalidInput, UnsafeInput
 from amparo.model import Category, HashSetFile, KnownEntry
 
@@ -113,7 +114,8 @@ def pdq_hash(value: object, *, path: str, place: str) -> tuple[str | None, int |
         raise InvalidInput(
             f"PDQ quality must be a number, found {quality!r}", path=path, place=place
         )
-    return hex_hash("pdq", digits, path=path, place=place), int(quality) if comma else None
+    checked = values.pdq_quality(quality, path=path, place=place) if comma else None
+    return hex_hash("pdq", digits, path=path, place=place), checked
 
 
 def vpdq_features(value: object, *, path: str, place: str) -> tuple[str, ...] | None:
@@ -138,7 +140,8 @@ def _vpdq_feature(feature: str, *, path: str, place: str) -> str:
     try:
         digits, quality, seconds = parts
         checked = hex_hash("pdq", digits, path=path, place=place)
-        return f"{checked},{int(quality)},{float(seconds):g}"
+        frame_quality = values.pdq_quality(quality, path=path, place=place)
+        return f"{checked},{frame_quality},{values.seconds_into(seconds, path=path, place=place):g}"
     except ValueError as error:
         reason = f"vPDQ feature {feature!r} is not 'pdq_hex,quality,seconds'"
         raise InvalidInput(reason, path=path, place=place) from error

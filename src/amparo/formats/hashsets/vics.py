@@ -38,6 +38,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from amparo import values
 from amparo.errors import ExportError, InvalidInput, UnsafeInput
 from amparo.formats.hashsets import (
     check_size,
@@ -233,7 +234,10 @@ def _category(value: object, scheme: str, *, path: str, place: str) -> Category 
     if text is None:
         return None
     if text.isascii() and text.isdigit():
-        return Category(scheme, str(int(text)))
+        code = values.whole_number(
+            text, 0, values.INT64_MAX, what="Category", path=path, place=place
+        )
+        return Category(scheme, str(code))
     letter = _CAID_LETTER.fullmatch(text)
     if letter is None:
         raise InvalidInput(
@@ -261,7 +265,7 @@ def _media_size(text: str, *, path: str, place: str) -> int:
         raise InvalidInput(
             f"MediaSize must be a whole number, found {text!r}", path=path, place=place
         )
-    return int(text)
+    return values.whole_number(text, 0, values.INT64_MAX, what="MediaSize", path=path, place=place)
 
 
 @dataclass(frozen=True)

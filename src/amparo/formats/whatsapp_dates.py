@@ -158,7 +158,7 @@ def _span(order: str, triples: list[Triple]) -> int:
     days = [
         year * 365 + month * 30 + day for year, month, day in (_sort_key(order, t) for t in triples)
     ]
-    return max(days) - min(days)
+    return max(days) - min(days) if days else 0  # no date fits any order: nothing to span
 
 
 def _spans(spans: dict[str, int], chosen: str) -> str:

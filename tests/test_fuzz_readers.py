@@ -213,8 +213,10 @@ def test_telegram(messages: list[dict[str, object]], chat_id: int) -> None:
         _assert_names_file_and_place(error, "result.json")
         return
     (chat,) = export.chats
-    left_out = {e.place for e in export.set_aside if e.place and e.place.count(".") == 0}
-    assert len(chat.messages) + len(left_out) == len(messages)
+    assert len(chat.messages) + len(chat.refused) == len(messages)
+    for refused in (*chat.refused, *export.set_aside):
+        _assert_names_file_and_place(refused, "result.json")
+        assert refused.place and refused.place.startswith("messages["), refused.describe()
     for message in chat.messages:
         assert -(2**31) <= message.id < 2**31
         assert message.at.utc is None or 1900 <= message.at.utc.year < 2200

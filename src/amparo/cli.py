@@ -41,6 +41,7 @@ from amparo.settings import all_settings, set_setting
 from amparo.stages.hashsets import DEFAULT_PDQ_THRESHOLD, import_hash_set
 from amparo.stages.pipeline import STAGE_NAMES, run_pipeline
 from amparo.stages.resolution import decide
+from amparo.terminal import printable, untrusted
 from amparo.workspace import Workspace, open_workspace
 
 EXIT_INPUT = 1
@@ -62,10 +63,10 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except (WorkspaceError, StoreError) as error:
-            console.print(f"[red]amparo: workspace problem:[/] {error}", highlight=False)
+            console.print(f"[red]amparo: workspace problem:[/] {untrusted(error)}", highlight=False)
             sys.exit(EXIT_WORKSPACE)
         except AmparoError as error:
-            console.print(f"[red]amparo:[/] {error}", highlight=False)
+            console.print(f"[red]amparo:[/] {untrusted(error)}", highlight=False)
             sys.exit(EXIT_INPUT)
 
     return wrapper  # type: ignore[return-value]
@@ -190,9 +191,9 @@ def _print_summary(summary: IngestSummary) -> None:
         highlight=False,
     )
     for item in summary.quarantined:
-        console.print(f"  [yellow]quarantined[/] {item.reason}", highlight=False)
+        console.print(f"  [yellow]quarantined[/] {untrusted(item.reason)}", highlight=False)
     for note in summary.notes:
-        console.print(f"  [cyan]note[/] {note}", highlight=False)
+        console.print(f"  [cyan]note[/] {untrusted(note)}", highlight=False)
 
 
 class _StageBars:
@@ -256,7 +257,7 @@ def settings_show(context: click.Context) -> None:
     """Print every setting and its value."""
     with _workspace(context).session() as session:
         for key, value in all_settings(session).items():
-            click.echo(f"{key} = {value}")
+            click.echo(f"{key} = {printable(value)}")
 
 
 @settings.command("set")
@@ -268,7 +269,7 @@ def settings_set(context: click.Context, key: str, value: str) -> None:
     """Set KEY to VALUE (checked: a country must be an ISO 3166-1 code)."""
     with _workspace(context).session() as session:
         stored = set_setting(session, key, value)
-    click.echo(f"{key} = {stored}")
+    click.echo(f"{key} = {printable(stored)}")
 
 
 @main.group()
@@ -291,12 +292,12 @@ def people_show(context: click.Context, key: str) -> None:
 
 def _print_person(person: dict[str, Any]) -> None:
     accounts = ", ".join(person["accounts"])
-    console.print(f"{person['id']}: {accounts}", highlight=False, markup=False)
+    console.print(printable(f"{person['id']}: {accounts}"), highlight=False, markup=False)
     for link in person["links"]:
-        console.print(f"  {link['a']} — {link['b']}  ({link['rule']}, weight {link['weight']:.1f})",
-                      highlight=False, markup=False)  # fmt: skip
-        for line in link["evidence"]:
-            console.print(f"      {line}", highlight=False, markup=False)
+        line = f"  {link['a']} — {link['b']}  ({link['rule']}, weight {link['weight']:.1f})"
+        console.print(printable(line), highlight=False, markup=False)
+        for evidence in link["evidence"]:
+            console.print(f"      {printable(evidence)}", highlight=False, markup=False)
 
 
 def _decision_command(kind: str) -> Callable[..., None]:
@@ -352,10 +353,13 @@ def hashsets_import(
     result = import_hash_set(workspace, file, name=name, purpose=purpose,
                              pdq_threshold=pdq_threshold)  # fmt: skip
     if result.unchanged:
-        console.print(f"Hash set {name!r} is unchanged ({result.entries} entries).")
+        console.print(
+            f"Hash set {untrusted(repr(name))} is unchanged ({result.entries} entries).",
+            highlight=False,
+        )
         return
     console.print(
-        f"Hash set {name!r} ({result.format}): {result.entries} entries; "
+        f"Hash set {untrusted(repr(name))} ({result.format}): {result.entries} entries; "
         f"{result.added} written, {result.removed} withdrawn. Re-matching stored files ...",
         highlight=False,
     )
@@ -389,7 +393,8 @@ def export_findings_command(context: click.Context, output: Path | None) -> None
     out = output or workspace.root / FINDINGS_FILE
     document = export_findings(workspace, out)
     console.print(
-        f"Wrote {out}: {len(document['media'])} files, {len(document['accounts'])} accounts, "
+        f"Wrote {untrusted(out)}: {len(document['media'])} files, "
+        f"{len(document['accounts'])} accounts, "
         f"{document['inputs']['reports']} reports.",
         highlight=False,
     )
@@ -411,7 +416,7 @@ def export_vics_command(context: click.Context, output: Path | None, case_name: 
     workspace = _workspace(context)
     out = output or workspace.root / "vics.json"
     count = export_vics(workspace, out, case_name=case_name)
-    console.print(f"Wrote {out}: {count} files.", highlight=False)
+    console.print(f"Wrote {untrusted(out)}: {count} files.", highlight=False)
 
 
 @export.command("referrals")
@@ -451,11 +456,13 @@ def export_referrals_command(
     out = output or workspace.root / "referrals"
     written = export_referrals(workspace, out, handling=Handling(handling_code, handling_note))
     console.print(
-        f"Wrote {len(written)} referral package(s) in {out} ({handling_code}).", highlight=False
+        f"Wrote {len(written)} referral package(s) in {untrusted(out)} ({handling_code}).",
+        highlight=False,
     )
     for package in written:
         console.print(
-            f"  {package.country}: {package.persons} persons, {package.accounts} accounts, "
+            f"  {untrusted(package.country)}: {package.persons} persons, "
+            f"{package.accounts} accounts, "
             f"{package.reports} reports, {package.media} file hashes",
             highlight=False,
         )
@@ -482,14 +489,14 @@ def export_stats_command(context: click.Context, output: Path | None) -> None:
     result = export_stats(workspace, output)
     stats, folder = result.stats, result.files["json"].parent
     console.print(
-        f"Wrote {folder}: {stats['reports']} reports, {stats['persons']} persons "
+        f"Wrote {untrusted(folder)}: {stats['reports']} reports, {stats['persons']} persons "
         f"({stats['located']} located), minors: {_assessed(stats['minors'])}, below the age "
         f"of criminal responsibility: {_assessed(stats['below_age_of_responsibility'])}.",
         highlight=False,
     )
     for line in stats["press_release"].values():
         if line:
-            console.print(f"  {line}", highlight=False)
+            console.print(f"  {untrusted(line)}", highlight=False)
 
 
 def _assessed(count: int | None) -> str:
@@ -518,7 +525,7 @@ def export_graphml_command(context: click.Context, output: Path | None) -> None:
     result = export_graphml(workspace, out)
     summary = result.summary
     console.print(
-        f"Wrote {out}: {result.vertices} vertices, {result.edges} edges; "
+        f"Wrote {untrusted(out)}: {result.vertices} vertices, {result.edges} edges; "
         f"{summary.persons} persons in {len(summary.communities)} communities, "
         f"{len(summary.cross_border)} cross-border links.",
         highlight=False,
@@ -546,7 +553,7 @@ def export_legal_requests_command(context: click.Context, output: Path | None) -
     workspace = _workspace(context)
     result = export_legal_requests(workspace, output or workspace.root / "legal-requests")
     console.print(
-        f"Wrote {result.folder}: {result.lines} (address, port, time) triples for "
+        f"Wrote {untrusted(result.folder)}: {result.lines} (address, port, time) triples for "
         f"{result.providers} providers, {result.flagged} flagged; {len(result.letters)} letters.",
         highlight=False,
     )
@@ -584,16 +591,17 @@ def subscribers_import(context: click.Context, file: Path) -> None:
 def _print_subscriber_import(result: ImportResult) -> None:
     again = " (already imported; nothing added)" if result.duplicate else ""
     console.print(
-        f"{result.path}{again}: {result.used} rows used, {len(result.refused)} refused; "
+        f"{printable(result.path)}{again}: {result.used} rows used, {len(result.refused)} refused; "
         f"{result.events_answered} IP events answered, {result.ambiguous} of them ambiguously "
         "(a port on one side only, or several subscribers).",
         highlight=False, markup=False,
     )  # fmt: skip
     for problem in result.refused:
-        console.print(f"  refused row {problem.row}: {problem.reason}", highlight=False,
-                      markup=False)  # fmt: skip
+        console.print(f"  refused row {problem.row}: {printable(problem.reason)}",
+                      highlight=False, markup=False)  # fmt: skip
     for note in result.notes:
-        console.print(f"  note, row {note.row}: {note.reason}", highlight=False, markup=False)
+        console.print(f"  note, row {note.row}: {printable(note.reason)}", highlight=False,
+                      markup=False)  # fmt: skip
 
 
 @main.group()
@@ -624,7 +632,8 @@ def users_add(context: click.Context, username: str, role: str, password_stdin: 
     workspace = _workspace(context)
     with workspace.session() as session:
         create_user(session, username, password, role)
-    console.print(f"User {username!r} added as {role}.", highlight=False, markup=False)
+    console.print(f"User {printable(repr(username))} added as {role}.", highlight=False,
+                  markup=False)  # fmt: skip
 
 
 def _new_password(from_stdin: bool) -> str:
@@ -676,7 +685,7 @@ def serve(
     secure = tls_cert is not None or not (loopback or insecure_cookies)
     app = create_app(workspace, secure_cookies=secure)
     scheme = "https" if tls_cert else "http"
-    console.print(f"Amparo on {scheme}://{host}:{port} (Ctrl-C stops)", highlight=False)
+    console.print(f"Amparo on {scheme}://{untrusted(host)}:{port} (Ctrl-C stops)", highlight=False)
     uvicorn.run(app, host=host, port=port, ssl_certfile=tls_cert, ssl_keyfile=tls_key,
                 log_level="info", server_header=False)  # fmt: skip
 
@@ -690,11 +699,13 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _register_demo() -> None:
-    """The demo command lives in its own module, which builds on the helpers above."""
+def _register_modules() -> None:
+    """Commands that live in their own modules, which build on the helpers above."""
+    from amparo.cli_audit import audit, keys
     from amparo.cli_demo import demo
 
-    main.add_command(demo)
+    for command in (demo, keys, audit):
+        main.add_command(command)
 
 
-_register_demo()
+_register_modules()

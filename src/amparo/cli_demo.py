@@ -29,6 +29,7 @@ from amparo.intake.dispatch import IngestOptions, ingest_inputs
 from amparo.intake.ingest import IngestSummary
 from amparo.stages.hashsets import import_hash_set
 from amparo.stages.pipeline import STAGE_NAMES
+from amparo.terminal import untrusted
 from amparo.workspace import Workspace
 
 
@@ -48,7 +49,10 @@ def demo(context: click.Context, reports: int, seed: int) -> None:
 
     workspace = _workspace(context)
     inputs = workspace.root / "demo-input"
-    console.print(f"Generating {reports} synthetic reports (seed {seed}) in {inputs} ...")
+    console.print(
+        f"Generating {reports} synthetic reports (seed {seed}) in {untrusted(inputs)} ...",
+        highlight=False,
+    )
     shutil.rmtree(inputs, ignore_errors=True)  # the previous demo's generated input only
     try:
         operation = generate_operation(
@@ -79,14 +83,14 @@ def _demo_provider_answers(workspace: Workspace, operation: Any) -> None:
     requests = export_legal_requests(workspace, workspace.root / "legal-requests")
     console.print(
         f"Legal requests: {requests.lines} (address, port, time) triples for "
-        f"{requests.providers} providers in {requests.folder}",
+        f"{requests.providers} providers in {untrusted(requests.folder)}",
         highlight=False,
     )
     answers = workspace.root / "demo-input" / "subscriber-returns.csv"
     rows = write_provider_answers(workspace, operation.personas.values(), answers)
     result = import_subscriber_returns(workspace, answers)
     console.print(f"Subscriber returns: {rows} rows from the home country's providers "
-                  f"({answers}); {result.events_answered} IP events answered.",
+                  f"({untrusted(answers)}); {result.events_answered} IP events answered.",
                   highlight=False)  # fmt: skip
     _process_with_progress(workspace, STAGE_NAMES, None)  # stages with nothing new skip
 
@@ -127,18 +131,18 @@ def _print_demo_result(workspace: Workspace) -> None:
     new_series = sum(1 for s in document["series"] if s["status"] == "new")
     release = stats.stats["press_release"]
     console.print(
-        f"\n[bold green]Demo ready.[/] Workspace: {workspace.root}\n"
+        f"\n[bold green]Demo ready.[/] Workspace: {untrusted(workspace.root)}\n"
         f"  files: {len(document['media'])} ("
         + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
         + f"); {new_series} new series\n"
         f"  {_persons_line(document)}\n"
-        f"  persons at home: {release['home'] or 'none placed'}\n"
-        f"  persons abroad: {release['abroad'] or 'none'}\n"
-        f"  findings: {findings}\n"
-        f"  statistics and chart: {stats.files['chart'].parent}\n"
-        f"  referrals: {len(referrals)} countries in {workspace.root / 'referrals'}\n"
-        f"  VICS export: {vics}\n"
+        f"  persons at home: {untrusted(release['home'] or 'none placed')}\n"
+        f"  persons abroad: {untrusted(release['abroad'] or 'none')}\n"
+        f"  findings: {untrusted(findings)}\n"
+        f"  statistics and chart: {untrusted(stats.files['chart'].parent)}\n"
+        f"  referrals: {len(referrals)} countries in {untrusted(workspace.root / 'referrals')}\n"
+        f"  VICS export: {untrusted(vics)}\n"
         f"  database: {workspace.engine.url.render_as_string(hide_password=True)}\n"
-        f"  evidence: {workspace.evidence.root}",
+        f"  evidence: {untrusted(workspace.evidence.root)}",
         highlight=False,
     )

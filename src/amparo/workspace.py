@@ -1,4 +1,5 @@
-"""A workspace: one folder holding the database (by default) and the evidence store."""
+"""A workspace: one folder holding the database (by default), the evidence store, the keys
+(:mod:`amparo.keys`) and the audit trail's anchor file."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from amparo.audit import TRAIL_KEY, AuditTrail
+from amparo.audit_anchor import ANCHOR_FILE
 from amparo.errors import WorkspaceError
+from amparo.keys import audit_key_file
 from amparo.store.database import make_engine, migrate, sqlite_url
 from amparo.store.evidence import EvidenceStore
 
@@ -25,11 +29,13 @@ class Workspace:
     root: Path
     engine: Engine
     evidence: EvidenceStore
+    audit: AuditTrail
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on error."""
-        with sessionmaker(self.engine, expire_on_commit=False).begin() as session:
+        info = {TRAIL_KEY: self.audit}
+        with sessionmaker(self.engine, expire_on_commit=False, info=info).begin() as session:
             yield session
 
     def close(self) -> None:
@@ -50,4 +56,5 @@ def open_workspace(root: Path | None = None, *, database_url: str | None = None)
     url = database_url or os.environ.get("AMPARO_DATABASE_URL") or sqlite_url(root / DATABASE_FILE)
     engine = make_engine(url)
     migrate(engine)
-    return Workspace(root=root, engine=engine, evidence=EvidenceStore(root / EVIDENCE_DIR))
+    audit = AuditTrail.at(audit_key_file(root), root / ANCHOR_FILE)
+    return Workspace(root, engine, EvidenceStore(root / EVIDENCE_DIR), audit)

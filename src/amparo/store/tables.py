@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -559,10 +560,13 @@ class AuditEvent(Base):
     detail: Mapped[dict[str, Any]]
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # HMAC-SHA256 of ``hash`` under the workspace's audit key; null before the workspace had keys
+    mac: Mapped[str | None] = mapped_column(String(64))
 
 
 class Exposure(Base):
-    """Seconds of revealed media a user has viewed on a day, against their budget."""
+    """A user's day against their budget: a supervisor's release, and ``seconds`` of viewing
+    counted apart from the intervals (before the server counted them, or set by hand)."""
 
     __tablename__ = "exposure"
     __table_args__ = (UniqueConstraint("user_id", "day"),)
@@ -572,3 +576,18 @@ class Exposure(Base):
     seconds: Mapped[int]
     released_by: Mapped[str | None] = mapped_column(Text)  # a supervisor who lifted the budget
     released_at: Mapped[datetime | None]
+
+
+class ExposureInterval(Base):
+    """One reveal's viewing time, counted by the server: from the reveal until it is blurred
+    again, until the page says it stopped showing it, or until the reveal expires (``until``)."""
+
+    __tablename__ = "exposure_interval"
+    __table_args__ = (Index("ix_exposure_interval_user_start", "user_id", "started_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    session_key: Mapped[str] = mapped_column(String(64))  # which signed-in session revealed
+    sha256: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    until: Mapped[datetime]
+    ended_at: Mapped[datetime | None]

@@ -1,0 +1,88 @@
+"""The workspace's keys: secret files the database never holds; one home for making, reading them.
+
+A key is 32 random bytes (``secrets``), kept as hex in a file of its own, mode 0600, in the
+workspace's ``keys/`` folder (mode 0700) or in the folder ``$AMPARO_KEYS_DIR`` names (a
+mount the database's host and backups do not reach). A key file that others may read, or
+that is not a key, is refused rather than used.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from amparo.errors import WorkspaceError
+
+KEYS_DIR = "keys"
+KEYS_DIR_VARIABLE = "AMPARO_KEYS_DIR"
+AUDIT_KEY = "audit.key"
+KEY_BYTES = 32
+
+
+@dataclass(frozen=True)
+class KeyFile:
+    """One key file: read it, or make it once (``O_EXCL``: two processes never both write)."""
+
+    path: Path
+
+    @property
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def read(self) -> bytes:
+        """The key; a missing, unreadable, wrongly sized or group/world-readable file refused."""
+        try:
+            mode = stat.S_IMODE(self.path.stat().st_mode)
+            text = self.path.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            raise WorkspaceError(f"cannot read the key file {self.path}: {error}") from error
+        if os.name == "posix" and mode & 0o077:
+            raise WorkspaceError(
+                f"the key file {self.path} may be read by others (mode {mode:04o}): "
+                f"`chmod 600 {self.path}` before Amparo uses it"
+            )
+        try:
+            key = bytes.fromhex(text)
+        except ValueError as error:
+            raise WorkspaceError(f"the key file {self.path} does not hold a hex key") from error
+        if len(key) != KEY_BYTES:
+            raise WorkspaceError(f"the key file {self.path} holds {len(key)} bytes, not 32")
+        return key
+
+    def create(self) -> bool:
+        """Make the key unless it exists; whether this call made it."""
+        _private_folder(self.path.parent)
+        try:
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return False
+        except OSError as error:
+            raise WorkspaceError(f"cannot create the key file {self.path}: {error}") from error
+        with os.fdopen(descriptor, "w", encoding="ascii") as out:
+            out.write(secrets.token_hex(KEY_BYTES) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        return True
+
+    def read_or_create(self) -> bytes:
+        self.create()
+        return self.read()
+
+
+def keys_folder(workspace_root: Path) -> Path:
+    configured = os.environ.get(KEYS_DIR_VARIABLE)
+    return Path(configured).absolute() if configured else workspace_root / KEYS_DIR
+
+
+def audit_key_file(workspace_root: Path) -> KeyFile:
+    return KeyFile(keys_folder(workspace_root) / AUDIT_KEY)
+
+
+def _private_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise WorkspaceError(f"cannot create the keys folder {folder}: {error}") from error

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 from amparo.demo.images import MediaItem
 from amparo.demo.pdq import PdqSignature
 from amparo.demo.truth import HashSetEntry
+from amparo.formats.spreadsheet_safe import SafeWriter
 
 KNOWN_CSV = "known.csv"
 NON_PERTINENT_CSV = "non_pertinent.csv"
@@ -73,7 +73,7 @@ def _entry(
 def write_hash_set(path: Path, entries: Sequence[HashSetEntry]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream, lineterminator="\n")
+        writer = SafeWriter(stream, lineterminator="\n")
         writer.writerow(HASH_SET_COLUMNS)
         writer.writerows(_row(entry) for entry in entries)
     return path

@@ -45,6 +45,7 @@ import pycountry
 
 from amparo import values
 from amparo.errors import InvalidInput
+from amparo.formats.spreadsheet_safe import SafeDictWriter
 
 CANONICAL_COLUMNS = (
     "ip", "port", "start_utc", "end_utc", "isp", "subscriber_name", "address", "postal_code",
@@ -528,7 +529,7 @@ def write_subscriber_csv(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
     """Write rows with the canonical columns (times as ISO 8601 UTC, ``Z``), UTF-8, commas."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=CANONICAL_COLUMNS, extrasaction="ignore")
+        writer = SafeDictWriter(stream, CANONICAL_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
             writer.writerow({name: _cell_text(row.get(name)) for name in CANONICAL_COLUMNS})

@@ -16,7 +16,6 @@ triples and why an address may have been shared.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections import Counter, defaultdict
@@ -31,6 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from amparo.errors import ExportError
+from amparo.formats.spreadsheet_safe import SafeWriter
 from amparo.formats.subscriber_csv import fold, normalise_ip
 from amparo.geo.providers import Provider, TimeZone, find_provider, time_zone_for
 from amparo.model import account_key
@@ -333,7 +333,7 @@ def file_stems(requests: list[ProviderRequest]) -> list[str]:
 
 def _write_csv(path: Path, request: ProviderRequest) -> None:
     with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
+        writer = SafeWriter(stream)
         writer.writerow(CSV_COLUMNS)
         for line in request.to_ask:
             port = "" if line.port is None else line.port

@@ -7,7 +7,6 @@ CSV, Markdown and a bar chart (PNG, drawn off-screen with matplotlib's Agg canva
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -23,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from amparo.errors import ExportError
+from amparo.formats.spreadsheet_safe import SafeWriter
 from amparo.geo.ages import ROUTES, UNKNOWN, chosen_places, route
 from amparo.model import without_accents
 from amparo.settings import get_setting
@@ -214,7 +214,7 @@ ROUTE_LABELS = {
 def stats_csv(stats: dict[str, Any]) -> str:
     """One row per figure: ``section,code,name,count`` (empty count: not assessed yet)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(["section", "code", "name", "count"])
     writer.writerows(("total", key, label, stats[key]) for key, label in TOTALS)
     writer.writerows(_place_rows(stats, "country", "by_country", "countries"))

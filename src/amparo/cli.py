@@ -658,6 +658,15 @@ def _new_password(from_stdin: bool) -> str:
 )
 @click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="TLS certificate.")
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="TLS private key.")
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="ADDR",
+    callback=lambda _c, _p, value: _proxies(value),
+    help="A reverse proxy (address or network, repeatable) whose Forwarded / X-Forwarded-For "
+    "headers name the client. Default: none; those headers are ignored from anyone else.",
+)
 @click.pass_context
 @reports_errors
 def serve(
@@ -667,6 +676,7 @@ def serve(
     insecure_cookies: bool,
     tls_cert: str | None,
     tls_key: str | None,
+    trusted_proxies: tuple[str, ...],
 ) -> None:
     """Serve the web workspace (sign in with a user made by `amparo users add`).
 
@@ -683,11 +693,23 @@ def serve(
     workspace = _workspace(context)
     loopback = host == "localhost" or _is_loopback(host)
     secure = tls_cert is not None or not (loopback or insecure_cookies)
-    app = create_app(workspace, secure_cookies=secure)
+    app = create_app(workspace, secure_cookies=secure, trusted_proxies=trusted_proxies)
     scheme = "https" if tls_cert else "http"
     console.print(f"Amparo on {scheme}://{untrusted(host)}:{port} (Ctrl-C stops)", highlight=False)
+    # proxy_headers off: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (and
+    # FORWARDED_ALLOW_IPS); the app decides whom to believe (--trusted-proxy).
     uvicorn.run(app, host=host, port=port, ssl_certfile=tls_cert, ssl_keyfile=tls_key,
-                log_level="info", server_header=False)  # fmt: skip
+                log_level="info", server_header=False, proxy_headers=False)  # fmt: skip
+
+
+def _proxies(values: tuple[str, ...]) -> tuple[str, ...]:
+    from amparo.web.security import TrustedProxies
+
+    try:
+        TrustedProxies(values)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+    return values
 
 
 def _is_loopback(host: str) -> bool:

@@ -7,6 +7,8 @@ told otherwise) with the workspace's secret.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -18,10 +20,12 @@ from starlette.middleware.sessions import SessionMiddleware
 from amparo import __version__
 from amparo.web import audit, auth, explore, media, pages, wellness
 from amparo.web.auth import Forbidden, SignInRequired, load_viewer
+from amparo.web.exposure import utc_now
 from amparo.web.render import make_templates, render
 from amparo.web.security import (
     AttemptLimiter,
     SecurityHeaders,
+    TrustedProxies,
     ViewTokens,
     csrf_ok,
     session_secret,
@@ -40,8 +44,15 @@ async def check_csrf(request: Request) -> None:
 
 
 def create_app(
-    workspace: Workspace, *, secure_cookies: bool = True, session_secret: str | None = None
+    workspace: Workspace,
+    *,
+    secure_cookies: bool = True,
+    session_secret: str | None = None,
+    trusted_proxies: Iterable[str] = (),
+    clock: Callable[[], datetime] = utc_now,
 ) -> FastAPI:
+    """The web workspace. ``trusted_proxies``: the only peers whose forwarded headers are
+    believed; ``clock``: the time exposure is counted by (tests step it)."""
     secret = session_secret or _workspace_secret(workspace)
     app = FastAPI(
         title="Amparo", version=__version__, docs_url=None, redoc_url=None, openapi_url=None,
@@ -51,6 +62,8 @@ def create_app(
     app.state.templates = make_templates()
     app.state.view_tokens = ViewTokens(secret)
     app.state.limiter = AttemptLimiter()
+    app.state.trusted_proxies = TrustedProxies(trusted_proxies)
+    app.state.clock = clock
     for module in (auth, pages, media, explore, audit, wellness):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC, html=False), name="static")

@@ -70,6 +70,11 @@ def workspace_of(request: Request) -> Workspace:
     return request.app.state.workspace
 
 
+def now_of(request: Request) -> datetime:
+    """The app's clock (UTC): what exposure is counted by."""
+    return request.app.state.clock()
+
+
 def render(
     request: Request, name: str, context: dict[str, Any], *, status_code: int = 200
 ) -> Response:
@@ -88,4 +93,4 @@ def render(
 def banner_state(request: Request, viewer: Any) -> ExposureState:
     """The viewer's exposure today, for the banner every page shows past the warning mark."""
     with workspace_of(request).session() as session:
-        return exposure_state(session, viewer.id, viewer.daily_budget_seconds)
+        return exposure_state(session, viewer.id, viewer.daily_budget_seconds, now_of(request))

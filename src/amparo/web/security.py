@@ -1,14 +1,17 @@
 """Safe web basics: password hashes, CSRF tokens, media view tokens, the session secret,
-sign-in limits per client address and the security headers of every response."""
+sign-in limits per client address (forwarded headers believed only from configured proxies)
+and the security headers of every response."""
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import os
 import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -162,7 +165,88 @@ class AttemptLimiter:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address: the peer's, or what a configured proxy says it forwarded for."""
+    peer = request.client.host if request.client else "unknown"
+    proxies: TrustedProxies = getattr(request.app.state, "trusted_proxies", NO_PROXIES)
+    return proxies.client_of(peer, request.headers)
+
+
+class TrustedProxies:
+    """The proxies (addresses or networks) whose ``Forwarded`` / ``X-Forwarded-For`` headers
+    are believed. From anyone else those headers are ignored, so rotating them does not change
+    the address the sign-in limit counts. Behind trusted proxies the client is the nearest
+    address, walking the chain from the right, that is not itself a trusted proxy: entries a
+    client wrote on the left cannot move it."""
+
+    def __init__(self, proxies: Iterable[str] = ()) -> None:
+        self.networks = tuple(_network(proxy) for proxy in proxies)
+
+    def trusts(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def client_of(self, peer: str, headers: Mapping[str, str]) -> str:
+        if not self.trusts(peer):
+            return peer
+        nearest = peer
+        for hop in reversed(forwarded_chain(headers)):
+            if not _is_address(hop):
+                return nearest  # obfuscated or garbled: the last proxy we trust is all we know
+            if not self.trusts(hop):
+                return hop
+            nearest = hop
+        return nearest
+
+
+NO_PROXIES = TrustedProxies()
+
+
+def forwarded_chain(headers: Mapping[str, str]) -> list[str]:
+    """The addresses a request says it was forwarded for, oldest first: RFC 7239 ``Forwarded``
+    (its ``for=`` parameters) when present, else ``X-Forwarded-For``."""
+    forwarded = ",".join(_header_values(headers, "forwarded"))
+    if forwarded.strip():
+        return [_forwarded_for(element) for element in forwarded.split(",")]
+    chain = ",".join(_header_values(headers, "x-forwarded-for"))
+    return [hop.strip() for hop in chain.split(",") if hop.strip()]
+
+
+def _header_values(headers: Mapping[str, str], name: str) -> list[str]:
+    getlist = getattr(headers, "getlist", None)
+    if getlist is not None:
+        return list(getlist(name))
+    value = headers.get(name)
+    return [value] if value is not None else []
+
+
+def _forwarded_for(element: str) -> str:
+    """The node of one ``Forwarded`` element's ``for=`` (port and brackets removed), or ""."""
+    for pair in element.split(";"):
+        key, _, value = pair.strip().partition("=")
+        if key.strip().lower() == "for":
+            node = value.strip().strip('"')
+            if node.startswith("["):
+                return node[1:].partition("]")[0]
+            return node.partition(":")[0] if node.count(":") == 1 else node
+    return ""
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _network(proxy: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    try:
+        return ipaddress.ip_network(proxy.strip(), strict=False)
+    except ValueError as error:
+        raise ValueError(f"{proxy!r} is not an IP address or network (e.g. 10.0.0.2)") from error
 
 
 # --- headers -----------------------------------------------------------------------------

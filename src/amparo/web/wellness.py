@@ -15,7 +15,7 @@ from amparo.store import tables
 from amparo.web.auth import SignedIn, Supervisor, Viewer, find_user
 from amparo.web.exposure import exposure_state, release
 from amparo.web.preferences import category_label, known_categories, preferences_from_form
-from amparo.web.render import render, workspace_of
+from amparo.web.render import now_of, render, workspace_of
 from amparo.web.thumbnails import LEVELS
 
 router = APIRouter()
@@ -25,7 +25,7 @@ router = APIRouter()
 def preferences_page(request: Request, viewer: SignedIn) -> Response:
     with workspace_of(request).session() as session:
         keys = known_categories(session)
-        state = exposure_state(session, viewer.id, viewer.daily_budget_seconds)
+        state = exposure_state(session, viewer.id, viewer.daily_budget_seconds, now_of(request))
     chosen = viewer.preferences.get("categories") or {}
     rows = [{"key": k, "label": category_label(k), "setting": chosen.get(k) or {}} for k in keys]
     return render(request, "preferences.html", {"rows": rows, "levels": LEVELS, "state": state})
@@ -48,11 +48,12 @@ def _save_preferences(request: Request, viewer: Viewer, form: dict[str, Any]) ->
 
 @router.get("/users")
 def users_page(request: Request, viewer: Supervisor) -> Response:
+    now = now_of(request)
     with workspace_of(request).session() as session:
         users = session.scalars(select(tables.User).order_by(tables.User.username)).all()
         rows = [
-            {"user": user, "state": exposure_state(session, user.id, user.daily_budget_seconds)}
-            for user in users
+            {"user": u, "state": exposure_state(session, u.id, u.daily_budget_seconds, now)}
+            for u in users
         ]
     return render(request, "users.html", {"rows": rows})
 
@@ -65,8 +66,9 @@ def release_user(request: Request, viewer: Supervisor, username: str) -> Respons
         user = find_user(session, username)
         if user is None:
             raise HTTPException(404, "no such user")
-        state = exposure_state(session, user.id, user.daily_budget_seconds)
-        release(session, user.id, viewer.username)
+        now = now_of(request)
+        state = exposure_state(session, user.id, user.daily_budget_seconds, now)
+        release(session, user.id, viewer.username, now)
         append_audit(session, viewer.username, "exposure_release", username,
                      {"seconds_viewed": state.seconds, "budget": state.budget})  # fmt: skip
     return RedirectResponse("/users", status_code=303)

@@ -1,4 +1,5 @@
-/* Amparo pages: counts revealed viewing for the daily exposure budget, keeps videos muted.
+/* Amparo pages: tell the server when revealed media stops (page hidden or left) or is shown
+   again, for the daily exposure budget the server counts; keep videos muted.
    No inline script anywhere (the Content-Security-Policy forbids it); nothing is fetched
    from outside this server. */
 (function () {
@@ -34,15 +35,16 @@
 
   function beat(leaving) {
     var now = Date.now();
-    var seconds = Math.min(MAX_SECONDS, Math.round((now - last) / 1000));
+    var seconds = Math.max(0, Math.min(MAX_SECONDS, Math.round((now - last) / 1000)));
     last = now;
-    if (!somethingRevealed() || seconds <= 0) { return; }
+    if (!somethingRevealed()) { return; }
+    if (!leaving && seconds === 0) { seconds = 1; }
     fetch("/exposure/heartbeat", {
       method: "POST",
       credentials: "same-origin",
       keepalive: leaving,
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
-      body: JSON.stringify({ seconds: seconds })
+      body: JSON.stringify({ seconds: seconds, leaving: leaving })
     }).then(function (response) {
       return response.ok ? response.json() : null;
     }).then(leaving ? null : showState).catch(function () { /* counted next time */ });
@@ -61,7 +63,7 @@
       if (document.visibilityState === "visible") { beat(false); } else { last = Date.now(); }
     }, BEAT_MS);
     document.addEventListener("visibilitychange", function () {
-      if (document.visibilityState === "hidden") { beat(true); } else { last = Date.now(); }
+      if (document.visibilityState === "hidden") { beat(true); } else { beat(false); }
     });
     window.addEventListener("pagehide", function () { beat(true); });
   });

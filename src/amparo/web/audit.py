@@ -1,5 +1,6 @@
 """The audit view: the trail of who did what (reveals with their reasons first among them),
-newest first, with the hash chain checked on every visit. Supervisors and auditors only."""
+newest first, with the chain, its MACs and its anchor file checked on every visit.
+Supervisors and auditors only."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from amparo.audit import audit_count, verify_audit_chain
+from amparo.audit import audit_count, verify_audit
 from amparo.store import tables
 from amparo.web.auth import Overseer
 from amparo.web.render import render, workspace_of
@@ -31,12 +32,13 @@ def audit_view(
         if value.strip():
             query = query.where(column == value.strip())
     with workspace_of(request).session() as session:
-        ok, first_bad = verify_audit_chain(session)
+        verdict = verify_audit(session)
         context = {
             "events": session.scalars(query).all(),
             "total": audit_count(session),
-            "chain_ok": ok,
-            "first_bad": first_bad,
+            "chain_ok": verdict.ok,
+            "first_bad": verdict.first_bad,
+            "verdict": verdict,
             "filters": {"actor": actor, "action": action, "target": target},
         }
     return render(request, "audit.html", context)

@@ -165,7 +165,7 @@ def _owner_number(number: str | None) -> str | None:
         try:
             owner_key(number)
         except ValueError as error:
-            raise click.BadParameter(str(error)) from error
+            raise click.BadParameter(printable(error)) from error
     return number
 
 

@@ -18,7 +18,6 @@ status is unambiguous. The statuses are what matching concludes with video hashi
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator, Sequence
@@ -37,6 +36,7 @@ from amparo.demo.images import MediaItem
 from amparo.demo.pdq import pdq_hex, signature_of_bytes
 from amparo.demo.scenes import Scene, Size, random_scene
 from amparo.demo.truth import KNOWN_VARIANT, NEW, ExpectedMedia, HashSetEntry
+from amparo.formats.spreadsheet_safe import SafeWriter
 
 KNOWN_VIDEOS_CSV = "known_videos.csv"
 VIDEO_COLUMNS = (
@@ -97,7 +97,7 @@ def build_clips(cast: MediaCast, rng: np.random.Generator) -> Clips:
 def write_video_hash_set(path: Path, videos: Sequence[KnownVideo]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream, lineterminator="\n")
+        writer = SafeWriter(stream, lineterminator="\n")
         writer.writerow(VIDEO_COLUMNS)
         for video in videos:
             item = video.item

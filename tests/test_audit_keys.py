@@ -185,6 +185,8 @@ def test_a_key_file_others_may_read_is_refused(workspace: Workspace) -> None:
     os.chmod(key_path(workspace), 0o644)
     with pytest.raises(WorkspaceError, match="chmod 600"):
         fill(workspace, 1)
+    result = verdict(workspace)
+    assert not result.ok and "chmod 600" in (result.problem or "")
 
 
 def test_the_command_line_inits_keys_anchors_and_verifies(

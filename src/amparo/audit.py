@@ -200,8 +200,11 @@ def verify_audit(session: Session, anchor: str | None = None) -> AuditVerdict:
     """Check every event's hash link, its MAC (after the events from before keys), every record
     of the anchor file and, when given, an anchor string an auditor wrote down."""
     trail = trail_of(session)
-    key = trail.key_file.read() if trail.key_file.exists else None
     wanted = parse_anchor_string(anchor) if anchor is not None else None
+    try:
+        key = trail.key_file.read() if trail.key_file.exists else None
+    except WorkspaceError as error:
+        return AuditVerdict(ok=False, problem=f"the audit key cannot be used: {error}")
     walk = _Walk(key, wanted)
     try:
         with trail.anchor_file.reader(key) as anchors:

@@ -1,7 +1,7 @@
 """audit events' MACs; exposure counted on the server in intervals
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0012
 Create Date: 2026-12-02 22:10:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from amparo.store.types import UTCDateTime
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -18,7 +18,7 @@ from amparo.people.identifiers import imei_check_digit_valid, normalize_identifi
         ("+34 600 11 22 33", "+44", "+34600112233"),  # an explicit + wins over the code
         ("0034600112233", "+34", "+34600112233"),  # 00 is Spain's international prefix
         ("12", "+34", "12"),  # not a number phonenumbers accepts: digits as given
-        ("+1 (5)", None, "+15"),
+        ("+1 (5)", None, "15"),  # unread: digits only, so it never links
         ("600 11 22 33", None, "600112233"),  # no country: nothing added
         ("600 11 22 33", "+999", "600112233"),  # unknown calling code: nothing added
         ("not a phone", "+34", ""),

@@ -22,6 +22,7 @@ from amparo import values
 from amparo.errors import InvalidInput, ValueOutOfRange
 from amparo.formats.xml import add_repeated, element_data, load_schema, parse_xml, validate
 from amparo.model import (
+    PHONE_NUMBER_PLATFORMS,
     AccountRef,
     EstimatedLocation,
     FileEntry,
@@ -32,7 +33,12 @@ from amparo.model import (
     Timestamp,
     platform_slug,
 )
-from amparo.people.identifiers import imei_check_digit_valid, normalize_identifier
+from amparo.people.identifiers import (
+    imei_check_digit_valid,
+    messenger_identifier,
+    normalize_identifier,
+    read_party_phones,
+)
 
 _T = TypeVar("_T")
 SCHEMA_PATH = Path(__file__).with_name("cybertipline.xsd")
@@ -161,7 +167,10 @@ def _party(
     group_id = _text(el, "groupIdentifier")
     # Without an account the group cannot be keyed on a platform; keep what was said.
     unkeyed_group = {"groupIdentifier": group_id} if group_id and account is None else {}
-    return Party(
+    identifiers = _identifiers(el, person, path=path)
+    if account is not None and account.platform in PHONE_NUMBER_PLATFORMS:
+        identifiers.insert(0, messenger_identifier(account.user_id))
+    party = Party(
         role=role,
         account=account,
         first_name=_text(person, "firstName"),
@@ -171,13 +180,14 @@ def _party(
         esp_service=service,
         group_id=group_id,
         addresses=tuple(element_data(a) for a in _iter(person, "address")),
-        identifiers=tuple(_identifiers(el, person, path=path)),
+        identifiers=tuple(identifiers),
         ip_events=tuple(_ip_event(e, path=path) for e in el.iterfind("ipCaptureEvent")),
         estimated_location=None if location is None else _location(location, path=path),
         details=_unmodelled(el, _PARTY_MODELLED | {person_tag})
         | _unmodelled(person, _PERSON_MODELLED)
         | unkeyed_group,
     )
+    return read_party_phones(party)
 
 
 def _account(user_id: str | None, platform: str | None) -> AccountRef | None:
@@ -204,9 +214,9 @@ def _identifier(kind: str, el: etree._Element) -> Identifier:
 
 
 def _phone(el: etree._Element) -> Identifier:
+    """Read with the party's context by ``read_party_phones`` once the party is whole."""
     raw = (el.text or "").strip()
-    normalized = normalize_identifier("phone", raw, el.get("countryCallingCode"))
-    return Identifier("phone", raw, normalized, dict(el.attrib))
+    return Identifier("phone", raw, raw, dict(el.attrib))
 
 
 def _device_id(el: etree._Element, *, path: str) -> Identifier:

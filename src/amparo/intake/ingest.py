@@ -19,6 +19,7 @@ from amparo.intake.package import (
     file_sha256,
     open_package,
 )
+from amparo.intake.phones import read_in_context
 from amparo.intake.report_package import PartProblem, read_report_package
 from amparo.intake.writer import KnownIds, QuarantinedPart, StoredFile, source_row, write_package
 from amparo.media.analyse import sniff_bytes
@@ -142,7 +143,8 @@ def _ingest_read_package(
     parts = [_keep_part(workspace, package, problem, limits) for problem in read.problems]
     parts += skipped_parts(package)
     source = source_row(REPORT_PACKAGE, package.label, package.digest, None)
-    write_package(session, source, read.number, read.report, files, parts, known)
+    report = read_in_context(session, read.report)
+    write_package(session, source, read.number, report, files, parts, known)
     return parts
 
 

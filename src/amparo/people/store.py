@@ -13,7 +13,7 @@ from amparo.errors import UnknownReference
 from amparo.intake.writer import insert_rows
 from amparo.model import PHONE_NUMBER_PLATFORMS, account_key
 from amparo.people.clusters import Decision, ResolvedPerson
-from amparo.people.identifiers import normalize_identifier
+from amparo.people.identifiers import is_e164
 from amparo.people.records import AccountRecord, IpSighting, comparable_name
 from amparo.store import tables
 
@@ -33,8 +33,8 @@ def load_records(session: Session) -> list[AccountRecord]:
         select(tables.Account.id, tables.Account.platform, tables.Account.user_id)
     ):
         record = AccountRecord(account_key(platform, user_id), platform)
-        if platform in PHONE_NUMBER_PLATFORMS:
-            record.phones.add(normalize_identifier("phone", user_id))
+        if platform in PHONE_NUMBER_PLATFORMS and is_e164(user_id):
+            record.phones.add(user_id)
         records[account_id] = record
     _add_identifiers(session, records)
     _add_names(session, records)
@@ -51,7 +51,8 @@ def _add_identifiers(session: Session, records: dict[int, AccountRecord]) -> Non
         )
     )
     for account_id, kind, normalized in rows:
-        if normalized:
+        # An unread number (no country) is kept and shown but never links accounts.
+        if normalized and (kind != "phone" or is_e164(normalized)):
             getattr(records[account_id], IDENTIFIER_FEATURES[kind]).add(normalized)
 
 

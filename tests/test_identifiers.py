@@ -5,7 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from amparo.people.identifiers import imei_check_digit_valid, normalize_identifier
+from amparo.people.identifiers import (
+    ADDRESS,
+    CALLING_CODE,
+    ESTIMATED_LOCATION,
+    HOME_COUNTRY,
+    INTERNATIONAL,
+    IP_EVENTS,
+    PhoneContext,
+    imei_check_digit_valid,
+    is_e164,
+    normalize_identifier,
+    read_messenger_id,
+    read_phone,
+)
 
 
 @pytest.mark.parametrize(
@@ -54,3 +67,69 @@ def test_emails(raw: str, expected: str) -> None:
 )
 def test_imei_check_digit(raw: str, valid: bool | None) -> None:
     assert imei_check_digit_valid(raw) is valid
+
+
+# --- numbers in context ---------------------------------------------------------------------
+
+WHATSAPP_SHAPES = (
+    "+34654961180", "34654961180", "+34 654 96 11 80", "34 654 96 11 80",
+    "34654961180@s.whatsapp.net", "34654961180@c.us", "0034654961180", "011 34 654 961 180",
+    "654 96 11 80",  # national: its region from the context
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("raw", WHATSAPP_SHAPES)
+def test_every_shape_of_a_whatsapp_id_reads_as_one_number(raw: str) -> None:
+    reading = read_messenger_id(raw, PhoneContext(home_country="ES"))
+    assert reading.normalized == "+34654961180"
+    national = raw == "654 96 11 80"
+    assert reading.basis == (HOME_COUNTRY if national else INTERNATIONAL)
+    assert reading.region == ("ES" if national else None)
+
+
+@pytest.mark.parametrize(
+    ("context", "basis", "expected"),
+    [
+        (PhoneContext("+54", "ES", "ES", "ES", "ES"), CALLING_CODE, "+543415550123"),
+        (PhoneContext(None, "AR", "ES", "ES", "ES"), ADDRESS, "+543415550123"),
+        (PhoneContext(None, "Argentina", "ES", "ES", "ES"), ADDRESS, "+543415550123"),
+        (PhoneContext(None, None, "AR", "ES", "ES"), ESTIMATED_LOCATION, "+543415550123"),
+        (PhoneContext(None, None, "A1", "AR", "ES"), IP_EVENTS, "+543415550123"),  # A1: no country
+        (PhoneContext(None, None, None, None, "AR"), HOME_COUNTRY, "+543415550123"),
+    ],
+)
+def test_a_national_number_takes_the_first_region_the_context_gives(
+    context: PhoneContext, basis: str, expected: str
+) -> None:
+    reading = read_phone("0341 555-0123", context)
+    assert (reading.normalized, reading.basis, reading.region) == (expected, basis, "AR")
+    assert reading.attributes() == {"region_basis": basis, "region": "AR"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "context", "expected"),
+    [
+        ("0034 730 205 711", PhoneContext(), "+34730205711"),  # 00 with no region at all
+        ("0034 730 205 711", PhoneContext(home_country="US"), "+34730205711"),  # US dials 011
+        ("011 34 730 205 711", PhoneContext(home_country="ES"), "+34730205711"),  # ES dials 00
+        ("0114 496 0000", PhoneContext(home_country="GB"), "+441144960000"),  # Sheffield, not 011
+    ],
+)
+def test_international_prefixes_00_and_011(raw: str, context: PhoneContext, expected: str) -> None:
+    reading = read_phone(raw, context)
+    assert reading.normalized == expected
+    assert reading.basis == (HOME_COUNTRY if raw.startswith("0114") else INTERNATIONAL)
+
+
+@pytest.mark.parametrize(
+    ("raw", "context"),
+    [("671 92 47 77", PhoneContext()), ("671 92 47 77", PhoneContext(home_country="AR")),
+     ("12", PhoneContext(home_country="ES")), ("+1 (5)", PhoneContext())],
+)  # fmt: skip
+def test_a_number_that_cannot_be_read_keeps_its_digits_and_no_plus(
+    raw: str, context: PhoneContext
+) -> None:
+    reading = read_phone(raw, context)
+    assert not reading.read and reading.basis is None
+    assert reading.normalized == "".join(c for c in raw if c.isdigit())
+    assert not is_e164(reading.normalized)

@@ -298,6 +298,23 @@ def _print_person(person: dict[str, Any]) -> None:
         console.print(printable(line), highlight=False, markup=False)
         for evidence in link["evidence"]:
             console.print(f"      {printable(evidence)}", highlight=False, markup=False)
+    for phone in person.get("phones", []):
+        console.print(printable(f"  phone {_phone_line(phone)}"), highlight=False, markup=False)
+    for merge in person.get("merged_accounts", []):
+        line = f"  merged {merge['from']} into {merge['into']} at {merge['at']}: {merge['reason']}"
+        console.print(printable(line), highlight=False, markup=False)
+
+
+def _phone_line(phone: dict[str, Any]) -> str:
+    """``671 92 47 77 → +34671924777 (region ES from home country) on whatsapp:+34…``."""
+    basis = phone["region_basis"]
+    if basis is None:
+        how = "not read: no country known, never links"
+    elif basis == "international":
+        how = "own country code"
+    else:
+        how = f"region {phone['region']} from {basis.replace('_', ' ')}"
+    return f"{phone['raw']} → {phone['normalized']} ({how}) on {phone['account']}"
 
 
 def _decision_command(kind: str) -> Callable[..., None]:

@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from amparo.model import account_key
+from amparo.model import account_key, instant
+from amparo.people.identifiers import is_e164
 from amparo.people.resolve import describe
 from amparo.store import tables
 
 P, PA, PL, A = tables.Person, tables.PersonAccount, tables.PersonLink, tables.Account
+ID, M = tables.Identifier, tables.AccountMerge
 
 
 def person_keys_by_account(session: Session) -> dict[int, str]:
@@ -35,12 +37,55 @@ def persons_document(session: Session, only: int | None = None) -> list[dict[str
     for link in session.scalars(links_query.order_by(PL.id)):
         links[link.person_id].append(_link(link, keys))
     places, ages = _places(session, only), _ages(session, only)
+    phones, merged = _phones(session, keys, only), _merged(session, keys, only)
     return [
         _person(p.key, sorted(accounts[p.id]), links[p.id])
         | places.get(p.id, UNPLACED)
         | ages.get(p.id, AGE_UNKNOWN)
+        | {"phones": phones.get(p.id, []), "merged_accounts": merged.get(p.id, [])}
         for p in session.scalars(persons.order_by(P.key))
     ]
+
+
+def _phones(
+    session: Session, keys: dict[int, str], only: int | None
+) -> dict[int, list[dict[str, Any]]]:
+    """Each person's phone numbers as written, as read, and where a national one's region
+    came from (``region_basis``: None for a number that could not be read)."""
+    query = (
+        select(PA.person_id, ID.account_id, ID.raw, ID.normalized, ID.attributes)
+        .join(PA, PA.account_id == ID.account_id)
+        .where(ID.kind == "phone")
+        .order_by(PA.person_id, ID.id)
+    )
+    if only is not None:
+        query = query.where(PA.person_id == only)
+    phones: dict[int, dict[tuple[Any, ...], dict[str, Any]]] = defaultdict(dict)
+    for person_id, account_id, raw, normalized, attributes in session.execute(query):
+        reading = {"account": keys[account_id], "raw": raw, "normalized": normalized,
+                   "read": is_e164(normalized), "region_basis": attributes.get("region_basis"),
+                   "region": attributes.get("region")}  # fmt: skip
+        phones[person_id].setdefault(tuple(reading.values()), reading)
+    return {person_id: list(found.values()) for person_id, found in phones.items()}
+
+
+def _merged(
+    session: Session, keys: dict[int, str], only: int | None
+) -> dict[int, list[dict[str, Any]]]:
+    """The account keys merged into (or renamed to) each person's accounts, when and why."""
+    query = (
+        select(PA.person_id, M.from_key, M.into_account_id, M.merged_at, M.reason)
+        .join(PA, PA.account_id == M.into_account_id)
+        .order_by(M.id)
+    )
+    if only is not None:
+        query = query.where(PA.person_id == only)
+    merged: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for person_id, from_key, into, at, reason in session.execute(query):
+        merged[person_id].append(
+            {"from": from_key, "into": keys[into], "at": instant(at), "reason": reason}
+        )
+    return merged
 
 
 UNPLACED = {"country": None, "subdivision": None, "location_basis": "none",

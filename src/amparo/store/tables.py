@@ -79,6 +79,25 @@ class Account(Base):
     user_id: Mapped[str] = mapped_column(Text)
 
 
+class AccountMerge(Base):
+    """An account key that no longer exists: merged into (or renamed to) ``into_account``.
+
+    Written when a newer reading of identifiers made two keys one (``whatsapp:34600112233`` and
+    ``whatsapp:+34600112233``); everything the old key held now belongs to the surviving one.
+    ``detail`` says how the id was read and what moved.
+    """
+
+    __tablename__ = "account_merge"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_key: Mapped[str] = mapped_column(Text)
+    into_account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    merged_at: Mapped[datetime]
+    detail: Mapped[dict[str, Any]]
+
+
 class Party(Base):
     """A person or user as one report describes them (reported user, recipient, victim)."""
 
@@ -352,9 +371,7 @@ class PersonAccount(Base):
     account_id: Mapped[int] = mapped_column(
         ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
     )
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("person.id", ondelete="CASCADE"), index=True
-    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
 
 
 class PersonLink(Base):

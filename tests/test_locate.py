@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from sqlalchemy import select
 
 from amparo.geo.locate import (
     IP,
@@ -13,7 +16,12 @@ from amparo.geo.locate import (
     fuse,
     location_basis,
 )
+from amparo.geo.locate_store import locate_persons
 from amparo.geo.places import country_code, phone_region, subdivision_code
+from amparo.geo.subscribers import import_subscriber_returns
+from amparo.store import tables
+from amparo.workspace import Workspace
+from tests.test_subscribers import T0, Ev, seed
 
 
 def test_a_subscriber_return_wins_over_everything_weaker() -> None:
@@ -111,3 +119,28 @@ def test_countries_and_phone_regions() -> None:
     assert phone_region("+34555011234") == "ES"
     assert phone_region("+5491155501234") == "AR"
     assert phone_region("555011234") is None
+
+
+# --- in the store: a provider's answer without the event's port -----------------------------
+
+
+@pytest.mark.parametrize(("isp", "placed"), [("Telefonica de Espana", True),
+                                             ("Vodafone Spain", False)])  # fmt: skip
+def test_a_portless_answer_places_the_person_unless_the_provider_shares_addresses(
+    workspace: Workspace, tmp_path: Path, isp: str, placed: bool
+) -> None:
+    with workspace.session() as session:
+        seed(session, [Ev("83.32.0.10", 51234, T0, person="person-a", organisation=None,
+                          asn=None, country=None, reserved="test: no IP place")])  # fmt: skip
+    answer = tmp_path / "answer.csv"
+    answer.write_text("ip,port,start_utc,end_utc,isp,subscriber_name,provincia\n"
+                      f"83.32.0.10,,2024-07-01T09:00:00Z,2024-07-01T11:00:00Z,{isp},Ana,Alicante\n",
+                      encoding="utf-8")  # fmt: skip
+    import_subscriber_returns(workspace, answer)
+    with workspace.session() as session:
+        locate_persons(session)
+        rows = session.scalars(select(tables.PersonLocation)).all()
+    [row] = rows
+    assert (row.basis, row.country, row.subdivision) == ("subscriber", "ES", "ES-A")
+    assert row.chosen is placed  # an ambiguous answer alone decides nothing
+    assert row.evidence[0]["ambiguous"] is not placed

@@ -26,9 +26,11 @@ from amparo.geo.subscribers import (
     PORT_ONLY_IN_EVENT,
     PORT_ONLY_IN_RETURN,
     SEVERAL_SUBSCRIBERS,
+    SHARED_ADDRESS,
     answer_notes,
     import_subscriber_returns,
     match_subscribers,
+    shares_addresses,
     subscriber_answers,
 )
 from amparo.store import tables
@@ -309,6 +311,26 @@ def test_answer_notes() -> None:
     assert answer_notes(5000, T0, None, 1) == (PORT_ONLY_IN_RETURN,)
     assert answer_notes(None, None, 5000, 2) == (PORT_ONLY_IN_EVENT, SEVERAL_SUBSCRIBERS,
                                                  OPEN_WINDOW)  # fmt: skip
+    assert answer_notes(None, T0, 5000, 1, shares_addresses=True) == (
+        PORT_ONLY_IN_EVENT, SHARED_ADDRESS
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("isp", "organisation", "asn", "shared"),
+    [
+        ("Telefonica de Espana", None, None, False),  # uses_cgnat false in providers.csv
+        ("Vodafone Spain", None, None, True),  # uses_cgnat true
+        ("Small Local ISP", None, None, False),  # not in the list: not flagged
+        (None, "Digi Spain Telecom S.l.", 57269, True),  # the address's lookup names Digi
+        ("Telefonica de Espana", "Orange Espagne SA", 12479, True),  # either one flags it
+        (None, None, None, False),
+    ],
+)
+def test_a_provider_shares_addresses_only_when_the_list_flags_it(
+    isp: str | None, organisation: str | None, asn: int | None, shared: bool
+) -> None:
+    assert shares_addresses(isp, organisation, asn) is shared
 
 
 # --- import and matching in the store ------------------------------------------------------
@@ -371,7 +393,37 @@ def test_windows_are_inclusive_and_open_ended(workspace: Workspace, tmp_path: Pa
     assert _matches(workspace) == {("Closed", start), ("Closed", end), ("Open", later)}
     with workspace.session() as session:
         notes = {a.ip_event_id: a.notes for a in subscriber_answers(session)}
-    assert notes[later] == (PORT_ONLY_IN_EVENT, OPEN_WINDOW) and notes[start] == ()
+    # the address's lookup names Digi, a provider that shares addresses: ambiguous without port
+    assert notes[later] == (PORT_ONLY_IN_EVENT, SHARED_ADDRESS, OPEN_WINDOW) and notes[start] == ()
+
+
+NOT_SHARED = {"organisation": "Telefonica De Espana S.a.u.", "asn": 3352}  # uses_cgnat false
+
+
+@pytest.mark.parametrize(
+    ("rows", "firm"),
+    [
+        (["Telefonica de Espana,Ana,Calle 1"], True),  # one subscriber, no address sharing
+        (["Telefonica de Espana,Ana,Calle 1", "Telefonica de Espana,ANA, Calle 1"], True),  # same
+        (["Telefonica de Espana,Ana,Calle 1", "Telefonica de Espana,Bea,Calle 2"], False),
+        (["Vodafone Spain,Ana,Calle 1"], False),  # a provider that shares addresses
+    ],
+)
+def test_a_portless_answer_for_an_event_with_a_port(
+    workspace: Workspace, tmp_path: Path, rows: list[str], firm: bool
+) -> None:
+    with workspace.session() as session:
+        (event,) = seed(session, [Ev("83.32.0.10", 51234, T0, **NOT_SHARED)])
+    text = "ip,port,start_utc,end_utc,isp,subscriber_name,address\n" + "".join(
+        f"83.32.0.10,,2024-07-01T09:00:00Z,2024-07-01T11:00:00Z,{row}\n" for row in rows
+    )
+    result = import_subscriber_returns(workspace, _write(tmp_path, text))
+    assert (result.events_answered, result.ambiguous) == (1, 0 if firm else 1)
+    with workspace.session() as session:
+        answers = subscriber_answers(session)
+    assert {a.ip_event_id for a in answers} == {event}
+    assert all(a.ambiguous is not firm for a in answers)
+    assert all(PORT_ONLY_IN_EVENT in a.notes for a in answers)
 
 
 def test_an_exact_port_wins_over_a_portless_record(workspace: Workspace, tmp_path: Path) -> None:

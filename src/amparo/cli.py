@@ -610,7 +610,8 @@ def _print_subscriber_import(result: ImportResult) -> None:
     console.print(
         f"{printable(result.path)}{again}: {result.used} rows used, {len(result.refused)} refused; "
         f"{result.events_answered} IP events answered, {result.ambiguous} of them ambiguously "
-        "(a port on one side only, or several subscribers).",
+        "(a port in the return but not in the event, no port from a provider that shares "
+        "addresses, or several subscribers).",
         highlight=False, markup=False,
     )  # fmt: skip
     for problem in result.refused:

@@ -3,13 +3,19 @@
 A record answers an event when their addresses are the same (compared in canonical form: IPv6
 compressed, IPv4-mapped IPv6 as IPv4), the event's UTC time lies within the record's window
 (``start <= at <= end``; no end: an open window) and, when both give a port, the ports are the
-same. A port on one side only still matches, but the answer is **ambiguous**: behind a shared
-(carrier-grade NAT) address several subscribers may have used it at that time. When an event
-has a record with its exact port, port-less records are not matched to it.
+same. When an event has a record with its exact port, port-less records are not matched to it.
+
+A port on one side only still matches. The answer is **ambiguous** (it may be another
+subscriber's) when the return gives a port and the event has none, when several subscribers
+held the address in that window, or when the return gives no port for an event with one and the
+provider shares addresses among subscribers (flagged ``uses_cgnat`` in the providers list, by
+the return's ISP name or the event address's lookup). A provider that does not share addresses
+and names one subscriber for the window gives a **firm** answer, port or no port.
 
 Ambiguity is not stored: a ``SubscriberMatch`` row is just the pair, and ``subscriber_answers``
-derives each pair's notes from the two rows (a port on one side only, several subscribers for
-one event, an open window), so they can never disagree with the data.
+derives each pair's notes from the rows (a port on one side only, a provider that shares
+addresses, several subscribers for one event, an open window), so they can never disagree with
+the data.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from amparo.formats.subscriber_csv import (
     normalise_ip,
     read_subscriber_csv,
 )
-from amparo.geo.providers import provider_country
+from amparo.geo.providers import find_provider, provider_country
 from amparo.intake.package import read_limited
 from amparo.intake.writer import insert_row, source_row
 from amparo.settings import get_setting
@@ -49,9 +55,13 @@ INSERT_CHUNK = 2000
 
 PORT_ONLY_IN_RETURN = "the return gives a port, the event has none"
 PORT_ONLY_IN_EVENT = "the event has a port, the return gives none"
+SHARED_ADDRESS = (
+    "the provider shares addresses among subscribers (carrier-grade NAT), so without the port "
+    "another subscriber may have used the address"
+)
 SEVERAL_SUBSCRIBERS = "several subscribers answer this event"
 OPEN_WINDOW = "the return gives no end time (open window)"
-AMBIGUOUS_NOTES = (PORT_ONLY_IN_RETURN, PORT_ONLY_IN_EVENT, SEVERAL_SUBSCRIBERS)
+AMBIGUOUS_NOTES = (PORT_ONLY_IN_RETURN, SHARED_ADDRESS, SEVERAL_SUBSCRIBERS)
 
 
 @dataclass(frozen=True)
@@ -276,28 +286,53 @@ def _canonical(ip: str | None) -> str | None:
 
 
 def subscriber_answers(session: Session) -> list[SubscriberAnswer]:
-    """Every stored match with its notes; ``ambiguous`` when a port is on one side only or
-    several subscribers answer the same event."""
+    """Every stored match with its notes; ``ambiguous`` when the answer may be another
+    subscriber's (see the module docstring)."""
     match, record, event = tables.SubscriberMatch, tables.SubscriberRecord, tables.IPEvent
+    lookup = tables.IpLookup
     rows = session.execute(
         select(match.ip_event_id, match.subscriber_record_id, record.port, record.end_at,
-               event.port)
+               event.port, record.isp, lookup.organisation, lookup.asn, record.subscriber_name,
+               record.address)
         .join(record, record.id == match.subscriber_record_id)
         .join(event, event.id == match.ip_event_id)
+        .outerjoin(lookup, lookup.ip_event_id == match.ip_event_id)
         .order_by(match.ip_event_id, match.subscriber_record_id)
     ).all()  # fmt: skip
     per_event = defaultdict(set)
-    for event_id, record_id, *_ in rows:
-        per_event[event_id].add(record_id)
+    for event_id, record_id, *_, name, address in rows:
+        per_event[event_id].add(_subscriber(record_id, name, address))
     return [
-        SubscriberAnswer(event_id, record_id,
-                         answer_notes(record_port, end_at, event_port, len(per_event[event_id])))
-        for event_id, record_id, record_port, end_at, event_port in rows
+        SubscriberAnswer(event_id, record_id, answer_notes(
+            record_port, end_at, event_port, len(per_event[event_id]),
+            shares_addresses=shares_addresses(isp, organisation, asn),
+        ))
+        for event_id, record_id, record_port, end_at, event_port, isp, organisation, asn, *_
+        in rows
     ]  # fmt: skip
 
 
+def _subscriber(record_id: int, name: str | None, address: str | None) -> tuple[Any, ...]:
+    """Who a record names: rows naming the same person at the same address are one subscriber."""
+    if not name and not address:
+        return (record_id,)
+    return (" ".join((name or "").casefold().split()), " ".join((address or "").casefold().split()))
+
+
+def shares_addresses(isp: str | None, organisation: str | None, asn: int | None) -> bool:
+    """Whether the provider (by the return's ISP name or the address's lookup) is flagged as
+    putting subscribers behind carrier-grade NAT in the providers list."""
+    found = (find_provider(isp, None), find_provider(organisation, asn))
+    return any(provider is not None and provider.uses_cgnat for provider in found)
+
+
 def answer_notes(
-    record_port: int | None, end_at: datetime | None, event_port: int | None, subscribers: int
+    record_port: int | None,
+    end_at: datetime | None,
+    event_port: int | None,
+    subscribers: int,
+    *,
+    shares_addresses: bool = False,
 ) -> tuple[str, ...]:
     """Why a match is less than sure (empty when it is exact)."""
     notes = []
@@ -305,6 +340,8 @@ def answer_notes(
         notes.append(PORT_ONLY_IN_RETURN)
     if record_port is None and event_port is not None:
         notes.append(PORT_ONLY_IN_EVENT)
+        if shares_addresses:
+            notes.append(SHARED_ADDRESS)
     if subscribers > 1:
         notes.append(SEVERAL_SUBSCRIBERS)
     if end_at is None:

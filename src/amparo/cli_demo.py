@@ -41,9 +41,10 @@ from amparo.workspace import Workspace
 def demo(context: click.Context, reports: int, seed: int) -> None:
     """Generate a benign synthetic operation, ingest it, process it and export its findings.
 
-    The operation has report packages, a seized phone's file tree (with videos, a sticker and
-    a GIF), the WhatsApp chat exports of two seized phones and partner hash sets (one of known
-    videos); its pictures are sample photos and generated images, its people fictional.
+    The operation has report packages (WhatsApp's among them, with phone numbers and WhatsApp
+    ids written in the many shapes platforms use), a seized phone's file tree (with videos, a
+    sticker and a GIF), the WhatsApp chat exports of two seized phones and partner hash sets (one
+    of known videos); its pictures are sample photos and generated images, its people fictional.
     """
     from amparo.demo import generate_operation
 
@@ -57,7 +58,7 @@ def demo(context: click.Context, reports: int, seed: int) -> None:
     try:
         operation = generate_operation(
             inputs, reports=reports, seed=seed, hash_sets=True, device_tree=True,
-            chat_exports=True, videos=True,
+            chat_exports=True, videos=True, messenger_reports=True, phone_shapes="written",
         )  # fmt: skip
     except ValueError as error:
         raise click.UsageError(str(error)) from error

@@ -23,7 +23,8 @@ from amparo.demo.clips import KNOWN_VIDEOS_CSV, Clips, build_clips, write_video_
 from amparo.demo.device import device_layout, write_device_tree
 from amparo.demo.hashset import write_hash_set
 from amparo.demo.packages import package_entries, package_path, write_package
-from amparo.demo.people import PLATFORMS, IpAllocator, build_account_pool
+from amparo.demo.people import PLATFORMS, WHATSAPP, IpAllocator, build_account_pool
+from amparo.demo.phone_shapes import PhoneWriter, WrittenPhones
 from amparo.demo.plan import OPERATION_START, IpEvent, ReportPlan, ReportPlanner, Upload
 from amparo.demo.truth import (
     ExpectedChatExport,
@@ -47,6 +48,7 @@ PROXY_COUNT = 4
 HASHSETS_DIR = "hashsets"
 DEVICES_DIR = "devices"
 CHATS_DIR = "chats"
+CLEAN, WRITTEN = "clean", "written"  # how phone numbers are written (phone_shapes)
 
 
 def generate_operation(
@@ -59,6 +61,8 @@ def generate_operation(
     device_tree: bool = False,
     chat_exports: bool = False,
     videos: bool = False,
+    messenger_reports: bool = False,
+    phone_shapes: str = CLEAN,
 ) -> GeneratedOperation:
     """Write ``reports`` packages under ``out_dir``; every ``zip_every``-th one as a zip.
 
@@ -68,20 +72,26 @@ def generate_operation(
     ``device_tree``) puts generated videos, a sticker and a GIF on the phone, and with
     ``hash_sets`` writes ``known_videos.csv`` (see ``clips``). Any of them puts more than
     report packages in ``out_dir``: ingest ``operation.packages`` then, not ``out_dir`` as a
-    whole.
+    whole. ``messenger_reports`` adds WhatsApp, whose user ids are phone numbers, to the
+    reporting platforms; ``phone_shapes`` ``"written"`` writes numbers and those ids in the
+    shapes platforms use (``phone_shapes``), ``"clean"`` in E.164 or beside their calling code.
+    Both make the same operation from the same seed: only how numbers are written differs.
     """
     if reports < 0 or zip_every < 0:
         raise ValueError("reports and zip_every must not be negative")
     if videos and not device_tree:
         raise ValueError("the demo's videos are on the seized phone: they need device_tree")
+    if phone_shapes not in (CLEAN, WRITTEN):
+        raise ValueError(f"phone_shapes is {CLEAN!r} or {WRITTEN!r}, not {phone_shapes!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
     cast = build_cast(seed, reports)
     clips = _clips(seed, cast) if videos else Clips({}, {}, ())
     cast = replace(cast, roles={**cast.roles, **clips.roles})
-    planner = planner_for(seed, reports, cast)
+    planner = planner_for(seed, reports, cast, messenger=messenger_reports)
     plans = [planner.plan(number) for number in report_numbers(seed, reports)]
+    phones = WrittenPhones(random_stream(seed, "phone-shapes")) if phone_shapes == WRITTEN else None
     expected = tuple(
-        _write_report(out_dir, plan, as_zip=_is_zip(index, zip_every))
+        _write_report(out_dir, plan, as_zip=_is_zip(index, zip_every), phones=phones)
         for index, plan in enumerate(plans)
     )
     device_files = _write_device(out_dir / DEVICES_DIR, cast, plans, clips) if device_tree else ()
@@ -122,10 +132,15 @@ def build_planner(seed: int, reports: int) -> ReportPlanner:
     return planner_for(seed, reports, replace(build_cast(seed, reports), featured=()))
 
 
-def planner_for(seed: int, reports: int, cast: MediaCast) -> ReportPlanner:
-    """Pools sized for ``reports``: 3-4 platforms, accounts, proxies; media from ``cast``."""
+def planner_for(
+    seed: int, reports: int, cast: MediaCast, *, messenger: bool = False
+) -> ReportPlanner:
+    """Pools sized for ``reports``: 3-4 platforms (WhatsApp first with ``messenger``), accounts,
+    proxies; media from ``cast``."""
     rng = random_stream(seed, "pools")
     platforms = tuple(rng.sample(PLATFORMS, rng.choice((3, 4))))
+    if messenger:
+        platforms = (WHATSAPP, *platforms[:3])
     ips = IpAllocator(rng)
     account_count = max(MIN_ACCOUNTS, round(reports * ACCOUNTS_PER_REPORT))
     accounts = build_account_pool(rng, platforms, account_count, ips, OPERATION_START.date())
@@ -195,9 +210,11 @@ def _roles_of_files_written(
     return {sha256: cast.roles[sha256] for sha256 in sorted(written)}
 
 
-def _write_report(out_dir: Path, plan: ReportPlan, *, as_zip: bool) -> ExpectedReport:
+def _write_report(
+    out_dir: Path, plan: ReportPlan, *, as_zip: bool, phones: PhoneWriter | None = None
+) -> ExpectedReport:
     path = package_path(out_dir, plan.number, as_zip=as_zip)
-    return expected_report(plan, write_package(path, package_entries(plan)))
+    return expected_report(plan, write_package(path, package_entries(plan, phones)))
 
 
 def expected_report(plan: ReportPlan, package: Path) -> ExpectedReport:

@@ -6,6 +6,7 @@ import io
 import zipfile
 from pathlib import Path
 
+from amparo.demo.phone_shapes import PhoneWriter
 from amparo.demo.plan import ReportPlan
 from amparo.demo.report_xml import render_file_details, render_report
 
@@ -18,9 +19,9 @@ ZIP_FILE_MODE = 0o100644
 ALREADY_COMPRESSED = (".jpg", ".png")
 
 
-def package_entries(plan: ReportPlan) -> PackageEntries:
+def package_entries(plan: ReportPlan, phones: PhoneWriter | None = None) -> PackageEntries:
     """``report.xml``, one ``fileDetails-<fileId>.xml`` per upload, then ``files/<name>``."""
-    entries = {"report.xml": render_report(plan)}
+    entries = {"report.xml": render_report(plan, phones)}
     for upload in plan.uploads:
         entries[f"fileDetails-{upload.file_id}.xml"] = render_file_details(plan.number, upload)
     for upload in plan.uploads:

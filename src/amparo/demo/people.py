@@ -110,6 +110,7 @@ class Platform:
     new_user_id: IdFactory
     new_group_id: IdFactory
     staff_name: tuple[str, str]
+    keyed_by_phone: bool = False  # a messenger whose user id is the phone number (WhatsApp)
 
     @property
     def safety_email(self) -> str:
@@ -162,6 +163,22 @@ PLATFORMS = (
 )  # fmt: skip
 
 
+def _whatsapp_group_id(rng: random.Random) -> str:
+    return f"1203634{rng.randint(10**11, 10**12 - 1)}@g.us"
+
+
+def _no_user_id(rng: random.Random) -> str:
+    raise ValueError("a phone-number messenger's user id is its user's number")
+
+
+# Reports from a messenger that keys users by phone number (``generate_operation(messenger=
+# True)``): its espIdentifier is the reported user's number.
+WHATSAPP = Platform(
+    "WhatsApp", "whatsapp.example", "WhatsApp", _no_user_id, _whatsapp_group_id,
+    ("Lena", "Ortiz"), keyed_by_phone=True,
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Device:
     id_type: str
@@ -182,6 +199,11 @@ class Persona:
     home_ips: tuple[str, ...]
     port_block: tuple[int, int] | None  # behind carrier-grade NAT: the ports of this home
     device: Device | None
+
+    @property
+    def e164(self) -> str:
+        """The number in E.164: ``+34555011234``."""
+        return self.locale.calling_code + self.phone
 
     def age_on(self, day: date) -> int:
         before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
@@ -264,8 +286,11 @@ def build_account_pool(
     taken: set[tuple[str, str]] = set()
     accounts: list[Account] = []
     for index in range(size):
+        platform = platforms[index % len(platforms)]
         persona = _persona_for_next_account(rng, accounts, ips, today)
-        accounts.append(new_account(rng, platforms[index % len(platforms)], persona, taken))
+        while platform.keyed_by_phone and (platform.name, persona.e164) in taken:
+            persona = new_persona(rng, ips, today)  # one account per number
+        accounts.append(new_account(rng, platform, persona, taken))
     return tuple(accounts)
 
 
@@ -332,7 +357,7 @@ def new_persona(
 def new_account(
     rng: random.Random, platform: Platform, persona: Persona, taken: set[tuple[str, str]]
 ) -> Account:
-    user_id = platform.new_user_id(rng)
+    user_id = persona.e164 if platform.keyed_by_phone else platform.new_user_id(rng)
     while (platform.name, user_id) in taken:
         user_id = platform.new_user_id(rng)
     taken.add((platform.name, user_id))

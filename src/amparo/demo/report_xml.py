@@ -7,6 +7,7 @@ from datetime import date, datetime
 from lxml import etree
 
 from amparo.demo.people import Device, Persona, Platform
+from amparo.demo.phone_shapes import CleanPhones, PhoneWriter, WrittenPhone
 from amparo.demo.plan import ChatIncident, IpEvent, ReportedPerson, ReportPlan, Upload, WebIncident
 
 Element = etree._Element
@@ -26,14 +27,15 @@ def serialize(root: Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def render_report(plan: ReportPlan) -> bytes:
+def render_report(plan: ReportPlan, phones: PhoneWriter | None = None) -> bytes:
+    """The report; ``phones`` writes numbers and messenger ids (default: clean, E.164)."""
     report = etree.Element("report")
     _incident_summary(report, plan)
     if plan.internet_incident is not None:
         _internet_details(report, plan.internet_incident)
     _reporter(report, plan.platform)
     for person in plan.persons:
-        _person_or_user_reported(report, person, plan.incident_at.date())
+        _person_or_user_reported(report, person, plan.incident_at.date(), phones or CleanPhones())
     return serialize(report)
 
 
@@ -97,11 +99,18 @@ def _reporter(report: Element, platform: Platform) -> None:
     _sub(person, "email", platform.safety_email)
 
 
-def _person_or_user_reported(report: Element, person: ReportedPerson, day: date) -> None:
+def _person_or_user_reported(
+    report: Element, person: ReportedPerson, day: date, phones: PhoneWriter
+) -> None:
     element = _sub(report, "personOrUserReported")
     account = person.account
-    _reported_person(element, person, day)
-    _sub(element, "espIdentifier", account.user_id)
+    # Whether the report gives the person's country besides the number (see phone_shapes).
+    context = person.shows_location or any(not e.possible_proxy for e in person.ip_events)
+    _reported_person(element, person, day, phones.phone(account.persona, context))
+    user_id = account.user_id
+    if account.platform.keyed_by_phone:
+        user_id = phones.messenger_id(account.persona, context)
+    _sub(element, "espIdentifier", user_id)
     _sub(element, "espService", account.platform.name)
     _sub(element, "screenName", account.screen_name)
     _sub(element, "displayName", account.display_name)
@@ -117,14 +126,18 @@ def _person_or_user_reported(report: Element, person: ReportedPerson, day: date)
         _estimated_location(element, account.persona)
 
 
-def _reported_person(parent: Element, person: ReportedPerson, day: date) -> None:
+def _reported_person(
+    parent: Element, person: ReportedPerson, day: date, phone: WrittenPhone
+) -> None:
     persona = person.account.persona
     element = _sub(parent, "personOrUserReportedPerson")
     _sub(element, "firstName", persona.first_name)
     _sub(element, "lastName", persona.last_name)
     if person.shows_phone:
-        _sub(element, "phone", persona.phone, countryCallingCode=persona.locale.calling_code)
+        _sub(element, "phone", phone.text, **phone.attributes)
     _sub(element, "email", person.account.email)
+    if person.shows_phone and phone.address_country:
+        _sub(_sub(element, "address", type="Home"), "country", phone.address_country)
     if person.shows_birth_date:
         _sub(element, "dateOfBirth", persona.birth_date.isoformat())
     else:

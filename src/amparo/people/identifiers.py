@@ -166,8 +166,10 @@ def read_messenger_id(raw: str, context: PhoneContext | None = None) -> PhoneRea
 
     ``34600112233@s.whatsapp.net`` and ``…@c.us`` (the app's own ids), ``+34 600 11 22 33``,
     ``0034600112233`` and ``34600112233`` are the same user: a messenger id is international
-    even without ``+``. Only digits that make no valid international number are read as a
-    national number in the context's region (``600 11 22 33``).
+    even without ``+``. Digits that make no valid international number are read as a national
+    number in the context's region (``600 11 22 33``); only when that fails too are they taken
+    as a merely possible international number, and with no region in the context they stay
+    unread, to be read again once the workspace's context is added.
     """
     value = raw.strip()
     digits = _NOT_DIGIT.sub("", value)
@@ -179,7 +181,8 @@ def read_messenger_id(raw: str, context: PhoneContext | None = None) -> PhoneRea
     if international is not None and phonenumbers.is_valid_number(international):
         return PhoneReading(_e164(international), INTERNATIONAL)
     national = read_phone(value, context)
-    if national.read or international is None:
+    # Only a possible (not valid) international number: taken once the context had its say.
+    if national.read or international is None or (context or PhoneContext()).region() is None:
         return national
     return PhoneReading(_e164(international), INTERNATIONAL)
 

@@ -264,3 +264,21 @@ def test_after_migration_the_person_shows_what_was_merged(migrated: Workspace) -
     shown = show(migrated, "whatsapp:+34654961180")
     assert "merged whatsapp:34654961180 into whatsapp:+34654961180" in shown
     assert "0034 654 96 11 80 → +34654961180 (own country code)" in shown
+
+
+def test_a_region_taken_from_the_context_is_no_evidence_of_place(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    parties = [
+        party_xml("p1", service="PhotoNet", phone="671 92 47 77", first_name="Ana"),  # home ES
+        party_xml("p2", service="PhotoNet", phone="671 92 47 78", calling_code="+34",
+                  first_name="Bea"),
+    ]  # fmt: skip
+    ingest_paths(workspace, [write_report(tmp_path, 970, *parties)])
+    run_pipeline(workspace, ("resolve", "locate"))
+    with workspace.session() as session:
+        guessed, stated = (find_person(session, f"photonet:{user}") for user in ("p1", "p2"))
+    assert guessed is not None and stated is not None
+    assert guessed["phones"][0]["region_basis"] == "home_country"
+    assert (guessed["country"], guessed["location_basis"]) == (None, "none")
+    assert (stated["country"], stated["location_basis"]) == ("ES", "phone")

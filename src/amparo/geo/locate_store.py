@@ -13,9 +13,11 @@ from amparo.geo.locate import IP, PHONE, PLATFORM_ESTIMATE, SUBSCRIBER, Clue, fu
 from amparo.geo.places import country_code, phone_region, subdivision_code
 from amparo.geo.subscribers import subscriber_answers
 from amparo.model import PHONE_NUMBER_PLATFORMS, instant
+from amparo.people.identifiers import ESTIMATED_LOCATION, HOME_COUNTRY, IP_EVENTS
 from amparo.store import tables
 
 E, L, R = tables.IPEvent, tables.IpLookup, tables.SubscriberRecord
+REGION_FROM_ELSEWHERE = frozenset({ESTIMATED_LOCATION, IP_EVENTS, HOME_COUNTRY})
 
 
 def locate_persons(session: Session) -> int:
@@ -104,15 +106,20 @@ def _platform_clues(session: Session) -> Iterator[tuple[int, Clue]]:
 
 
 def _phone_clues(session: Session) -> Iterator[tuple[int, Clue]]:
+    """Numbers whose country the number itself (or the person's address) gives; one whose
+    region was taken from the place, IP events or home country would only echo those."""
     identifier, account = tables.Identifier, tables.Account
-    numbers = session.execute(
-        select(identifier.account_id, identifier.normalized).where(
+    rows = session.execute(
+        select(identifier.account_id, identifier.normalized, identifier.attributes).where(
             identifier.kind == "phone", identifier.account_id.is_not(None)
         )
     ).all()
-    numbers += session.execute(
+    numbers = {(a, n) for a, n, attributes in rows
+               if attributes.get("region_basis") not in REGION_FROM_ELSEWHERE}  # fmt: skip
+    echoes = {(account_id, number) for account_id, number, _ in rows} - numbers
+    numbers |= set(session.execute(
         select(account.id, account.user_id).where(account.platform.in_(PHONE_NUMBER_PLATFORMS))
-    ).all()
-    for account_id, number in set(numbers):
+    ).all())  # fmt: skip
+    for account_id, number in numbers - echoes:
         if (region := phone_region(number)) is not None:
             yield account_id, Clue(PHONE, region, None, {"phone": number})

@@ -178,13 +178,17 @@ def _reread_phones(connection: Connection, known: _Known) -> None:
         sa.select(c.id, c.party_id, c.account_id, c.raw, c.normalized, c.attributes)
         .where(c.kind == "phone")
     ).all()  # fmt: skip
+    changed = []
     for id_, party_id, account_id, raw, normalized, attributes in rows:
         read = phone_identifier(raw, attributes or {}, known.context(party_id, account_id))
         if (read.normalized, read.attributes) != (normalized, attributes):
-            connection.execute(
-                sa.update(identifier).where(c.id == id_)
-                .values(normalized=read.normalized, attributes=read.attributes)
-            )  # fmt: skip
+            changed.append({"row": id_, "new": read.normalized, "details": read.attributes})
+    if changed:  # one statement, many parameter sets
+        connection.execute(
+            sa.update(identifier).where(c.id == sa.bindparam("row"))
+            .values(normalized=sa.bindparam("new"), attributes=sa.bindparam("details")),
+            changed,
+        )  # fmt: skip
 
 
 def _rekey_platform(connection: Connection, known: _Known, platform: str, now: datetime) -> int:

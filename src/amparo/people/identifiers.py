@@ -14,6 +14,7 @@ from phonenumbers import CountryCodeSource
 from amparo.model import PHONE_NUMBER_PLATFORMS, AccountRef, Identifier, Party
 
 _NOT_DIGIT = re.compile(r"\D+")
+_E164 = re.compile(r"\+[1-9]\d{5,14}")
 # Providers that deliver "name+tag@" to "name@" (plus addressing), and those that also ignore
 # dots in the local part. Elsewhere the local part is kept as written, only case-folded.
 _PLUS_ADDRESSING = frozenset({
@@ -132,8 +133,9 @@ class PhoneReading:
 
 
 def is_e164(normalized: str) -> bool:
-    """Whether a normalised phone was read (E.164) rather than kept as unread digits."""
-    return normalized.startswith("+")
+    """Whether a normalised phone was read (E.164) rather than kept as unread digits; a
+    messenger id kept as written (``+1 (5)``) is not."""
+    return _E164.fullmatch(normalized) is not None
 
 
 def read_phone(raw: str, context: PhoneContext | None = None) -> PhoneReading:

@@ -126,9 +126,7 @@ def record_decision(session: Session, decision: Decision, now: datetime | None =
     if ids[0] == ids[1]:
         raise UnknownReference(f"{decision.a} and {decision.b} are the same account")
     table = tables.LinkDecision
-    session.execute(
-        delete(table).where(table.account_a_id == ids[0], table.account_b_id == ids[1])
-    )
+    session.execute(delete(table).where(table.account_a_id == ids[0], table.account_b_id == ids[1]))
     session.add(
         table(account_a_id=ids[0], account_b_id=ids[1], decision=decision.decision,
               analyst=decision.analyst, reason=decision.reason, decided_at=now or _now())

@@ -20,7 +20,7 @@ from amparo.stages.pipeline import run_pipeline
 from amparo.workspace import open_workspace
 from tests.conftest import BACKENDS, new_database_url
 
-REPORTS, SEED = 100, 7
+REPORTS, SEED = 120, 1  # 57 accounts, 16 pairs of one person (one holds five)
 MIN_RECALL, MIN_PRECISION = 0.97, 0.99
 # A shape of each kind the written operation must hold, as report.xml spells it.
 SHAPES = {
@@ -51,22 +51,25 @@ def operations(tmp_path_factory: pytest.TempPathFactory) -> dict[str, GeneratedO
     }  # fmt: skip
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(scope="module", params=BACKENDS)
 def outcomes(
-    request: pytest.FixtureRequest, operations: dict[str, GeneratedOperation], tmp_path: Path
+    request: pytest.FixtureRequest,
+    operations: dict[str, GeneratedOperation],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, dict[str, Any]]:
     """Each operation ingested, resolved, answered by providers and located, on one backend."""
-    return {
-        shapes: _process(operation, tmp_path / shapes, new_database_url(request, tmp_path))
-        for shapes, operation in operations.items()
-    }
+    outcomes = {}
+    for shapes, operation in operations.items():
+        folder = tmp_path_factory.mktemp(f"{shapes}-{request.param}")
+        outcomes[shapes] = _process(operation, folder, new_database_url(request, folder))
+    return outcomes
 
 
 def _process(operation: GeneratedOperation, folder: Path, url: str) -> dict[str, Any]:
-    folder.mkdir()
-    workspace = open_workspace(folder, database_url=url)
+    workspace = open_workspace(folder / "workspace", database_url=url)
     try:
-        ingest_paths(workspace, list(operation.packages))
+        summary = ingest_paths(workspace, list(operation.packages))
+        assert summary.quarantined == [] and len(summary.ingested) == REPORTS
         run_pipeline(workspace, ("resolve", "locate"))
         answers = folder / "answers.csv"
         if write_provider_answers(workspace, operation.personas.values(), answers):

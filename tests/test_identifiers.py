@@ -113,6 +113,7 @@ def test_a_national_number_takes_the_first_region_the_context_gives(
         ("0034 730 205 711", PhoneContext(home_country="US"), "+34730205711"),  # US dials 011
         ("011 34 730 205 711", PhoneContext(home_country="ES"), "+34730205711"),  # ES dials 00
         ("0114 496 0000", PhoneContext(home_country="GB"), "+441144960000"),  # Sheffield, not 011
+        ("011 57 555 014 2175", PhoneContext(home_country="CO"), "+575550142175"),  # CO misreads
     ],
 )
 def test_international_prefixes_00_and_011(raw: str, context: PhoneContext, expected: str) -> None:

@@ -6,9 +6,9 @@ its own seeded stream, in one of the shapes found in real reports: ``+34 555 01 
 ``0034555011234``, ``011 34 555011234``, a national number beside the person's address country,
 a national number alone; a WhatsApp id also as ``34555011234``, ``34555011234@s.whatsapp.net``
 or ``…@c.us``. A national number alone is written only where the report itself holds what gives
-its country (the platform's estimated location, an IP event at home) or the person lives in
-the workspace's default home country, as a platform's own users mostly do: elsewhere nothing
-could tell its country, and Amparo rightly leaves it unread.
+its country (the platform's estimated location, an IP event at home in a provider's block the
+offline lookup knows) or the person lives in the workspace's default home country, as a
+platform's own users mostly do: elsewhere nothing could tell its country.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from lxml import etree
 
+from amparo.demo.networks import provider_of
 from amparo.demo.people import Device, Persona, Platform
 from amparo.demo.phone_shapes import CleanPhones, PhoneWriter, WrittenPhone
 from amparo.demo.plan import ChatIncident, IpEvent, ReportedPerson, ReportPlan, Upload, WebIncident
@@ -105,7 +106,9 @@ def _person_or_user_reported(
     element = _sub(report, "personOrUserReported")
     account = person.account
     # Whether the report gives the person's country besides the number (see phone_shapes).
-    context = person.shows_location or any(not e.possible_proxy for e in person.ip_events)
+    context = person.shows_location or any(
+        not e.possible_proxy and provider_of(e.ip) is not None for e in person.ip_events
+    )
     _reported_person(element, person, day, phones.phone(account.persona, context))
     user_id = account.user_id
     if account.platform.keyed_by_phone:

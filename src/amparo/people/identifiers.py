@@ -153,14 +153,28 @@ def read_phone(raw: str, context: PhoneContext | None = None) -> PhoneReading:
     if value.startswith("+"):
         return _international("+" + digits, digits)
     found = (context or PhoneContext()).region()
-    if found is not None:
-        basis, region = found
-        number = _parsed(value, region)
-        if number is not None:
-            if _carries_country(number):
-                return PhoneReading(_e164(number), INTERNATIONAL)
-            return PhoneReading(_e164(number), basis, region)
-    return _after_international_prefix(digits)
+    regional = None if found is None else _regional(value, *found)
+    prefixed = digits.startswith(_INTERNATIONAL_PREFIXES)
+    # A valid national number wins (Sheffield's 0114 is not 011 + 4); a merely possible one
+    # gives way to a number written after 00 or 011.
+    if regional is not None and (not prefixed or regional[1]):
+        return regional[0]
+    international = _after_international_prefix(digits)
+    if international.read or regional is None:
+        return international
+    return regional[0]
+
+
+def _regional(value: str, basis: str, region: str) -> tuple[PhoneReading, bool] | None:
+    """The number read in ``region``, and whether it is valid there (not only possible)."""
+    number = _parsed(value, region)
+    if number is None:
+        return None
+    if _carries_country(number):
+        reading = PhoneReading(_e164(number), INTERNATIONAL)
+    else:
+        reading = PhoneReading(_e164(number), basis, region)
+    return reading, phonenumbers.is_valid_number(number)
 
 
 def read_messenger_id(raw: str, context: PhoneContext | None = None) -> PhoneReading:

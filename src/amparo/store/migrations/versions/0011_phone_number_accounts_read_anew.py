@@ -1,7 +1,7 @@
 """phone numbers read in context: accounts whose keys now read as one are merged, and recorded
 
 Revision ID: 0011
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-02 22:20:00.000000
 """
 
@@ -15,7 +15,7 @@ import amparo.store.types
 from amparo.people.rekey import rekey_phone_accounts
 
 revision = "0011"
-down_revision = "0012"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

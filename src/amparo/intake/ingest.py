@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from amparo.store import tables
 from amparo.workspace import Workspace
 
 REPORT_PACKAGE = "report_package"
+NOT_READ = "not_read"  # a link or special file, recorded but never read
 SNIFF_BYTES = 8192
 
 
@@ -75,6 +77,9 @@ def ingest_paths(
     summary = IngestSummary()
     known = KnownIds()
     for path in discover(paths):
+        if isinstance(path, FoundLink):
+            quarantine_link(workspace, path, summary)
+            continue
         ingest_package(workspace, path, summary, limits=limits, known=known)
         if on_input is not None:
             on_input(path)
@@ -85,13 +90,49 @@ def ingest_paths(
 INPUT_MARKERS = (REPORT_XML, "result.json")
 
 
-def discover(paths: Iterable[Path]) -> Iterator[Path]:
-    """Inputs under ``paths``: folders holding an input marker, and every other file or zip."""
+@dataclass(frozen=True)
+class FoundLink:
+    """A symbolic link met while walking a folder of inputs: recorded, never followed."""
+
+    path: Path
+
+    def reason(self) -> UnsafeInput:
+        try:
+            target = os.readlink(self.path)
+        except OSError as error:
+            target = f"unreadable: {error.strerror}"
+        return UnsafeInput(f"a symbolic link (to {target!r}), not followed", path=str(self.path))
+
+
+def discover(paths: Iterable[Path]) -> Iterator[Path | FoundLink]:
+    """Inputs under ``paths``: folders holding an input marker, and every other file or zip.
+
+    A path named in ``paths`` may be a link (the user chose it); a link found inside one is
+    yielded as a ``FoundLink`` and never followed, so no walk leaves its folder or loops.
+    """
     for path in paths:
-        if path.is_dir() and not any((path / marker).is_file() for marker in INPUT_MARKERS):
-            yield from discover(sorted(path.iterdir()))
-        else:
-            yield path
+        yield from _discover(path, named=True, seen=set())
+
+
+def _discover(path: Path, *, named: bool, seen: set[tuple[int, int]]) -> Iterator[Path | FoundLink]:
+    if not named and path.is_symlink():
+        yield FoundLink(path)
+    elif path.is_dir() and not any((path / marker).is_file() for marker in INPUT_MARKERS):
+        folder = path.stat()
+        if (folder.st_dev, folder.st_ino) in seen:  # a loop made some other way (bind mounts)
+            return
+        seen.add((folder.st_dev, folder.st_ino))
+        for child in sorted(path.iterdir()):
+            yield from _discover(child, named=False, seen=seen)
+    else:
+        yield path
+
+
+def quarantine_link(workspace: Workspace, link: FoundLink, summary: IngestSummary) -> None:
+    """Record a link found among the inputs as a quarantined input naming its target."""
+    error = link.reason()
+    _quarantine_input(workspace, str(link.path), None, error, NOT_READ)
+    summary.quarantined.append(Quarantine(str(link.path), error.describe()))
 
 
 def ingest_package(
@@ -207,7 +248,7 @@ def _keep_member(
 def skipped_parts(package: Package) -> list[QuarantinedPart]:
     """Links and special files a folder held, recorded as parts that were not read."""
     return [
-        QuarantinedPart("not_read", package.place(name), None,
+        QuarantinedPart(NOT_READ, package.place(name), None,
                         UnsafeInput(reason, path=package.place(name)))
         for name, reason in sorted(package.skipped.items())
     ]  # fmt: skip

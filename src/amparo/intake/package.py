@@ -1,8 +1,9 @@
 """Report packages (a folder or a .zip) read safely: no extraction, no escaping paths, no bombs.
 
 Zip members are streamed straight from the archive; nothing is ever written outside the
-workspace. Members whose names could escape their folder, links, encrypted members and
-archives that expand far beyond their size are refused before any byte is read.
+workspace. Members whose names could escape their folder, encrypted members and archives that
+expand far beyond their size are refused before any byte is read. Links (in a folder or a zip)
+are never followed: each is kept in ``Package.skipped`` with its target, to be recorded.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ REPORT_XML = "report.xml"
 SINGLE_FILE_SUFFIXES = (".txt",)
 SINGLE_FILE_NAMES = ("result.json",)
 KEEP_IN_MEMORY_BYTES = 64 * 1024**2
+MAX_LINK_TARGET_BYTES = 4096
 _ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
 
 
@@ -120,14 +122,20 @@ def open_package(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Packag
     except _ZIP_READ_ERRORS as error:
         raise InvalidInput(f"not a readable zip archive: {error}", path=str(path)) from error
     with archive:
-        yield Package(str(path), "zip", file_sha256(path), _zip_members(archive, path, limits))
+        members, links = _zip_members(archive, path, limits)
+        yield Package(str(path), "zip", file_sha256(path), members, links)
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
+        return stream_sha256(stream)
+
+
+def stream_sha256(stream: BinaryIO) -> str:
+    """The SHA-256 of what is left of ``stream``, read a MiB at a time."""
+    digest = hashlib.sha256()
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -161,13 +169,18 @@ def _read_directory(root: Path) -> Package:
             skipped[name] = _not_read(entry)
             tree_digest.update(f"{name}\0{skipped[name]}\n".encode())
             continue
-        size = entry.stat().st_size
+        size = entry.stat(follow_symlinks=False).st_size
         if size <= budget:
-            data = Path(entry.path).read_bytes()
+            with _open_no_link(entry.path) as stream:
+                data = stream.read(size + 1)  # a file that grows is not read past its size
+            if len(data) > size:
+                raise InvalidInput("changed while it was read", path=entry.path)
             budget -= len(data)
             opener, sha256 = _bytes_opener(data), hashlib.sha256(data).hexdigest()
         else:
-            opener, sha256 = _file_opener(entry.path), file_sha256(Path(entry.path))
+            opener = _file_opener(entry.path)
+            with opener() as stream:
+                sha256 = stream_sha256(stream)
         members[name] = Member(name, size, opener)
         tree_digest.update(f"{name}\0{sha256}\n".encode())
     return Package(str(root), "directory", tree_digest.hexdigest(), members, skipped)
@@ -194,10 +207,18 @@ def _bytes_opener(data: bytes) -> Callable[[], BinaryIO]:
 
 
 def _file_opener(path: str) -> Callable[[], BinaryIO]:
-    return lambda: open(path, "rb")
+    return lambda: _open_no_link(path)
 
 
-def _zip_members(archive: zipfile.ZipFile, path: Path, limits: Limits) -> dict[str, Member]:
+def _open_no_link(path: str) -> BinaryIO:
+    """Open a file of a walked folder; a link swapped in after the walk is refused (ELOOP)."""
+    return os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb")
+
+
+def _zip_members(
+    archive: zipfile.ZipFile, path: Path, limits: Limits
+) -> tuple[dict[str, Member], dict[str, str]]:
+    """The archive's members, and its link entries (name -> why not read), never followed."""
     infos = [info for info in archive.infolist() if not info.is_dir()]
     if len(infos) > limits.max_members:
         raise UnsafeInput(f"more than {limits.max_members:,} entries", path=str(path))
@@ -210,14 +231,31 @@ def _zip_members(archive: zipfile.ZipFile, path: Path, limits: Limits) -> dict[s
     _check_whole_expansion(total, path, limits)
     prefix = _common_root(info.filename for info in infos)
     members: dict[str, Member] = {}
+    links: dict[str, str] = {}
     for info in infos:
         name = info.filename[len(prefix) :]
-        if name in members:
+        if name in members or name in links:
             raise InvalidInput(
                 "two entries share one name", path=str(path), place=f"entry {name!r}"
             )
-        members[name] = Member(name, info.file_size, _zip_opener(archive, info))
-    return members
+        if _is_zip_link(info):
+            links[name] = f"a symbolic link (to {_zip_link_target(archive, info)!r}), not followed"
+        else:
+            members[name] = Member(name, info.file_size, _zip_opener(archive, info))
+    return members, links
+
+
+def _is_zip_link(info: zipfile.ZipInfo) -> bool:
+    return stat.S_ISLNK(info.external_attr >> 16)
+
+
+def _zip_link_target(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+    """What a link entry points to (its content), cut short; never resolved."""
+    try:
+        with archive.open(info) as stream:
+            return stream.read(MAX_LINK_TARGET_BYTES).decode("utf-8", "replace")
+    except _ZIP_READ_ERRORS as error:
+        return f"unreadable: {error}"
 
 
 def _check_whole_expansion(total: int, path: Path, limits: Limits) -> None:
@@ -238,8 +276,6 @@ def _check_zip_entry(info: zipfile.ZipInfo, path: Path, limits: Limits) -> None:
     place = f"entry {info.filename!r}"
     if not is_safe_member_name(info.filename):
         raise UnsafeInput("entry name would escape the package folder", path=str(path), place=place)
-    if stat.S_ISLNK(info.external_attr >> 16):
-        raise UnsafeInput("symbolic links are not followed", path=str(path), place=place)
     if info.flag_bits & 0x1:
         raise InvalidInput("entry is encrypted", path=str(path), place=place)
     if info.file_size > limits.max_file_bytes:

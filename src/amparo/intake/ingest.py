@@ -12,6 +12,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from amparo.errors import InputRejected, InvalidInput, UnsafeInput
+from amparo.intake.concurrency import (
+    TRIES_AFTER_A_REFUSAL,
+    TRIES_WHILE_BUSY,
+    claim_input,
+    is_busy,
+)
 from amparo.intake.package import (
     DEFAULT_LIMITS,
     REPORT_XML,
@@ -144,26 +150,74 @@ def ingest_package(
     known: KnownIds | None = None,
     kind: InputKind | None = None,
 ) -> None:
-    """Ingest one input in one transaction, or quarantine it with the reason."""
-    known = known or KnownIds()
-    kind = kind or REPORT_PACKAGES
-    digest = None
-    try:
-        with open_package(path, limits) as package, workspace.session() as session:
-            digest = package.digest
-            if _already_ingested(session, digest, kind.name):
-                summary.duplicates.append(package.label)
+    """Ingest one input in one transaction, or quarantine it with the reason.
+
+    The summary gets only what was committed. A write the database refuses is tried again, as
+    another command on this workspace may have stored the same input or key meanwhile; the
+    next try then finds what it stored. Only a refusal that persists quarantines the input.
+    """
+    attempt = _Attempt(known or KnownIds(), kind or REPORT_PACKAGES)
+    while True:
+        try:
+            attempt.ingest(workspace, path, summary, limits)
+            return
+        except InputRejected as failure:
+            attempt.known.forget()
+            error = failure
+        except SQLAlchemyError as failure:
+            attempt.known.forget()
+            if attempt.try_again(failure):
+                continue
+            if is_busy(failure):
+                summary.notes.append(f"{path}: not ingested: {BUSY}")
                 return
-            parts = kind.store(workspace, session, package, limits, known)
+            error = _as_rejection(failure, str(path))
+        break
+    digest = attempt.digest
+    if digest is None and path.is_file():
+        digest = file_sha256(path)
+    _quarantine_input(workspace, str(path), digest, error, attempt.kind.name)
+    summary.quarantined.append(Quarantine(str(path), error.describe()))
+
+
+BUSY = "the workspace stayed busy with another command; run again"
+
+
+@dataclass
+class _Attempt:
+    """The tries at ingesting one input, and what the last one learnt."""
+
+    known: KnownIds
+    kind: InputKind
+    digest: str | None = None
+    refusals: int = 0
+    busy: int = 0
+
+    def try_again(self, failure: SQLAlchemyError) -> bool:
+        if is_busy(failure):
+            self.busy += 1
+            return self.busy < TRIES_WHILE_BUSY
+        self.refusals += 1
+        return self.refusals < TRIES_AFTER_A_REFUSAL
+
+    def ingest(
+        self, workspace: Workspace, path: Path, summary: IngestSummary, limits: Limits
+    ) -> None:
+        with open_package(path, limits) as package:
+            self.digest = package.digest
+            parts: list[QuarantinedPart] = []
+            with workspace.session() as session:
+                claim_input(session.connection(), self.kind.name, package.digest)
+                duplicate = _already_ingested(session, package.digest, self.kind.name)
+                if not duplicate:
+                    parts = self.kind.store(workspace, session, package, limits, self.known)
+        if duplicate:
+            summary.duplicates.append(package.label)
+            if self.refusals:
+                summary.notes.append(f"{package.label}: already ingested by another run")
+            return
         summary.ingested.append(package.label)
         summary.quarantined.extend(Quarantine(p.path, p.error.describe()) for p in parts)
-    except (InputRejected, SQLAlchemyError) as failure:
-        known.forget()
-        error = _as_rejection(failure, str(path))
-        if digest is None and path.is_file():
-            digest = file_sha256(path)
-        _quarantine_input(workspace, str(path), digest, error, kind.name)
-        summary.quarantined.append(Quarantine(str(path), error.describe()))
 
 
 def _as_rejection(failure: InputRejected | SQLAlchemyError, path: str) -> InputRejected:
@@ -264,8 +318,9 @@ def _keep_part(
 def _quarantine_input(
     workspace: Workspace, path: str, digest: str | None, error: InputRejected, kind: str
 ) -> None:
-    """Record a rejected input once, however often it is offered again."""
+    """Record a rejected input once, however often (or by how many commands) it is offered."""
     with workspace.session() as session:
+        claim_input(session.connection(), kind, digest or path)
         same = select(_SOURCE.id).filter_by(path=path, parent_id=None, reason=error.describe())
         if digest is not None:
             same = _TOP_SOURCE_STATUS.params(digest=digest, kind=kind)

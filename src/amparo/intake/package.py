@@ -50,6 +50,8 @@ class Limits:
     max_expansion_ratio: int = 100
     ratio_applies_above: int = 1024**2
     max_members: int = 100_000
+    # A folder's small files are kept in memory while hashed (read once), up to this in all.
+    keep_in_memory_bytes: int = KEEP_IN_MEMORY_BYTES
 
 
 DEFAULT_LIMITS = Limits()
@@ -84,7 +86,7 @@ class Package:
         except _ZIP_READ_ERRORS as error:
             raise InvalidInput(f"cannot be read: {error}", path=self.place(name)) from error
         with stream:
-            yield _GuardedStream(stream, self.place(name))
+            yield _GuardedStream(stream, self.place(name), self.members[name].size)
 
     def read(self, name: str, *, max_bytes: int) -> bytes:
         with self.open(name) as stream:
@@ -95,15 +97,20 @@ class Package:
 
 
 class _GuardedStream:
-    """A member stream whose read errors become InvalidInput naming the member."""
+    """A member stream whose read errors become InvalidInput naming the member.
 
-    def __init__(self, stream: BinaryIO, place: str) -> None:
+    One read asks for at most a byte more than the member's size: a reader asking for far more
+    (up to a limit of hundreds of MiB) must not make the file object allocate all of it.
+    """
+
+    def __init__(self, stream: BinaryIO, place: str, size: int) -> None:
         self._stream = stream
         self._place = place
+        self._most = size + 1
 
     def read(self, size: int = -1) -> bytes:
         try:
-            return self._stream.read(size)
+            return self._stream.read(size if size <= self._most else self._most)
         except _ZIP_READ_ERRORS as error:
             raise InvalidInput(f"cannot be read: {error}", path=self._place) from error
 
@@ -112,7 +119,7 @@ class _GuardedStream:
 def open_package(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Package]:
     """Open a package directory or zip; InputRejected says why it cannot be one."""
     if path.is_dir():
-        yield _directory_package(path)
+        yield _directory_package(path, limits.keep_in_memory_bytes)
         return
     if path.suffix.lower() in SINGLE_FILE_SUFFIXES or path.name.lower() in SINGLE_FILE_NAMES:
         yield _single_file_package(path)
@@ -149,21 +156,22 @@ def _single_file_package(path: Path) -> Package:
     return Package(str(path), "file", digest, {path.name: member})
 
 
-def _directory_package(root: Path) -> Package:
+def _directory_package(root: Path, keep_in_memory: int) -> Package:
     try:
-        return _read_directory(root)
+        return _read_directory(root, keep_in_memory)
     except OSError as error:
         raise InvalidInput(f"cannot be read: {error}", path=str(root)) from error
 
 
-def _read_directory(root: Path) -> Package:
+def _read_directory(root: Path, keep_in_memory: int) -> Package:
     """A folder's members; its digest covers every name and content, so edits are noticed.
 
-    Small files are kept in memory while they are hashed, so they are read from disk once.
+    Small files are kept in memory while they are hashed, so they are read from disk once,
+    until ``keep_in_memory`` bytes are kept; the rest are streamed, whatever the folder's size.
     """
     members, skipped = {}, {}
     tree_digest = hashlib.sha256()
-    budget = KEEP_IN_MEMORY_BYTES
+    budget = keep_in_memory
     for name, entry in sorted(_walk(str(root), "")):
         if not entry.is_file(follow_symlinks=False):
             skipped[name] = _not_read(entry)

@@ -34,7 +34,13 @@ from sqlalchemy.orm import Session
 
 from amparo.errors import InvalidInput
 from amparo.formats.whatsapp import ChatMessage, UnreadableLines, parse_whatsapp
-from amparo.intake.ingest import IngestSummary, InputKind, ingest_package, store_file
+from amparo.intake.ingest import (
+    IngestSummary,
+    InputKind,
+    ingest_package,
+    skipped_parts,
+    store_file,
+)
 from amparo.intake.package import DEFAULT_LIMITS, Limits, Package
 from amparo.intake.writer import (
     KnownIds,
@@ -127,7 +133,8 @@ def _store_chat(
         writer.attribute(author, owner_id)
     named = writer.messages(export.messages, zone is not None, workspace, package, limits)
     unnamed = sorted(set(package.members) - named - {member})
-    parts = [unreadable_part(workspace, place, lines) for lines in export.unreadable]
+    parts = skipped_parts(package)  # links and special files: recorded, never followed
+    parts += [unreadable_part(workspace, place, lines) for lines in export.unreadable]
     parts += [unnamed_file(workspace, package, name, limits) for name in unnamed]
     if parts:
         connection.execute(insert(tables.Source.__table__), part_rows(source_id, parts))

@@ -28,7 +28,13 @@ from typing import Protocol
 
 from amparo.intake.chat import ingest_chat_export, looks_like_chat_export
 from amparo.intake.device import ingest_device_tree
-from amparo.intake.ingest import IngestSummary, discover, ingest_package
+from amparo.intake.ingest import (
+    FoundLink,
+    IngestSummary,
+    discover,
+    ingest_package,
+    quarantine_link,
+)
 from amparo.intake.package import REPORT_XML
 from amparo.intake.telegram import ingest_telegram_export, looks_like_telegram_export
 from amparo.intake.writer import KnownIds
@@ -152,9 +158,12 @@ def ingest_inputs(
     if options.device is not None:
         return _ingest_all(workspace, DEVICE_TREE, list(paths), options, progress)
     by_kind: dict[str, list[Path]] = {kind.name: [] for kind in INGEST_ORDER}
-    for path in discover(paths):
-        by_kind[input_type(path).name].append(path)
     summary = IngestSummary()
+    for path in discover(paths):
+        if isinstance(path, FoundLink):
+            quarantine_link(workspace, path, summary)
+        else:
+            by_kind[input_type(path).name].append(path)
     for kind in INGEST_ORDER:
         summary.merge(_ingest_all(workspace, kind, by_kind[kind.name], options, progress))
     return summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from amparo.errors import InputRejected, InvalidInput, UnsafeInput
+from amparo.intake.concurrency import (
+    TRIES_AFTER_A_REFUSAL,
+    TRIES_WHILE_BUSY,
+    claim_input,
+    is_busy,
+)
 from amparo.intake.package import (
     DEFAULT_LIMITS,
     REPORT_XML,
@@ -28,6 +35,7 @@ from amparo.store import tables
 from amparo.workspace import Workspace
 
 REPORT_PACKAGE = "report_package"
+NOT_READ = "not_read"  # a link or special file, recorded but never read
 SNIFF_BYTES = 8192
 
 
@@ -76,6 +84,9 @@ def ingest_paths(
     summary = IngestSummary()
     known = KnownIds()
     for path in discover(paths):
+        if isinstance(path, FoundLink):
+            quarantine_link(workspace, path, summary)
+            continue
         ingest_package(workspace, path, summary, limits=limits, known=known)
         if on_input is not None:
             on_input(path)
@@ -86,13 +97,49 @@ def ingest_paths(
 INPUT_MARKERS = (REPORT_XML, "result.json")
 
 
-def discover(paths: Iterable[Path]) -> Iterator[Path]:
-    """Inputs under ``paths``: folders holding an input marker, and every other file or zip."""
+@dataclass(frozen=True)
+class FoundLink:
+    """A symbolic link met while walking a folder of inputs: recorded, never followed."""
+
+    path: Path
+
+    def reason(self) -> UnsafeInput:
+        try:
+            target = os.readlink(self.path)
+        except OSError as error:
+            target = f"unreadable: {error.strerror}"
+        return UnsafeInput(f"a symbolic link (to {target!r}), not followed", path=str(self.path))
+
+
+def discover(paths: Iterable[Path]) -> Iterator[Path | FoundLink]:
+    """Inputs under ``paths``: folders holding an input marker, and every other file or zip.
+
+    A path named in ``paths`` may be a link (the user chose it); a link found inside one is
+    yielded as a ``FoundLink`` and never followed, so no walk leaves its folder or loops.
+    """
     for path in paths:
-        if path.is_dir() and not any((path / marker).is_file() for marker in INPUT_MARKERS):
-            yield from discover(sorted(path.iterdir()))
-        else:
-            yield path
+        yield from _discover(path, named=True, seen=set())
+
+
+def _discover(path: Path, *, named: bool, seen: set[tuple[int, int]]) -> Iterator[Path | FoundLink]:
+    if not named and path.is_symlink():
+        yield FoundLink(path)
+    elif path.is_dir() and not any((path / marker).is_file() for marker in INPUT_MARKERS):
+        folder = path.stat()
+        if (folder.st_dev, folder.st_ino) in seen:  # a loop made some other way (bind mounts)
+            return
+        seen.add((folder.st_dev, folder.st_ino))
+        for child in sorted(path.iterdir()):
+            yield from _discover(child, named=False, seen=seen)
+    else:
+        yield path
+
+
+def quarantine_link(workspace: Workspace, link: FoundLink, summary: IngestSummary) -> None:
+    """Record a link found among the inputs as a quarantined input naming its target."""
+    error = link.reason()
+    _quarantine_input(workspace, str(link.path), None, error, NOT_READ)
+    summary.quarantined.append(Quarantine(str(link.path), error.describe()))
 
 
 def ingest_package(
@@ -104,26 +151,74 @@ def ingest_package(
     known: KnownIds | None = None,
     kind: InputKind | None = None,
 ) -> None:
-    """Ingest one input in one transaction, or quarantine it with the reason."""
-    known = known or KnownIds()
-    kind = kind or REPORT_PACKAGES
-    digest = None
-    try:
-        with open_package(path, limits) as package, workspace.session() as session:
-            digest = package.digest
-            if _already_ingested(session, digest, kind.name):
-                summary.duplicates.append(package.label)
+    """Ingest one input in one transaction, or quarantine it with the reason.
+
+    The summary gets only what was committed. A write the database refuses is tried again, as
+    another command on this workspace may have stored the same input or key meanwhile; the
+    next try then finds what it stored. Only a refusal that persists quarantines the input.
+    """
+    attempt = _Attempt(known or KnownIds(), kind or REPORT_PACKAGES)
+    while True:
+        try:
+            attempt.ingest(workspace, path, summary, limits)
+            return
+        except InputRejected as failure:
+            attempt.known.forget()
+            error = failure
+        except SQLAlchemyError as failure:
+            attempt.known.forget()
+            if attempt.try_again(failure):
+                continue
+            if is_busy(failure):
+                summary.notes.append(f"{path}: not ingested: {BUSY}")
                 return
-            parts = kind.store(workspace, session, package, limits, known)
+            error = _as_rejection(failure, str(path))
+        break
+    digest = attempt.digest
+    if digest is None and path.is_file():
+        digest = file_sha256(path)
+    _quarantine_input(workspace, str(path), digest, error, attempt.kind.name)
+    summary.quarantined.append(Quarantine(str(path), error.describe()))
+
+
+BUSY = "the workspace stayed busy with another command; run again"
+
+
+@dataclass
+class _Attempt:
+    """The tries at ingesting one input, and what the last one learnt."""
+
+    known: KnownIds
+    kind: InputKind
+    digest: str | None = None
+    refusals: int = 0
+    busy: int = 0
+
+    def try_again(self, failure: SQLAlchemyError) -> bool:
+        if is_busy(failure):
+            self.busy += 1
+            return self.busy < TRIES_WHILE_BUSY
+        self.refusals += 1
+        return self.refusals < TRIES_AFTER_A_REFUSAL
+
+    def ingest(
+        self, workspace: Workspace, path: Path, summary: IngestSummary, limits: Limits
+    ) -> None:
+        with open_package(path, limits) as package:
+            self.digest = package.digest
+            parts: list[QuarantinedPart] = []
+            with workspace.session() as session:
+                claim_input(session.connection(), self.kind.name, package.digest)
+                duplicate = _already_ingested(session, package.digest, self.kind.name)
+                if not duplicate:
+                    parts = self.kind.store(workspace, session, package, limits, self.known)
+        if duplicate:
+            summary.duplicates.append(package.label)
+            if self.refusals:
+                summary.notes.append(f"{package.label}: already ingested by another run")
+            return
         summary.ingested.append(package.label)
         summary.quarantined.extend(Quarantine(p.path, p.error.describe()) for p in parts)
-    except (InputRejected, SQLAlchemyError) as failure:
-        known.forget()
-        error = _as_rejection(failure, str(path))
-        if digest is None and path.is_file():
-            digest = file_sha256(path)
-        _quarantine_input(workspace, str(path), digest, error, kind.name)
-        summary.quarantined.append(Quarantine(str(path), error.describe()))
 
 
 def _as_rejection(failure: InputRejected | SQLAlchemyError, path: str) -> InputRejected:
@@ -209,7 +304,7 @@ def _keep_member(
 def skipped_parts(package: Package) -> list[QuarantinedPart]:
     """Links and special files a folder held, recorded as parts that were not read."""
     return [
-        QuarantinedPart("not_read", package.place(name), None,
+        QuarantinedPart(NOT_READ, package.place(name), None,
                         UnsafeInput(reason, path=package.place(name)))
         for name, reason in sorted(package.skipped.items())
     ]  # fmt: skip
@@ -225,8 +320,9 @@ def _keep_part(
 def _quarantine_input(
     workspace: Workspace, path: str, digest: str | None, error: InputRejected, kind: str
 ) -> None:
-    """Record a rejected input once, however often it is offered again."""
+    """Record a rejected input once, however often (or by how many commands) it is offered."""
     with workspace.session() as session:
+        claim_input(session.connection(), kind, digest or path)
         same = select(_SOURCE.id).filter_by(path=path, parent_id=None, reason=error.describe())
         if digest is not None:
             same = _TOP_SOURCE_STATUS.params(digest=digest, kind=kind)

@@ -1,8 +1,9 @@
 """Report packages (a folder or a .zip) read safely: no extraction, no escaping paths, no bombs.
 
 Zip members are streamed straight from the archive; nothing is ever written outside the
-workspace. Members whose names could escape their folder, links, encrypted members and
-archives that expand far beyond their size are refused before any byte is read.
+workspace. Members whose names could escape their folder, encrypted members and archives that
+expand far beyond their size are refused before any byte is read. Links (in a folder or a zip)
+are never followed: each is kept in ``Package.skipped`` with its target, to be recorded.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ REPORT_XML = "report.xml"
 SINGLE_FILE_SUFFIXES = (".txt",)
 SINGLE_FILE_NAMES = ("result.json",)
 KEEP_IN_MEMORY_BYTES = 64 * 1024**2
+MAX_LINK_TARGET_BYTES = 4096
 _ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
 
 
@@ -48,6 +50,8 @@ class Limits:
     max_expansion_ratio: int = 100
     ratio_applies_above: int = 1024**2
     max_members: int = 100_000
+    # A folder's small files are kept in memory while hashed (read once), up to this in all.
+    keep_in_memory_bytes: int = KEEP_IN_MEMORY_BYTES
 
 
 DEFAULT_LIMITS = Limits()
@@ -82,7 +86,7 @@ class Package:
         except _ZIP_READ_ERRORS as error:
             raise InvalidInput(f"cannot be read: {error}", path=self.place(name)) from error
         with stream:
-            yield _GuardedStream(stream, self.place(name))
+            yield _GuardedStream(stream, self.place(name), self.members[name].size)
 
     def read(self, name: str, *, max_bytes: int) -> bytes:
         with self.open(name) as stream:
@@ -93,15 +97,20 @@ class Package:
 
 
 class _GuardedStream:
-    """A member stream whose read errors become InvalidInput naming the member."""
+    """A member stream whose read errors become InvalidInput naming the member.
 
-    def __init__(self, stream: BinaryIO, place: str) -> None:
+    One read asks for at most a byte more than the member's size: a reader asking for far more
+    (up to a limit of hundreds of MiB) must not make the file object allocate all of it.
+    """
+
+    def __init__(self, stream: BinaryIO, place: str, size: int) -> None:
         self._stream = stream
         self._place = place
+        self._most = size + 1
 
     def read(self, size: int = -1) -> bytes:
         try:
-            return self._stream.read(size)
+            return self._stream.read(size if size <= self._most else self._most)
         except _ZIP_READ_ERRORS as error:
             raise InvalidInput(f"cannot be read: {error}", path=self._place) from error
 
@@ -110,7 +119,7 @@ class _GuardedStream:
 def open_package(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Package]:
     """Open a package directory or zip; InputRejected says why it cannot be one."""
     if path.is_dir():
-        yield _directory_package(path)
+        yield _directory_package(path, limits.keep_in_memory_bytes)
         return
     if path.suffix.lower() in SINGLE_FILE_SUFFIXES or path.name.lower() in SINGLE_FILE_NAMES:
         yield _single_file_package(path)
@@ -120,14 +129,20 @@ def open_package(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Packag
     except _ZIP_READ_ERRORS as error:
         raise InvalidInput(f"not a readable zip archive: {error}", path=str(path)) from error
     with archive:
-        yield Package(str(path), "zip", file_sha256(path), _zip_members(archive, path, limits))
+        members, links = _zip_members(archive, path, limits)
+        yield Package(str(path), "zip", file_sha256(path), members, links)
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
+        return stream_sha256(stream)
+
+
+def stream_sha256(stream: BinaryIO) -> str:
+    """The SHA-256 of what is left of ``stream``, read a MiB at a time."""
+    digest = hashlib.sha256()
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -141,33 +156,39 @@ def _single_file_package(path: Path) -> Package:
     return Package(str(path), "file", digest, {path.name: member})
 
 
-def _directory_package(root: Path) -> Package:
+def _directory_package(root: Path, keep_in_memory: int) -> Package:
     try:
-        return _read_directory(root)
+        return _read_directory(root, keep_in_memory)
     except OSError as error:
         raise InvalidInput(f"cannot be read: {error}", path=str(root)) from error
 
 
-def _read_directory(root: Path) -> Package:
+def _read_directory(root: Path, keep_in_memory: int) -> Package:
     """A folder's members; its digest covers every name and content, so edits are noticed.
 
-    Small files are kept in memory while they are hashed, so they are read from disk once.
+    Small files are kept in memory while they are hashed, so they are read from disk once,
+    until ``keep_in_memory`` bytes are kept; the rest are streamed, whatever the folder's size.
     """
     members, skipped = {}, {}
     tree_digest = hashlib.sha256()
-    budget = KEEP_IN_MEMORY_BYTES
+    budget = keep_in_memory
     for name, entry in sorted(_walk(str(root), "")):
         if not entry.is_file(follow_symlinks=False):
             skipped[name] = _not_read(entry)
             tree_digest.update(f"{name}\0{skipped[name]}\n".encode())
             continue
-        size = entry.stat().st_size
+        size = entry.stat(follow_symlinks=False).st_size
         if size <= budget:
-            data = Path(entry.path).read_bytes()
+            with _open_no_link(entry.path) as stream:
+                data = stream.read(size + 1)  # a file that grows is not read past its size
+            if len(data) > size:
+                raise InvalidInput("changed while it was read", path=entry.path)
             budget -= len(data)
             opener, sha256 = _bytes_opener(data), hashlib.sha256(data).hexdigest()
         else:
-            opener, sha256 = _file_opener(entry.path), file_sha256(Path(entry.path))
+            opener = _file_opener(entry.path)
+            with opener() as stream:
+                sha256 = stream_sha256(stream)
         members[name] = Member(name, size, opener)
         tree_digest.update(f"{name}\0{sha256}\n".encode())
     return Package(str(root), "directory", tree_digest.hexdigest(), members, skipped)
@@ -194,10 +215,18 @@ def _bytes_opener(data: bytes) -> Callable[[], BinaryIO]:
 
 
 def _file_opener(path: str) -> Callable[[], BinaryIO]:
-    return lambda: open(path, "rb")
+    return lambda: _open_no_link(path)
 
 
-def _zip_members(archive: zipfile.ZipFile, path: Path, limits: Limits) -> dict[str, Member]:
+def _open_no_link(path: str) -> BinaryIO:
+    """Open a file of a walked folder; a link swapped in after the walk is refused (ELOOP)."""
+    return os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb")
+
+
+def _zip_members(
+    archive: zipfile.ZipFile, path: Path, limits: Limits
+) -> tuple[dict[str, Member], dict[str, str]]:
+    """The archive's members, and its link entries (name -> why not read), never followed."""
     infos = [info for info in archive.infolist() if not info.is_dir()]
     if len(infos) > limits.max_members:
         raise UnsafeInput(f"more than {limits.max_members:,} entries", path=str(path))
@@ -210,14 +239,31 @@ def _zip_members(archive: zipfile.ZipFile, path: Path, limits: Limits) -> dict[s
     _check_whole_expansion(total, path, limits)
     prefix = _common_root(info.filename for info in infos)
     members: dict[str, Member] = {}
+    links: dict[str, str] = {}
     for info in infos:
         name = info.filename[len(prefix) :]
-        if name in members:
+        if name in members or name in links:
             raise InvalidInput(
                 "two entries share one name", path=str(path), place=f"entry {name!r}"
             )
-        members[name] = Member(name, info.file_size, _zip_opener(archive, info))
-    return members
+        if _is_zip_link(info):
+            links[name] = f"a symbolic link (to {_zip_link_target(archive, info)!r}), not followed"
+        else:
+            members[name] = Member(name, info.file_size, _zip_opener(archive, info))
+    return members, links
+
+
+def _is_zip_link(info: zipfile.ZipInfo) -> bool:
+    return stat.S_ISLNK(info.external_attr >> 16)
+
+
+def _zip_link_target(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+    """What a link entry points to (its content), cut short; never resolved."""
+    try:
+        with archive.open(info) as stream:
+            return stream.read(MAX_LINK_TARGET_BYTES).decode("utf-8", "replace")
+    except _ZIP_READ_ERRORS as error:
+        return f"unreadable: {error}"
 
 
 def _check_whole_expansion(total: int, path: Path, limits: Limits) -> None:
@@ -238,8 +284,6 @@ def _check_zip_entry(info: zipfile.ZipInfo, path: Path, limits: Limits) -> None:
     place = f"entry {info.filename!r}"
     if not is_safe_member_name(info.filename):
         raise UnsafeInput("entry name would escape the package folder", path=str(path), place=place)
-    if stat.S_ISLNK(info.external_attr >> 16):
-        raise UnsafeInput("symbolic links are not followed", path=str(path), place=place)
     if info.flag_bits & 0x1:
         raise InvalidInput("entry is encrypted", path=str(path), place=place)
     if info.file_size > limits.max_file_bytes:

@@ -21,7 +21,13 @@ from sqlalchemy.orm import Session
 from amparo.errors import InputRejected, InvalidInput, UnsafeInput
 from amparo.formats.telegram import TelegramChat, TelegramMessage, parse_telegram
 from amparo.intake.chat import ChatWriter, chat_group, unnamed_file
-from amparo.intake.ingest import IngestSummary, InputKind, ingest_package, store_file
+from amparo.intake.ingest import (
+    IngestSummary,
+    InputKind,
+    ingest_package,
+    skipped_parts,
+    store_file,
+)
 from amparo.intake.package import DEFAULT_LIMITS, REPORT_XML, Limits, Package
 from amparo.intake.writer import (
     KnownIds,
@@ -81,7 +87,7 @@ def _store_export(
     base = PurePosixPath(member).parent
     owner = _account_key(export.owner and export.owner.sender_id)
     named: set[str] = {member}
-    parts: list[QuarantinedPart] = []
+    parts = skipped_parts(package)  # attachments that are links: recorded, never followed
     for chat in export.chats:
         group_id = chat_group(connection, known, PLATFORM, _chat_id(chat), chat.name)
         writer = ChatWriter(connection, known, source_id, group_id)

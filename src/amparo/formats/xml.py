@@ -1,4 +1,5 @@
-"""Hardened XML parsing and XSD validation on lxml.
+"""Hardened XML parsing and XSD validation on lxml, whole (``parse_xml``) or streamed
+(``iterparse_xml``, for files of any size).
 
 No DTD is loaded, no entity is resolved, nothing is fetched from the network, and a document
 that declares a DOCTYPE at all is refused: no format Amparo reads needs one, and entity
@@ -8,15 +9,17 @@ declarations are how expansion bombs and external-entity reads arrive.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lxml import etree
 
 from amparo.errors import InvalidInput, UnsafeInput
 
 MAX_XML_BYTES = 32 * 1024 * 1024
+_PROLOG_BYTES = 1024 * 1024
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 
 _PARSER_OPTIONS = {
@@ -45,6 +48,52 @@ def parse_xml(data: bytes, *, path: str) -> etree._Element:
         ) from error
     if root.getroottree().docinfo.doctype:
         raise _doctype_refused(data, path)
+    return root
+
+
+def iterparse_xml(file: BinaryIO, *, path: str, tags: tuple[str, ...]) -> Iterator[etree._Element]:
+    """Each element named in ``tags`` (lxml's ``{*}name`` matches any namespace) at its end,
+    in document order, with the same hardening as ``parse_xml``; call ``iterparse_root``
+    first, which refuses a DOCTYPE.
+
+    The caller removes what it has read (``element.clear()`` and earlier siblings), so that
+    memory holds one element at a time whatever the file's size.
+    """
+    events = etree.iterparse(file, events=("end",), tag=tags, **_PARSER_OPTIONS)
+    try:
+        for _, element in events:
+            yield element
+    except etree.XMLSyntaxError as error:
+        line, column = error.position
+        raise InvalidInput(
+            f"not well-formed XML: {error.msg}", path=path, place=f"line {line}, column {column}"
+        ) from error
+
+
+def iterparse_root(file: BinaryIO, *, path: str) -> etree._Element:
+    """The root element of a streamed document, before its children are read."""
+    head = file.read(_PROLOG_BYTES)
+    file.seek(0)
+    if b"<!DOCTYPE" in _prolog(head):
+        raise _doctype_refused(head, path)
+    events = etree.iterparse(file, events=("start",), **_PARSER_OPTIONS)
+    try:
+        _, root = next(events)
+    except StopIteration as error:
+        raise InvalidInput("XML without a root element", path=path, place="line 1") from error
+    except etree.XMLSyntaxError as error:
+        line, column = error.position
+        raise InvalidInput(
+            f"not well-formed XML: {error.msg}", path=path, place=f"line {line}, column {column}"
+        ) from error
+    finally:
+        file.seek(0)
+    return _checked_root(root, head, path)
+
+
+def _checked_root(root: etree._Element, head: bytes, path: str) -> etree._Element:
+    if root.getroottree().docinfo.doctype:
+        raise _doctype_refused(head, path)
     return root
 
 
@@ -89,6 +138,9 @@ def validate(root: etree._Element, schema: etree.XMLSchema, *, path: str, what: 
 
 def local_name(element: etree._Element) -> str:
     """An element's name without its namespace."""
+    tag = element.tag
+    if isinstance(tag, str):
+        return tag.rpartition("}")[2]
     return etree.QName(element).localname
 
 

@@ -1,19 +1,25 @@
 """Hash sets of known material: VICS JSON 1.x and 2.0, NCMEC hash-sharing v2 XML, and CSV.
 
-``read_hash_set`` tells the format from the first bytes and hands the file to its reader:
-``{`` or ``[`` → VICS (``vics.read_vics``), ``<`` → NCMEC (``ncmec.read_ncmec``), a first line
-that names a hash column → CSV (``csv_set.read_csv_set``). Each reader then says precisely
-what it found if the content is not what the first bytes promised.
+Every reader streams: ``open_hash_set`` tells the format from the first bytes of a binary file
+(``{`` or ``[`` → VICS, ``<`` → NCMEC, a first line that names a hash column → CSV) and returns
+a :class:`HashSetStream` whose ``items`` yields, one at a time and in document order, an
+:data:`EntryRow` per entry or an ``InvalidInput`` naming the place of an entry that could not
+be read. Only as much of the file as one entry needs is held in memory, so a bad entry costs
+that entry and a file of any size is read in bounded memory. A file whose structure is broken
+(not JSON, not well-formed XML, no CSV header) raises InputRejected instead: there is no entry
+to blame.
+
+``read_hash_set`` is the strict, whole-file form kept for small files and tests: it raises the
+first bad entry, and InvalidInput for an id given twice where the format's ids must be unique.
 
 The rules every reader applies live here: hashes are stripped and lower-cased, MD5 has 32 hex
 digits, SHA-1 40, SHA-256 64 and PDQ 64 (a PDQ given as ``hash,quality``, the way the PDQ
-reference hasher prints it, keeps its quality apart); PhotoDNA is kept as given. A malformed
-hash or flag fails the whole file with InvalidInput naming its place: a half-imported hash list
-is worse than a clear error. Inputs over 2 GiB are refused as UnsafeInput.
+reference hasher prints it, keeps its quality apart); PhotoDNA is kept as given. Whole files
+over 2 GiB are refused as UnsafeInput by ``read_hash_set`` (the streaming import has no need
+of that limit).
 
-Every reader passes its entries through ``nul_free_entry``: NUL characters (``\\x00``) are
-removed from every text field and from every text (keys included) inside ``details``, since
-PostgreSQL refuses NUL in text and JSONB.
+NUL characters (``\\x00``) are removed from every text field and from every text (keys
+included) inside ``details`` (``nul_free_entry``), since PostgreSQL refuses NUL in text and JSONB.
 """
 
 from __future__ import annotations
@@ -21,10 +27,11 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
+import io
 import json
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, BinaryIO
 
 from amparo import values
 from amparo.errors import InvalidInput, UnsafeInput
@@ -43,21 +50,69 @@ _BOMS = (
 _HEAD_BYTES = 64 * 1024
 
 
-def read_hash_set(data: bytes, *, path: str) -> HashSetFile:
-    """The entries of a hash-set file in any supported format; InputRejected says why not."""
+# One entry as the readers yield it: the values of KnownEntry's fields, in their order, so that
+# ``KnownEntry(*row)`` is the entry. Plain tuples keep the import of millions of entries cheap.
+EntryRow = tuple[Any, ...]
+ENTRY_FIELDS = tuple(field.name for field in dataclasses.fields(KnownEntry))
+ROW_INDEX = {name: position for position, name in enumerate(ENTRY_FIELDS)}
+
+
+@dataclasses.dataclass
+class HashSetStream:
+    """A hash-set file being read: its format, its version label (known once reading starts)
+    and its entries, each ``(place, EntryRow)`` or the InvalidInput that one entry raised.
+
+    ``unique_id`` names the id that must not repeat within a file (``id``, ``MediaID``), or is
+    None where a file may give an id again (an NCMEC delta: the last one counts).
+    """
+
+    format: str
+    version: str | None
+    unique_id: str | None
+    items: Iterator[tuple[str, EntryRow] | InvalidInput]
+
+
+def open_hash_set(file: BinaryIO, *, path: str) -> HashSetStream:
+    """A stream of the entries of a seekable binary ``file`` in any supported format."""
     # The readers import the shared rules below from this package, so they load only here.
     from amparo.formats.hashsets import csv_set, ncmec, vics
 
     readers = {
-        "vics": vics.read_vics,
-        "ncmec-hashsharing": ncmec.read_ncmec,
-        "csv": csv_set.read_csv_set,
+        "vics": vics.stream_vics,
+        "ncmec-hashsharing": ncmec.stream_ncmec,
+        "csv": csv_set.stream_csv_set,
     }
-    return readers[detect_format(data, path=path)](data, path=path)
+    head = file.read(_HEAD_BYTES)
+    file.seek(0)
+    return readers[detect_format(head, path=path)](file, path=path)
+
+
+def read_hash_set(data: bytes, *, path: str) -> HashSetFile:
+    """The entries of a hash-set file in any supported format; InputRejected says why not."""
+    check_size(data, path=path)
+    return strict_read(open_hash_set(io.BytesIO(data), path=path), path=path)
+
+
+def strict_read(stream: HashSetStream, *, path: str) -> HashSetFile:
+    """Every entry of ``stream``, or the first bad entry raised (a repeated unique id too)."""
+    located = (_strict_entry(item) for item in stream.items)
+    if stream.unique_id is None:
+        entries = tuple(nul_free_entry(entry) for _, entry in located)
+    else:
+        entries = unique_entries(located, what=stream.unique_id, path=path)
+    return HashSetFile(stream.format, stream.version, entries)
+
+
+def _strict_entry(item: tuple[str, EntryRow] | InvalidInput) -> tuple[str, KnownEntry]:
+    if isinstance(item, InvalidInput):
+        raise item
+    place, row = item
+    return place, KnownEntry(*row)
 
 
 def detect_format(data: bytes, *, path: str) -> str:
-    """``vics``, ``ncmec-hashsharing`` or ``csv``, judged from the first bytes alone."""
+    """``vics``, ``ncmec-hashsharing`` or ``csv``, judged from the first bytes alone (64 KiB
+    are enough)."""
     head = _head_text(data).lstrip()
     if head.startswith(("{", "[")):
         return "vics"

@@ -3,18 +3,19 @@
 Comma-separated, UTF-8 (a BOM is skipped); header names are matched ignoring case and the spaces
 around them. Known columns, any subset:
 
-- ``md5``, ``sha1``, ``sha256``, ``pdq`` (``hash,quality`` accepted), ``photodna``: at least one
-  of them must be in the header, and every row must fill at least one of the hash columns the
-  header has (the others may be empty);
+- ``md5``, ``sha1``, ``sha256``, ``pdq`` (``hash,quality`` accepted), ``photodna``, ``vpdq``: at
+  least one of them must be in the header, and every row must fill at least one of the hash
+  columns the header has (the others may be empty);
 - ``category_scheme`` and ``category_code``: ``Category(scheme lower-cased, code as given)``; a
-  row gives both or neither (one without the other fails the file);
+  row gives both or neither;
 - ``id`` (else the entry id is ``line-N``), ``kind``, ``series``;
 - ``victim_identified``, ``offender_identified``, ``is_distributed``: true/false, yes/no, 1/0 or
   empty.
 
-Other columns are kept in ``details`` under their header name. Blank rows are skipped. The reader
-is strict: any bad row fails the whole file with InvalidInput naming its line (the physical line
-the row ends on), since a half-imported hash list is worse than a clear error.
+Other columns are kept in ``details`` under their header name. Blank rows are skipped. The file
+is read row by row; a bad row (wrong number of fields, a malformed hash or flag, bytes that are
+not UTF-8) is an InvalidInput naming its line (the physical line the row ends on) and costs that
+row only. A header without any hash column fails the file.
 """
 
 from __future__ import annotations
@@ -22,16 +23,24 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
 
 from amparo.errors import InvalidInput
 from amparo.formats.hashsets import (
+    ENTRY_FIELDS,
     HASH_FIELDS,
+    EntryRow,
+    HashSetStream,
     check_size,
     clean_text,
     csv_header_names,
-    entry_hashes,
     flag,
-    unique_entries,
+    hex_hash,
+    nul_free_entry,
+    pdq_hash,
+    strict_read,
+    vpdq_features,
 )
 from amparo.model import Category, HashSetFile, KnownEntry
 
@@ -46,46 +55,74 @@ _KNOWN_COLUMNS = {
     "kind",
     "series",
 }
+_ROW_HASHES = ("md5", "sha1", "sha256", "pdq", "photodna", "vpdq")  # EntryRow positions 2..7
 
 
 def read_csv_set(data: bytes, *, path: str) -> HashSetFile:
-    """Every row of a CSV hash set as a known entry (see the module docstring)."""
+    """Every row of a CSV hash set as a known entry; the first bad row raises InvalidInput."""
     check_size(data, path=path)
-    rows = _rows(_decoded(data, path=path), path=path)
-    header = _header(next(rows, None), path=path)
-    located = [
-        (f"line {line}", _entry(_cells(header, cells, line, path=path), line, path=path))
-        for line, cells in rows
-    ]
-    return HashSetFile(FORMAT, None, unique_entries(located, what="id", path=path))
+    return strict_read(stream_csv_set(io.BytesIO(data), path=path), path=path)
 
 
-def _decoded(data: bytes, *, path: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InvalidInput(
-            "CSV that is not UTF-8", path=path, place=f"byte {error.start}"
-        ) from error
+def stream_csv_set(file: BinaryIO, *, path: str) -> HashSetStream:
+    """The rows of a CSV hash set, read as they come (see the module docstring)."""
+    text = io.TextIOWrapper(file, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    rows = _rows(csv.reader(text), path=path)
+    columns = _Columns.of(_header(next(rows, None), path=path))
+    return HashSetStream(FORMAT, None, "id", _entries(columns, rows, path=path))
 
 
-def _rows(text: str, *, path: str) -> Iterator[tuple[int, list[str]]]:
-    """Non-blank rows with the line each ends on."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                yield reader.line_num, cells
-    except csv.Error as error:
-        raise InvalidInput(
-            f"not valid CSV: {error}", path=path, place=f"line {reader.line_num}"
-        ) from error
+@dataclass(frozen=True)
+class _Columns:
+    """Where each known column stands in a row, so that rows are read by position."""
+
+    width: int
+    hashes: tuple[tuple[int, int], ...]  # (EntryRow position, column)
+    flags: tuple[int | None, ...]
+    named: dict[str, int]
+    category: tuple[int | None, int | None]
+    others: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def of(cls, header: list[str]) -> _Columns:
+        at = {name: index for index, name in enumerate(header)}
+        return cls(
+            width=len(header),
+            hashes=tuple((2 + i, at[h]) for i, h in enumerate(_ROW_HASHES) if h in at),
+            flags=tuple(at.get(name) for name in FLAG_COLUMNS),
+            named={name: at[name] for name in ("id", "kind", "series") if name in at},
+            category=(at.get("category_scheme"), at.get("category_code")),
+            others=tuple((n, i) for n, i in at.items() if n not in _KNOWN_COLUMNS),
+        )
 
 
-def _header(first: tuple[int, list[str]] | None, *, path: str) -> list[str]:
+def _rows(reader: Any, *, path: str) -> Iterator[tuple[int, list[str] | InvalidInput]]:
+    """Non-blank rows with the line each ends on; a row the CSV parser refuses is an error."""
+    last_error_line = -1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if reader.line_num == last_error_line:
+                raise InvalidInput(
+                    f"not valid CSV: {error}", path=path, place=f"line {reader.line_num}"
+                ) from error
+            last_error_line = reader.line_num
+            reason = f"not valid CSV: {error}"
+            yield reader.line_num, InvalidInput(reason, path=path, place=f"line {reader.line_num}")
+            continue
+        if any(cell.strip() for cell in cells):
+            yield reader.line_num, cells
+
+
+def _header(first: tuple[int, list[str] | InvalidInput] | None, *, path: str) -> list[str]:
     if first is None:
         raise InvalidInput("empty CSV: no header row", path=path, place="line 1")
     line, cells = first
+    if isinstance(cells, InvalidInput):
+        raise cells
     names = csv_header_names(cells)
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
@@ -99,39 +136,67 @@ def _header(first: tuple[int, list[str]] | None, *, path: str) -> list[str]:
     return names
 
 
-def _cells(header: list[str], cells: list[str], line: int, *, path: str) -> dict[str, str]:
-    if len(cells) != len(header):
+def _entries(
+    columns: _Columns, rows: Iterator[tuple[int, list[str] | InvalidInput]], *, path: str
+) -> Iterator[tuple[str, EntryRow] | InvalidInput]:
+    for line, cells in rows:
+        if isinstance(cells, InvalidInput):
+            yield cells
+            continue
+        place = f"line {line}"
+        try:
+            yield place, _entry(columns, cells, line, path=path, place=place)
+        except InvalidInput as error:
+            yield error
+
+
+def _entry(columns: _Columns, cells: list[str], line: int, *, path: str, place: str) -> EntryRow:
+    if len(cells) != columns.width:
         raise InvalidInput(
-            f"{len(cells)} fields where the header has {len(header)}",
-            path=path,
-            place=f"line {line}",
+            f"{len(cells)} fields where the header has {columns.width}", path=path, place=place
         )
-    return dict(zip(header, cells, strict=True))
-
-
-def _entry(cells: dict[str, str], line: int, *, path: str) -> KnownEntry:
-    place = f"line {line}"
-    found = {field: (cells[field], place) for field in HASH_FIELDS if field in cells}
-    hashes, quality = entry_hashes(found, path=path)
-    if not hashes:
+    joined = "\x1f".join(cells)
+    if not joined.isascii():
+        _require_utf8(joined, path=path, place=place)
+    row: list[Any] = [None] * 15
+    quality = None
+    for position, column in columns.hashes:
+        value = cells[column]
+        if position == 5:
+            row[5], quality = pdq_hash(value, path=path, place=place)
+        elif position == 6:
+            row[6] = clean_text(value)
+        elif position == 7:
+            row[7] = vpdq_features(value, path=path, place=place)
+        elif value:
+            row[position] = hex_hash(_ROW_HASHES[position - 2], value, path=path, place=place)
+    if not any(row[2:8]):
         raise InvalidInput("row without any hash", path=path, place=place)
-    flags = {
-        name: flag(cells.get(name), name=name, path=path, place=place) for name in FLAG_COLUMNS
-    }
-    return KnownEntry(
-        entry_id=clean_text(cells.get("id")) or f"line-{line}",
-        kind=(clean_text(cells.get("kind")) or "").lower() or None,
-        category=_category(cells, path=path, place=place),
-        series=clean_text(cells.get("series")),
-        **hashes,
-        **flags,
-        details=_details(cells, quality),
-    )
+    named = {name: clean_text(cells[index]) for name, index in columns.named.items()}
+    row[0] = named.get("id") or f"line-{line}"
+    row[1] = (named.get("kind") or "").lower() or None
+    row[8] = _category(cells, columns, path=path, place=place)
+    row[9] = named.get("series")
+    for offset, index in enumerate(columns.flags):
+        if index is not None:
+            name = FLAG_COLUMNS[offset]
+            row[10 + offset] = flag(cells[index], name=name, path=path, place=place)
+    row[13] = False
+    row[14] = _details(cells, columns, quality)
+    return tuple(row) if "\x00" not in joined else _nul_free(tuple(row))
 
 
-def _category(cells: dict[str, str], *, path: str, place: str) -> Category | None:
-    scheme = clean_text(cells.get("category_scheme"))
-    code = clean_text(cells.get("category_code"))
+def _require_utf8(text: str, *, path: str, place: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidInput("CSV row that is not UTF-8", path=path, place=place) from error
+
+
+def _category(cells: list[str], columns: _Columns, *, path: str, place: str) -> Category | None:
+    scheme_at, code_at = columns.category
+    scheme = None if scheme_at is None else clean_text(cells[scheme_at])
+    code = None if code_at is None else clean_text(cells[code_at])
     if code is not None and scheme is None:
         raise InvalidInput(
             f"category_code {code!r} without a category_scheme", path=path, place=place
@@ -143,12 +208,17 @@ def _category(cells: dict[str, str], *, path: str, place: str) -> Category | Non
     return None if code is None or scheme is None else Category(scheme.lower(), code)
 
 
-def _details(cells: dict[str, str], pdq_quality: int | None) -> dict[str, object]:
-    details: dict[str, object] = {
-        name: value.strip()
-        for name, value in cells.items()
-        if name not in _KNOWN_COLUMNS and value.strip()
-    }
+def _details(cells: list[str], columns: _Columns, pdq_quality: int | None) -> dict[str, object]:
+    details: dict[str, object] = {}
+    for name, index in columns.others:
+        value = cells[index].strip()
+        if value:
+            details[name] = value
     if pdq_quality is not None:
         details["pdq_quality"] = pdq_quality
     return details
+
+
+def _nul_free(row: EntryRow) -> EntryRow:
+    entry = nul_free_entry(KnownEntry(*row))
+    return tuple(getattr(entry, name) for name in ENTRY_FIELDS)

@@ -34,19 +34,31 @@ Elements are matched on local names, so the namespace (or its absence) does not 
   links to with ``href``) are kept in ``details["fingerprints"]``.
 - Every other child (``id``, ``member``, ``timestamp``, ``feedback``) is kept in ``details`` as
   data: text, or ``{"@attribute": ..., "#text": ...}``, or a mapping of children.
+
+The file is streamed (lxml ``iterparse``, hardened as ``amparo.formats.xml`` says): each entry
+element is read, then removed from memory. A bad entry (no ``<id>``, a malformed hash, an
+unexpected element in a section) is an InvalidInput naming its line and costs that entry only.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 from lxml import etree
 
 from amparo.errors import InvalidInput
-from amparo.formats.hashsets import check_size, clean_text, entry_hashes, nul_free_entry
-from amparo.formats.xml import add_repeated, element_data, local_name, parse_xml
-from amparo.model import Category, HashSetFile, KnownEntry
+from amparo.formats.hashsets import (
+    EntryRow,
+    HashSetStream,
+    check_size,
+    clean_text,
+    entry_hashes,
+    strict_read,
+)
+from amparo.formats.xml import add_repeated, element_data, iterparse_root, iterparse_xml, local_name
+from amparo.model import Category, HashSetFile
 
 FORMAT = "ncmec-hashsharing"
 _ENTRY_ELEMENTS = {
@@ -56,6 +68,7 @@ _ENTRY_ELEMENTS = {
     "deletedVideo": ("video", True),
 }
 _SECTIONS = {"images", "videos"}
+_TAGS = tuple(f"{{*}}{name}" for name in (*_ENTRY_ELEMENTS, *_SECTIONS))
 _INDUSTRY_CODES = {"A1", "A2", "B1", "B2"}
 _HASH_FINGERPRINTS = {"md5": "md5", "sha1": "sha1", "pdq": "pdq", "pdna": "photodna"}
 _MODELLED = {"classification", "fingerprints"}
@@ -64,59 +77,109 @@ _MODELLED = {"classification", "fingerprints"}
 def read_ncmec(data: bytes, *, path: str) -> HashSetFile:
     """The images and videos of an NCMEC hash-sharing answer, deletions included."""
     check_size(data, path=path)
-    root = parse_xml(data, path=path)
+    return strict_read(stream_ncmec(io.BytesIO(data), path=path), path=path)
+
+
+def stream_ncmec(file: BinaryIO, *, path: str) -> HashSetStream:
+    """The entries of an NCMEC hash-sharing answer, read one element at a time."""
+    root = iterparse_root(file, path=path)
     if local_name(root) != "queryResult":
         raise InvalidInput(
             f"XML whose root is <{local_name(root)}>, not an NCMEC hash-sharing <queryResult>",
             path=path,
             place=_line(root),
         )
-    entries = tuple(
-        nul_free_entry(_entry(element, path=path)) for element in _entry_elements(root, path=path)
-    )
-    return HashSetFile(FORMAT, _version(root), entries)
+    return HashSetStream(FORMAT, _version(root), None, _items(file, path=path))
 
 
-def _entry_elements(root: etree._Element, *, path: str) -> Iterator[etree._Element]:
-    for section in root:
-        if local_name(section) not in _SECTIONS:
+def _items(file: BinaryIO, *, path: str) -> Iterator[tuple[str, EntryRow] | InvalidInput]:
+    for element in iterparse_xml(file, path=path, tags=_TAGS):
+        parent = element.getparent()
+        if local_name(element) in _SECTIONS:
+            if _is_root(parent):
+                yield from _unexpected(list(element), element, path=path)
+                element.clear()
             continue
-        for element in section:
-            if local_name(element) not in _ENTRY_ELEMENTS:
-                raise InvalidInput(
-                    f"unexpected <{local_name(element)}> in <{local_name(section)}>",
-                    path=path,
-                    place=_line(element),
-                )
-            yield element
+        if (
+            parent is None
+            or local_name(parent) not in _SECTIONS
+            or not _is_root(parent.getparent())
+        ):
+            continue  # an element named like an entry elsewhere is data, read with its entry
+        yield from _unexpected(_before(element), parent, path=path)
+        try:
+            yield _line(element), _entry(element, path=path)
+        except InvalidInput as error:
+            yield error
+        element.clear()
+        del parent[0]
 
 
-def _entry(element: etree._Element, *, path: str) -> KnownEntry:
+def _is_root(element: etree._Element | None) -> bool:
+    return element is not None and element.getparent() is None
+
+
+def _before(element: etree._Element) -> list[etree._Element]:
+    """The siblings still in memory before ``element``: elements that are not entries."""
+    return list(element.itersiblings(preceding=True))[::-1]
+
+
+def _unexpected(
+    elements: list[etree._Element], section: etree._Element, *, path: str
+) -> Iterator[InvalidInput]:
+    for element in elements:
+        yield InvalidInput(
+            f"unexpected <{local_name(element)}> in <{local_name(section)}>",
+            path=path,
+            place=_line(element),
+        )
+        section.remove(element)
+
+
+def _entry(element: etree._Element, *, path: str) -> EntryRow:
     kind, deleted = _ENTRY_ELEMENTS[local_name(element)]
-    found, other_fingerprints = _fingerprints(_child(element, "fingerprints"))
+    children = _children(element)
+    found, other_fingerprints = _fingerprints(children.get("fingerprints"))
     hashes, quality = entry_hashes(found, path=path)
     details = _unmodelled(element)
     if other_fingerprints:
         details["fingerprints"] = other_fingerprints
     if quality is not None:
         details["pdq_quality"] = quality
-    return KnownEntry(
-        entry_id=_entry_id(element, path=path),
-        kind=kind,
-        category=_category(_child(element, "classification")),
-        deleted=deleted,
-        **hashes,
-        details=details,
+    return (
+        _entry_id(element, children, path=path),
+        kind,
+        hashes.get("md5"),
+        hashes.get("sha1"),
+        None,
+        hashes.get("pdq"),
+        hashes.get("photodna"),
+        None,
+        _category(children.get("classification")),
+        None,
+        None,
+        None,
+        None,
+        deleted,
+        details,
     )
 
 
-def _entry_id(element: etree._Element, *, path: str) -> str:
-    ncmec_id = _text(_child(element, "id"))
+def _children(element: etree._Element) -> dict[str, etree._Element]:
+    """The first child of each name."""
+    children: dict[str, etree._Element] = {}
+    for child in element:
+        children.setdefault(local_name(child), child)
+    return children
+
+
+def _entry_id(element: etree._Element, children: dict[str, etree._Element], *, path: str) -> str:
+    ncmec_id = _text(children.get("id"))
     if ncmec_id is None:
         raise InvalidInput(
             f"<{local_name(element)}> without an <id>", path=path, place=_line(element)
         )
-    member = _child(element, "member")
+    member = children.get("member")
     member_id = None if member is None else clean_text(member.get("id"))
     return ncmec_id if member_id is None else f"{member_id}-{ncmec_id}"
 
@@ -151,10 +214,6 @@ def _unmodelled(element: etree._Element) -> dict[str, Any]:
         if local_name(child) not in _MODELLED:
             add_repeated(details, local_name(child), element_data(child))
     return details
-
-
-def _child(element: etree._Element, name: str) -> etree._Element | None:
-    return next((child for child in element if local_name(child) == name), None)
 
 
 def _text(element: etree._Element | None) -> str | None:

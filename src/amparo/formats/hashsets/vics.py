@@ -6,7 +6,9 @@ media:
 
 - ``entry_id`` is ``MediaID``. Exporters number media per case, so when a document holds more
   than one case the id becomes ``CaseID/MediaID`` (``case-N/MediaID`` when the case at position
-  N has no CaseID). An id given twice, or a media without MediaID, fails the file.
+  N has no CaseID); a case found among the media of a ``#Media`` document always gives its
+  media that prefix (the document is streamed, so whether another case follows is not known).
+  A media without MediaID is a bad entry; ``read_hash_set`` also refuses an id given twice.
 - Hashes: ``MD5``, ``SHA1``, ``PhotoDNA`` (kept as given) and, where a media has them,
   ``SHA256`` and ``PDQ``; 2.0 also lists hashes as ``AlternativeHashes[]`` items
   ``{"HashName", "HashValue"}``, from which SHA1, SHA256 (or SHA-256), PDQ and PhotoDNA are taken
@@ -24,31 +26,46 @@ media:
   ``AlternativeHashes``, OData links, ...) stays in ``details`` under its VICS name, with
   ``MediaSize`` as an integer, the enclosing case's ``CaseID`` and ``pdq_quality`` if given.
 
+Reading streams (see ``vics_stream``): one media at a time is in memory, and a bad media (a
+malformed hash, flag or category, no MediaID) is an InvalidInput naming its place that costs
+that media only.
+
 Writing. ``write_vics`` produces a 2.0 document with one case (``US`` scheme, ``#Cases``); SHA256
 and PDQ go into ``AlternativeHashes`` with HashName ``SHA256`` and ``PDQ``.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from amparo import values
-from amparo.errors import ExportError, InvalidInput, UnsafeInput
+from amparo.errors import ExportError, InvalidInput
 from amparo.formats.hashsets import (
+    EntryRow,
+    HashSetStream,
     check_size,
     clean_text,
     entry_hashes,
     flag,
     is_hex_hash,
-    unique_entries,
+    strict_read,
 )
-from amparo.model import Category, HashSetFile, KnownEntry
+from amparo.formats.hashsets.vics_stream import (
+    Located,
+    Outline,
+    media_of_cases,
+    media_of_list,
+    outline,
+    utf8_file,
+)
+from amparo.model import Category, HashSetFile
 
 FORMAT = "vics"
 CONTEXT_2_0 = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$metadata#Cases"
@@ -85,57 +102,54 @@ _MODELLED = {
 _CASE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:amparo:vics-case")
 
 
-@dataclass(frozen=True)
-class _Located:
-    """One media object, where it stands in the document and the case it belongs to."""
-
-    place: str
-    case_index: int | None
-    case_id: str | None
-    media: dict[str, Any]
-
-
 def read_vics(data: bytes, *, path: str) -> HashSetFile:
     """The media of a VICS 1.x or 2.0 document as known entries (see the module docstring)."""
     check_size(data, path=path)
-    document = _load_json(data, path=path)
-    version, scheme = _data_model(document, path=path)
-    located = list(_located_media(document, path=path))
-    prefix_case = len({item.case_index for item in located if item.case_index is not None}) > 1
-    entries = [(item.place, _entry(item, scheme, prefix_case, path=path)) for item in located]
-    return HashSetFile(FORMAT, version, unique_entries(entries, what="MediaID", path=path))
+    return strict_read(stream_vics(io.BytesIO(data), path=path), path=path)
 
 
-def _load_json(data: bytes, *, path: str) -> Any:
-    try:
-        return json.loads(data)
-    except json.JSONDecodeError as error:
-        raise InvalidInput(
-            f"not valid JSON: {error.msg}",
-            path=path,
-            place=f"line {error.lineno}, column {error.colno}",
-        ) from error
-    except UnicodeDecodeError as error:
-        raise InvalidInput(
-            "JSON that is not UTF-8, UTF-16 or UTF-32", path=path, place=f"byte {error.start}"
-        ) from error
-    except RecursionError as error:
-        raise UnsafeInput("JSON nested too deeply to read safely", path=path) from error
-
-
-def _data_model(document: Any, *, path: str) -> tuple[str, str]:
-    """The data-model version and the category scheme its URL names."""
-    if not isinstance(document, dict):
-        raise InvalidInput("VICS JSON must be an object", path=path, place="top level")
-    if "@odata.context" in document:
-        return _version_and_scheme(document["@odata.context"], default_version="2.0")
-    if "odata.metadata" in document:
-        return _version_and_scheme(document["odata.metadata"], default_version="1")
-    raise InvalidInput(
-        "JSON without 'odata.metadata' (VICS 1.x) or '@odata.context' (VICS 2.0): not VICS",
-        path=path,
-        place="top level",
+def stream_vics(file: BinaryIO, *, path: str) -> HashSetStream:
+    """The media of a VICS document, read one at a time (see ``vics_stream``)."""
+    file = utf8_file(file)
+    found = outline(file, path=path)
+    version, scheme = _data_model(found, path=path)
+    if not found.has_value:
+        raise InvalidInput("expected a JSON array", path=path, place="value")
+    if found.cases:
+        located = media_of_cases(file, found, path=path)
+        prefix_case = (
+            sum(1 for index in range(len(found.case_ids)) if index not in found.media_items) > 1
+        )
+    else:
+        located, prefix_case = media_of_list(file, path=path), None
+    return HashSetStream(
+        FORMAT, version, "MediaID", _entries(located, scheme, prefix_case, path=path)
     )
+
+
+def _entries(
+    located: Iterator[Located | InvalidInput], scheme: str, prefix_case: bool | None, *, path: str
+) -> Iterator[tuple[str, EntryRow] | InvalidInput]:
+    for item in located:
+        if isinstance(item, InvalidInput):
+            yield item
+            continue
+        try:
+            yield item.place, _entry(item, scheme, prefix_case, path=path)
+        except InvalidInput as error:
+            yield error
+
+
+def _data_model(found: Outline, *, path: str) -> tuple[str, str]:
+    """The data-model version and the category scheme its URL names."""
+    if found.context is None:
+        raise InvalidInput(
+            "JSON without 'odata.metadata' (VICS 1.x) or '@odata.context' (VICS 2.0): not VICS",
+            path=path,
+            place="top level",
+        )
+    default_version, url = found.context
+    return _version_and_scheme(url, default_version=default_version)
 
 
 def _version_and_scheme(url: object, *, default_version: str) -> tuple[str, str]:
@@ -144,21 +158,6 @@ def _version_and_scheme(url: object, *, default_version: str) -> tuple[str, str]
         return default_version, "vics-us"
     segment = (match.group(2) or "us").lower()
     return match.group(1), _SCHEME_ALIASES.get(segment, f"vics-{segment}")
-
-
-def _located_media(document: dict[str, Any], *, path: str) -> Iterator[_Located]:
-    for index, item in enumerate(_array(document.get("value"), path=path, place="value")):
-        place = f"value[{index}]"
-        _require_object(item, path=path, place=place)
-        if "Media" not in item:
-            yield _Located(place, None, None, item)
-            continue
-        case_id = clean_text(item.get("CaseID"))
-        for position, media in enumerate(_array(item["Media"], path=path, place=f"{place}.Media")):
-            media_place = f"{place}.Media[{position}]"
-            yield _Located(
-                media_place, index, case_id, _require_object(media, path=path, place=media_place)
-            )
 
 
 def _array(value: object, *, path: str, place: str) -> list[Any]:
@@ -173,29 +172,35 @@ def _require_object(value: object, *, path: str, place: str) -> dict[str, Any]:
     return value
 
 
-def _entry(item: _Located, scheme: str, prefix_case: bool, *, path: str) -> KnownEntry:
-    media, place = item.media, item.place
+def _entry(item: Located, scheme: str, prefix_case: bool | None, *, path: str) -> EntryRow:
+    media = _require_object(item.media, path=path, place=item.place)
+    place = item.place
     hashes, quality = entry_hashes(_found_hashes(media, place, path=path), path=path)
-    flags = {
-        field: flag(media.get(key), name=key, path=path, place=f"{place}.{key}")
-        for field, key in _FLAGS.items()
-    }
-    return KnownEntry(
-        entry_id=_entry_id(item, prefix_case, path=path),
-        kind=_kind(media.get("MimeType")),
-        category=_category(media.get("Category"), scheme, path=path, place=f"{place}.Category"),
-        series=clean_text(media.get("Series")),
-        **hashes,
-        **flags,
-        details=_details(item, quality, path=path),
+    return (
+        _entry_id(item, prefix_case, path=path),
+        _kind(media.get("MimeType")),
+        hashes.get("md5"),
+        hashes.get("sha1"),
+        hashes.get("sha256"),
+        hashes.get("pdq"),
+        hashes.get("photodna"),
+        None,
+        _category(media.get("Category"), scheme, path=path, place=f"{place}.Category"),
+        clean_text(media.get("Series")),
+        *(
+            flag(media.get(key), name=key, path=path, place=f"{place}.{key}")
+            for key in _FLAGS.values()
+        ),
+        False,
+        _details(item, quality, path=path),
     )
 
 
-def _entry_id(item: _Located, prefix_case: bool, *, path: str) -> str:
+def _entry_id(item: Located, prefix_case: bool | None, *, path: str) -> str:
     media_id = clean_text(item.media.get("MediaID"))
     if media_id is None:
         raise InvalidInput("media without a MediaID", path=path, place=item.place)
-    if not prefix_case:
+    if item.case_index is None or prefix_case is False:
         return media_id
     case = item.case_id or f"case-{item.case_index}"
     return f"{case}/{media_id}"
@@ -248,7 +253,7 @@ def _category(value: object, scheme: str, *, path: str, place: str) -> Category 
     return Category("caid-uk", letter.group(1).upper())
 
 
-def _details(item: _Located, pdq_quality: int | None, *, path: str) -> dict[str, Any]:
+def _details(item: Located, pdq_quality: int | None, *, path: str) -> dict[str, Any]:
     details = {key: value for key, value in item.media.items() if key not in _MODELLED}
     size = clean_text(item.media.get("MediaSize"))
     if size is not None:

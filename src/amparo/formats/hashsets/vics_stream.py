@@ -1,0 +1,262 @@
+"""The streaming walk over a VICS JSON document (ijson): where its media are, in bounded memory.
+
+A VICS document is one object: ``@odata.context`` (2.0) or ``odata.metadata`` (1.x), and
+``value[]`` holding either the media themselves (``#Media``, as Project VIC and CAID distribute
+their sets) or cases, each with ``Media[]``. The walk first reads events until it knows the
+context and the layout (usually within the first kilobytes). A ``#Media`` document is then
+read one media at a time by ijson's C builder. A document of cases is read twice: once for the
+number of cases and their CaseIDs (which may stand after ``Media``), then media by media. A
+``value`` item that is a case inside a ``#Media`` document is read whole.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+import ijson
+
+from amparo.errors import InvalidInput, UnsafeInput
+
+_SCALARS = {"string", "number", "boolean", "null"}
+_STARTS = {"start_map", "start_array"}
+_ENDS = {"end_map", "end_array"}
+_CONTEXT_KEYS = {"@odata.context": "2.0", "odata.metadata": "1"}
+_POSITION = re.compile(r" at (\d+)")
+_UTF_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+@dataclass(frozen=True)
+class Located:
+    """One media object, where it stands in the document and the case it belongs to."""
+
+    place: str
+    case_index: int | None
+    case_id: str | None
+    media: Any
+
+
+@dataclass
+class Outline:
+    """What the walk learns before reading media: the context and how ``value`` is laid out."""
+
+    context: tuple[str, object] | None = None  # ("2.0" or "1", the URL)
+    has_value: bool = False
+    cases: bool = False
+    case_ids: list[str | None] = field(default_factory=list)  # per value index; None: no CaseID
+    media_items: set[int] = field(default_factory=set)  # value indexes that are media, not cases
+
+
+def utf8_file(file: BinaryIO) -> BinaryIO:
+    """``file`` as UTF-8 bytes: JSON in UTF-16 or UTF-32, or with a BOM, is transcoded."""
+    head = file.read(4)
+    file.seek(0)
+    for bom, encoding in _UTF_BOMS:
+        if head.startswith(bom):
+            return _Transcoded(io.TextIOWrapper(file, encoding=encoding))
+    if len(head) >= 4 and head[0] == 0 and head[1] == 0:
+        return _Transcoded(io.TextIOWrapper(file, encoding="utf-32-be"))
+    if len(head) >= 4 and head[2] == 0 and head[3] == 0:
+        return _Transcoded(io.TextIOWrapper(file, encoding="utf-32-le"))
+    if len(head) >= 2 and head[0] == 0:
+        return _Transcoded(io.TextIOWrapper(file, encoding="utf-16-be"))
+    if len(head) >= 2 and head[1] == 0:
+        return _Transcoded(io.TextIOWrapper(file, encoding="utf-16-le"))
+    return file
+
+
+class _Transcoded(io.RawIOBase):
+    """Bytes of UTF-8 read from a text stream."""
+
+    def __init__(self, text: io.TextIOWrapper) -> None:
+        self._text = text
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self._text.seek(0)
+        self._pending = b""
+        return 0
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._pending) < size:
+            chunk = self._text.read(65536 if size < 0 else max(size, 1))
+            if not chunk:
+                break
+            self._pending += chunk.encode("utf-8")
+        if size < 0:
+            size = len(self._pending)
+        result, self._pending = self._pending[:size], self._pending[size:]
+        return result
+
+
+def outline(file: BinaryIO, *, path: str) -> Outline:
+    """The context and layout; for a document of cases, every case's CaseID."""
+    found = Outline()
+    decided = False
+    with json_errors(file, path=path):
+        for prefix, event, value in ijson.parse(file, use_float=True):
+            if prefix in _CONTEXT_KEYS and event in _SCALARS | _STARTS:
+                found.context = (_CONTEXT_KEYS[prefix], value)
+            elif prefix == "" and event == "start_map":
+                continue
+            elif prefix == "" and event in _SCALARS | {"start_array"}:
+                raise InvalidInput("VICS JSON must be an object", path=path, place="top level")
+            elif prefix == "value" and event == "start_array":
+                found.has_value = True
+            elif prefix == "value" and event in _SCALARS | {"start_map"}:
+                raise InvalidInput("expected a JSON array", path=path, place="value")
+            elif prefix == "value.item" and event in _SCALARS | _STARTS:
+                found.case_ids.append(None)
+                found.media_items.add(len(found.case_ids) - 1)
+            elif prefix == "value.item" and event == "map_key" and value == "Media":
+                found.cases = True
+                found.media_items.discard(len(found.case_ids) - 1)
+            elif prefix == "value.item.CaseID" and event in _SCALARS:
+                found.case_ids[-1] = value
+            elif prefix == "value.item" and event == "end_map" and not decided:
+                decided = True
+            if decided and not found.cases and found.context is not None:
+                break
+    return found
+
+
+def media_of_cases(
+    file: BinaryIO, found: Outline, *, path: str
+) -> Iterator[Located | InvalidInput]:
+    """Every media of a document of cases, built one at a time, in document order."""
+    builder: ijson.ObjectBuilder | None = None
+    depth = case = media = 0
+    case = -1
+    where = ""
+    with json_errors(file, path=path):
+        for prefix, event, value in ijson.parse(file, use_float=True):
+            if builder is not None:
+                builder.event(event, value)
+                depth += 1 if event in _STARTS else -1 if event in _ENDS else 0
+                if depth == 0:
+                    yield _located(where, case, found, builder.value)
+                    builder = None
+                continue
+            if prefix == "value.item" and event in _SCALARS | _STARTS:
+                case, media = case + 1, 0
+                if case in found.media_items:
+                    builder, depth, where = _start(event, value, f"value[{case}]")
+                    if depth == 0:
+                        yield _located(where, None, found, builder.value)
+                        builder = None
+            elif prefix == "value.item.Media" and event in _SCALARS | {"start_map"}:
+                yield InvalidInput("expected a JSON array", path=path, place=f"value[{case}].Media")
+            elif prefix == "value.item.Media.item" and event in _SCALARS | _STARTS:
+                builder, depth, where = _start(event, value, f"value[{case}].Media[{media}]")
+                media += 1
+                if depth == 0:
+                    yield _located(where, case, found, builder.value)
+                    builder = None
+
+
+def _start(event: str, value: Any, where: str) -> tuple[ijson.ObjectBuilder, int, str]:
+    builder = ijson.ObjectBuilder()
+    builder.event(event, value)
+    return builder, 1 if event in _STARTS else 0, where
+
+
+def _located(where: str, case: int | None, found: Outline, media: Any) -> Located:
+    if case is None:
+        return Located(where, None, None, media)
+    case_id = found.case_ids[case]
+    return Located(where, case, None if case_id is None else str(case_id).strip() or None, media)
+
+
+def media_of_list(file: BinaryIO, *, path: str) -> Iterator[Located | InvalidInput]:
+    """Every item of a ``#Media`` document's ``value``, built by ijson's C builder."""
+    with json_errors(file, path=path):
+        for index, item in enumerate(ijson.items(file, "value.item", use_float=True)):
+            if isinstance(item, dict) and "Media" in item:
+                yield from _case_in_memory(item, index, path=path)
+            else:
+                yield Located(f"value[{index}]", None, None, item)
+
+
+def _case_in_memory(
+    case: dict[str, Any], index: int, *, path: str
+) -> Iterator[Located | InvalidInput]:
+    place = f"value[{index}]"
+    if not isinstance(case["Media"], list):
+        yield InvalidInput("expected a JSON array", path=path, place=f"{place}.Media")
+        return
+    case_id = case.get("CaseID")
+    case_id = None if case_id is None else str(case_id).strip() or None
+    for position, media in enumerate(case["Media"]):
+        yield Located(f"{place}.Media[{position}]", index, case_id, media)
+
+
+class json_errors:  # noqa: N801 - used as a context manager, reads as a phrase
+    """Turns a JSON syntax error into InvalidInput naming the line and column."""
+
+    def __init__(self, file: BinaryIO, *, path: str) -> None:
+        self._file, self._path = file, path
+
+    def __enter__(self) -> None:
+        self._file.seek(0)
+
+    def __exit__(self, kind: type | None, error: BaseException | None, _tb: Any) -> bool:
+        if isinstance(error, ijson.JSONError):
+            raise _syntax_error(self._file, error, path=self._path) from error
+        if isinstance(error, RecursionError):
+            raise UnsafeInput("JSON nested too deeply to read safely", path=self._path) from error
+        return False
+
+
+def _syntax_error(file: BinaryIO, error: Exception, *, path: str) -> InvalidInput:
+    """Where the document stops being JSON, found again by ijson's pure-Python parser, which
+    says at which character (the C parser does not)."""
+    from ijson.backends import python as python_backend
+
+    if isinstance(error.__cause__ or error.__context__, UnicodeDecodeError) or "UTF8" in str(error):
+        return InvalidInput("JSON that is not UTF-8, UTF-16 or UTF-32", path=path, place="text")
+    file.seek(0)
+    try:
+        for _ in python_backend.basic_parse(file):
+            pass
+    except ijson.JSONError as found:
+        position = _POSITION.search(str(found))
+        if position is not None:
+            return InvalidInput(
+                f"not valid JSON: {found}", path=path, place=_line_column(file, int(position[1]))
+            )
+        return InvalidInput(f"not valid JSON: {found}", path=path, place="end of file")
+    except UnicodeDecodeError:
+        return InvalidInput("JSON that is not UTF-8, UTF-16 or UTF-32", path=path, place="text")
+    return InvalidInput(f"not valid JSON: {error}", path=path, place="end of file")
+
+
+def _line_column(file: BinaryIO, position: int) -> str:
+    """``line L, column C`` (both from 1) of the character at ``position``."""
+    file.seek(0)
+    text = io.TextIOWrapper(file, encoding="utf-8", errors="replace", newline="")
+    line, seen, line_start = 1, 0, 0
+    while seen <= position:
+        chunk = text.read(1 << 20)
+        if not chunk:
+            break
+        end = min(len(chunk), position - seen)
+        newlines = chunk.count("\n", 0, end)
+        if newlines:
+            line += newlines
+            line_start = seen + chunk.rindex("\n", 0, end) + 1
+        seen += len(chunk)
+    text.detach()
+    return f"line {line}, column {position - line_start + 1}"

@@ -377,9 +377,16 @@ def hashsets_import(
         return
     console.print(
         f"Hash set {untrusted(repr(name))} ({result.format}): {result.entries} entries; "
-        f"{result.added} written, {result.removed} withdrawn. Re-matching stored files ...",
+        f"{result.added} written ({result.changed} of them changed), {result.removed} withdrawn."
+        " Re-matching stored files ...",
         highlight=False,
     )
+    if result.rejected:
+        console.print(
+            f"  [yellow]{result.rejected} bad entries set aside[/] with their place "
+            "(see `amparo quarantine`).",
+            highlight=False,
+        )
     if result.without_hashes:
         console.print(
             f"  [yellow]{result.without_hashes} entries carry no hash[/] and cannot match "

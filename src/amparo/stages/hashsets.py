@@ -1,26 +1,30 @@
-"""Importing hash sets into the store: entries upserted, withdrawn ones removed, nothing twice.
+"""Importing hash sets into the store: streamed, written in bulk, only the difference applied.
 
 A VICS or CSV file is a full export, so a newer version replaces the set's entries; an NCMEC
-hash-sharing file is a delta (additions and deletions), so it is applied on top.
+hash-sharing file is a delta (additions and deletions), so it is applied on top. The file is
+read one entry at a time (``amparo.formats.hashsets``) and written in batches through a staging
+table (``hashset_store``), so memory holds one batch whatever the file's size. A bad entry is
+recorded as a quarantined part of the file's source, with its place, and costs that entry only;
+a file whose structure is broken is quarantined whole and changes nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from amparo.errors import InputRejected, InvalidInput, StoreError
-from amparo.formats.hashsets import MAX_HASH_SET_BYTES, read_hash_set
-from amparo.intake.package import read_limited
+from amparo.formats.hashsets import HashSetStream, open_hash_set
 from amparo.intake.writer import source_row
-from amparo.model import HashSetFile, KnownEntry
+from amparo.stages import hashset_store as store
 from amparo.store import tables
 from amparo.store.database import refusal_reason
 from amparo.workspace import Workspace
@@ -28,12 +32,17 @@ from amparo.workspace import Workspace
 DELTA_FORMATS = {"ncmec-hashsharing"}
 PURPOSES = ("block", "allow")
 DEFAULT_PDQ_THRESHOLD = 31
-INSERT_CHUNK = 5000
 HASH_SET_SOURCE = "hash_set"
+HASH_SET_ENTRY_SOURCE = "hash_set_entry"
+_READ_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
 class HashSetImport:
+    """What an import did. ``added`` counts the entries written (new and changed ones),
+    ``changed`` those of them that replaced a different stored entry, ``removed`` the entries
+    withdrawn, ``rejected`` the bad entries set aside with their place."""
+
     name: str
     format: str
     entries: int
@@ -41,6 +50,8 @@ class HashSetImport:
     removed: int
     unchanged: bool
     without_hashes: int = 0
+    changed: int = 0
+    rejected: int = 0
 
 
 def import_hash_set(
@@ -56,29 +67,33 @@ def import_hash_set(
         raise InvalidInput(f"purpose must be one of {', '.join(PURPOSES)}", path=str(path))
     if not 0 <= pdq_threshold <= 256:
         raise InvalidInput("the PDQ threshold must be between 0 and 256 bits", path=str(path))
-    data = read_limited(path, MAX_HASH_SET_BYTES)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = _file_digest(path)
+    settings = {"name": name, "purpose": purpose, "threshold": pdq_threshold}
     try:
-        parsed = read_hash_set(data, path=str(path))
+        with open(path, "rb") as file:
+            stream = open_hash_set(file, path=str(path))
+            with workspace.session() as session:
+                return _apply(session, stream, digest, str(path), **settings)
     except InputRejected as error:
-        _record_source(workspace, str(path), digest, error)
+        _record_rejected_file(workspace, str(path), digest, error)
         raise
-    try:
-        with workspace.session() as session:
-            result = _apply(session, parsed, digest, name=name, purpose=purpose,
-                            threshold=pdq_threshold)  # fmt: skip
     except SQLAlchemyError as error:
         reason = refusal_reason(error)
         raise StoreError(f"the database refused hash set {name!r}: {reason}") from error
-    if not result.unchanged:
-        _record_source(workspace, str(path), digest, None)
-    return result
 
 
-def _record_source(
-    workspace: Workspace, path: str, digest: str, error: InputRejected | None
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(_READ_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _record_rejected_file(
+    workspace: Workspace, path: str, digest: str, error: InputRejected
 ) -> None:
-    """Every hash-set file offered is accounted for, as ingested or quarantined, once."""
+    """A file that could not be read is accounted for, as quarantined, once."""
     with workspace.session() as session:
         row = source_row(HASH_SET_SOURCE, path, digest, error)
         same = select(tables.Source.id).filter_by(
@@ -89,7 +104,14 @@ def _record_source(
 
 
 def _apply(
-    session: Session, parsed: HashSetFile, digest: str, *, name: str, purpose: str, threshold: int
+    session: Session,
+    stream: HashSetStream,
+    digest: str,
+    path: str,
+    *,
+    name: str,
+    purpose: str,
+    threshold: int,
 ) -> HashSetImport:
     hash_set = session.scalars(select(tables.HashSet).filter_by(name=name)).one_or_none()
     settings_same = hash_set is not None and (hash_set.purpose, hash_set.pdq_threshold) == (
@@ -97,23 +119,105 @@ def _apply(
     )  # fmt: skip
     seen = hash_set is not None and digest in (hash_set.applied or [hash_set.digest])
     if seen and settings_same:
-        return HashSetImport(name, parsed.format, hash_set.entry_count, 0, 0, unchanged=True)
+        return HashSetImport(name, stream.format, hash_set.entry_count, 0, 0, unchanged=True)
     if hash_set is None:
         hash_set = tables.HashSet(name=name, entry_count=0)
         session.add(hash_set)
-    hash_set.format, hash_set.version, hash_set.digest = parsed.format, parsed.version, digest
-    hash_set.applied = _applied_after(hash_set, parsed.format, digest)
+    hash_set.format, hash_set.digest = stream.format, digest
+    hash_set.applied = _applied_after(hash_set, stream.format, digest)
     hash_set.purpose, hash_set.pdq_threshold = purpose, threshold
     hash_set.imported_at = datetime.now(UTC)
     session.flush()
-    added, removed = _replace_entries(session, hash_set.id, parsed)
+    connection = session.connection()
+    source_id = _source_id(connection, path, digest)
+    applied, rejected = _write_entries(connection, stream, hash_set.id, source_id, path)
+    hash_set.version = stream.version
     hash_set.entry_count = _entry_count(session, hash_set.id)
-    hashless = sum(1 for e in parsed.entries if not e.deleted and not _has_hash(e))
-    return HashSetImport(name, parsed.format, hash_set.entry_count, added, removed, False, hashless)
+    return HashSetImport(
+        name, stream.format, hash_set.entry_count, applied.written, applied.removed, False,
+        applied.hashless, applied.changed, rejected,
+    )  # fmt: skip
 
 
-def _has_hash(entry: KnownEntry) -> bool:
-    return any((entry.md5, entry.sha1, entry.sha256, entry.pdq, entry.photodna, entry.vpdq))
+def _source_id(connection: Connection, path: str, digest: str) -> int:
+    """The file's Source (ingested), made once per file; its earlier bad entries are cleared."""
+    source = tables.Source.__table__
+    same = select(source.c.id).where(
+        source.c.kind == HASH_SET_SOURCE,
+        source.c.digest == digest,
+        source.c.status == tables.SOURCE_INGESTED,
+    )
+    found = connection.scalar(same)
+    if found is not None:
+        connection.execute(delete(source).where(source.c.parent_id == found))
+        return found
+    row = source_row(HASH_SET_SOURCE, path, digest, None)
+    return connection.execute(insert(source).returning(source.c.id), row).scalar_one()
+
+
+def _write_entries(
+    connection: Connection, stream: HashSetStream, hash_set_id: int, source_id: int, path: str
+) -> tuple[store.Applied, int]:
+    """Stage every entry of the file, set the bad ones aside, then apply the difference."""
+    store.create_staging(connection)
+    rejected = _stage_all(connection, stream, source_id)
+    store.index_staging(connection)
+    keep_last = stream.unique_id is None
+    if not keep_last:
+        repeats = store.repeated_ids(connection, keep_last=False)
+        errors = (_repeat_error(stream, repeat, path) for repeat in repeats)
+        rejected += _record_parts(connection, source_id, errors)
+    store.drop_repeated(connection, keep_last=keep_last)
+    full_export = stream.format not in DELTA_FORMATS
+    applied = store.apply_staged(connection, hash_set_id, full_export=full_export)
+    store.drop_staging(connection)
+    return applied, rejected
+
+
+def _stage_all(connection: Connection, stream: HashSetStream, source_id: int) -> int:
+    """Write the entries to the staging table in batches; return how many were bad."""
+    rows: list[tuple[Any, ...]] = []
+    bad: list[InputRejected] = []
+    rejected = 0
+    staging_row = store.staging_row
+    for seq, item in enumerate(stream.items):
+        if isinstance(item, InputRejected):
+            bad.append(item)
+            continue
+        rows.append(staging_row(seq, *item))
+        if len(rows) >= store.BATCH:
+            store.stage(connection, rows)
+            rows = []
+        if len(bad) >= store.BATCH:
+            rejected += _record_parts(connection, source_id, bad)
+            bad = []
+    store.stage(connection, rows)
+    return rejected + _record_parts(connection, source_id, bad)
+
+
+def _repeat_error(stream: HashSetStream, repeat: tuple[str, str, str], path: str) -> InvalidInput:
+    place, entry_id, first_place = repeat
+    return InvalidInput(
+        f"{stream.unique_id} {entry_id!r} given twice (first at {first_place})",
+        path=path,
+        place=place,
+    )
+
+
+def _record_parts(connection: Connection, source_id: int, errors: Iterable[InputRejected]) -> int:
+    """Bad entries as quarantined parts of the file's Source, in batches; return how many."""
+    count = 0
+    batch: list[dict[str, Any]] = []
+    for error in errors:
+        row = source_row(HASH_SET_ENTRY_SOURCE, error.path, None, error)
+        batch.append(row | {"parent_id": source_id})
+        count += 1
+        if len(batch) >= store.BATCH:
+            connection.execute(insert(tables.Source), batch)
+            batch = []
+    if batch:
+        connection.execute(insert(tables.Source), batch)
+    return count
 
 
 def _applied_after(hash_set: tables.HashSet, file_format: str, digest: str) -> list[str]:
@@ -122,60 +226,6 @@ def _applied_after(hash_set: tables.HashSet, file_format: str, digest: str) -> l
         return [digest]
     earlier = [d for d in hash_set.applied or [] if d != digest]
     return [*earlier, digest]
-
-
-def _replace_entries(session: Session, hash_set_id: int, parsed: HashSetFile) -> tuple[int, int]:
-    """Apply the file's entries; return (entries written, entries removed)."""
-    existing = set(
-        session.scalars(select(tables.KnownEntry.entry_id).filter_by(hash_set_id=hash_set_id))
-    )
-    final: dict[str, KnownEntry] = {}
-    for entry in parsed.entries:  # in document order: a later deletion undoes an earlier add
-        final[entry.entry_id] = entry
-    withdrawn = {key for key, entry in final.items() if entry.deleted}
-    current = {key: entry for key, entry in final.items() if not entry.deleted}
-    if parsed.format not in DELTA_FORMATS:
-        withdrawn |= existing - set(current)
-    stale = (withdrawn | set(current)) & existing
-    _delete_entries(session, hash_set_id, stale)
-    rows = [_entry_row(hash_set_id, entry) for entry in current.values()]
-    for start in range(0, len(rows), INSERT_CHUNK):
-        session.execute(insert(tables.KnownEntry), rows[start : start + INSERT_CHUNK])
-    return len(rows), len(withdrawn & existing)
-
-
-def _delete_entries(session: Session, hash_set_id: int, entry_ids: set[str]) -> None:
-    ordered = sorted(entry_ids)
-    for start in range(0, len(ordered), INSERT_CHUNK):
-        chunk = ordered[start : start + INSERT_CHUNK]
-        session.execute(
-            delete(tables.KnownEntry).where(
-                tables.KnownEntry.hash_set_id == hash_set_id,
-                tables.KnownEntry.entry_id.in_(chunk),
-            )
-        )
-
-
-def _entry_row(hash_set_id: int, entry: KnownEntry) -> dict[str, Any]:
-    category = entry.category
-    return {
-        "hash_set_id": hash_set_id,
-        "entry_id": entry.entry_id,
-        "kind": entry.kind,
-        "md5": entry.md5,
-        "sha1": entry.sha1,
-        "sha256": entry.sha256,
-        "pdq": entry.pdq,
-        "photodna": entry.photodna,
-        "vpdq": list(entry.vpdq) if entry.vpdq else None,
-        "category_scheme": category and category.scheme,
-        "category_code": category and category.code,
-        "series": entry.series,
-        "victim_identified": entry.victim_identified,
-        "offender_identified": entry.offender_identified,
-        "is_distributed": entry.is_distributed,
-        "details": entry.details,
-    }
 
 
 def _entry_count(session: Session, hash_set_id: int) -> int:

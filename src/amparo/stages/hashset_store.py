@@ -147,7 +147,7 @@ def repeated_ids(connection: Connection, *, keep_last: bool) -> Iterator[tuple[s
         .order_by(S.seq)
     )
     for place, entry_id, kept_place in connection.execute(query):
-        yield place, entry_id, kept_place
+        yield str(place), str(entry_id), str(kept_place)
 
 
 def drop_repeated(connection: Connection, *, keep_last: bool) -> None:

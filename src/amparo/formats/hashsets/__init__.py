@@ -40,7 +40,7 @@ from amparo.model import Category, HashSetFile, KnownEntry
 MAX_HASH_SET_BYTES = 2 * 1024**3
 HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
 HASH_FIELDS = (*HEX_LENGTHS, "photodna", "vpdq")
-_HEX = {kind: re.compile(f"[0-9a-f]{{{length}}}") for kind, length in HEX_LENGTHS.items()}
+HEX_PATTERNS = {kind: re.compile(f"[0-9a-f]{{{length}}}") for kind, length in HEX_LENGTHS.items()}
 _FLAG_WORDS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -147,7 +147,7 @@ def clean_text(value: object) -> str | None:
 
 def is_hex_hash(kind: str, text: str) -> bool:
     """Whether ``text`` is a lower-case ``kind`` hash (md5, sha1, sha256, pdq)."""
-    return _HEX[kind].fullmatch(text) is not None
+    return HEX_PATTERNS[kind].fullmatch(text) is not None
 
 
 def hex_hash(kind: str, value: object, *, path: str, place: str) -> str | None:

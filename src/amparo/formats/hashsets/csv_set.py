@@ -30,6 +30,7 @@ from amparo.errors import InvalidInput
 from amparo.formats.hashsets import (
     ENTRY_FIELDS,
     HASH_FIELDS,
+    HEX_PATTERNS,
     EntryRow,
     HashSetStream,
     check_size,
@@ -56,6 +57,7 @@ _KNOWN_COLUMNS = {
     "series",
 }
 _ROW_HASHES = ("md5", "sha1", "sha256", "pdq", "photodna", "vpdq")  # EntryRow positions 2..7
+_HEX_CHECKS = {2 + i: HEX_PATTERNS[kind].fullmatch for i, kind in enumerate(_ROW_HASHES[:4])}
 
 
 def read_csv_set(data: bytes, *, path: str) -> HashSetFile:
@@ -79,7 +81,7 @@ class _Columns:
     width: int
     hashes: tuple[tuple[int, int], ...]  # (EntryRow position, column)
     flags: tuple[int | None, ...]
-    named: dict[str, int]
+    named: tuple[int | None, int | None, int | None]  # id, kind, series
     category: tuple[int | None, int | None]
     others: tuple[tuple[str, int], ...]
 
@@ -90,7 +92,7 @@ class _Columns:
             width=len(header),
             hashes=tuple((2 + i, at[h]) for i, h in enumerate(_ROW_HASHES) if h in at),
             flags=tuple(at.get(name) for name in FLAG_COLUMNS),
-            named={name: at[name] for name in ("id", "kind", "series") if name in at},
+            named=(at.get("id"), at.get("kind"), at.get("series")),
             category=(at.get("category_scheme"), at.get("category_code")),
             others=tuple((n, i) for n, i in at.items() if n not in _KNOWN_COLUMNS),
         )
@@ -159,24 +161,12 @@ def _entry(columns: _Columns, cells: list[str], line: int, *, path: str, place: 
     if not joined.isascii():
         _require_utf8(joined, path=path, place=place)
     row: list[Any] = [None] * 15
-    quality = None
-    for position, column in columns.hashes:
-        value = cells[column]
-        if position == 5:
-            row[5], quality = pdq_hash(value, path=path, place=place)
-        elif position == 6:
-            row[6] = clean_text(value)
-        elif position == 7:
-            row[7] = vpdq_features(value, path=path, place=place)
-        elif value:
-            row[position] = hex_hash(_ROW_HASHES[position - 2], value, path=path, place=place)
-    if not any(row[2:8]):
-        raise InvalidInput("row without any hash", path=path, place=place)
-    named = {name: clean_text(cells[index]) for name, index in columns.named.items()}
-    row[0] = named.get("id") or f"line-{line}"
-    row[1] = (named.get("kind") or "").lower() or None
+    quality = _hashes(row, columns, cells, path=path, place=place)
+    entry_id, kind, series = (None if at is None else clean_text(cells[at]) for at in columns.named)
+    row[0] = entry_id or f"line-{line}"
+    row[1] = kind.lower() if kind else None
     row[8] = _category(cells, columns, path=path, place=place)
-    row[9] = named.get("series")
+    row[9] = series
     for offset, index in enumerate(columns.flags):
         if index is not None:
             name = FLAG_COLUMNS[offset]
@@ -184,6 +174,32 @@ def _entry(columns: _Columns, cells: list[str], line: int, *, path: str, place: 
     row[13] = False
     row[14] = _details(cells, columns, quality)
     return tuple(row) if "\x00" not in joined else _nul_free(tuple(row))
+
+
+def _hashes(
+    row: list[Any], columns: _Columns, cells: list[str], *, path: str, place: str
+) -> int | None:
+    """Fill the hash positions of ``row``; return the PDQ quality if one came with the PDQ."""
+    quality = None
+    for position, column in columns.hashes:
+        value = cells[column].strip()
+        if not value:
+            continue
+        if position < 6:  # a hex hash: checked here on the common path, by the rules otherwise
+            lowered = value.lower()
+            if _HEX_CHECKS[position](lowered) is not None:
+                row[position] = lowered
+            elif position == 5:
+                row[5], quality = pdq_hash(value, path=path, place=place)
+            else:
+                row[position] = hex_hash(_ROW_HASHES[position - 2], value, path=path, place=place)
+        elif position == 6:
+            row[6] = value
+        else:
+            row[7] = vpdq_features(value, path=path, place=place)
+    if not any(row[2:8]):
+        raise InvalidInput("row without any hash", path=path, place=place)
+    return quality
 
 
 def _require_utf8(text: str, *, path: str, place: str) -> None:

@@ -15,6 +15,7 @@ import codecs
 import io
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -203,21 +204,17 @@ def _case_in_memory(
         yield Located(f"{place}.Media[{position}]", index, case_id, media)
 
 
-class json_errors:  # noqa: N801 - used as a context manager, reads as a phrase
-    """Turns a JSON syntax error into InvalidInput naming the line and column."""
-
-    def __init__(self, file: BinaryIO, *, path: str) -> None:
-        self._file, self._path = file, path
-
-    def __enter__(self) -> None:
-        self._file.seek(0)
-
-    def __exit__(self, kind: type | None, error: BaseException | None, _tb: Any) -> bool:
-        if isinstance(error, ijson.JSONError):
-            raise _syntax_error(self._file, error, path=self._path) from error
-        if isinstance(error, RecursionError):
-            raise UnsafeInput("JSON nested too deeply to read safely", path=self._path) from error
-        return False
+@contextmanager
+def json_errors(file: BinaryIO, *, path: str) -> Iterator[None]:
+    """Read ``file`` from its start; a JSON syntax error becomes InvalidInput naming the line
+    and column."""
+    file.seek(0)
+    try:
+        yield
+    except ijson.JSONError as error:
+        raise _syntax_error(file, error, path=path) from error
+    except RecursionError as error:
+        raise UnsafeInput("JSON nested too deeply to read safely", path=path) from error
 
 
 def _syntax_error(file: BinaryIO, error: Exception, *, path: str) -> InvalidInput:

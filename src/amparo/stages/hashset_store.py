@@ -159,15 +159,21 @@ def drop_repeated(connection: Connection, *, keep_last: bool) -> None:
 def apply_staged(connection: Connection, hash_set_id: int, *, full_export: bool) -> Applied:
     """Steps 2 to 4 of the module docstring, for the set ``hash_set_id``."""
     in_set = K.c.hash_set_id == hash_set_id
-    staged = exists().where(S.entry_id == K.c.entry_id)
-    withdrawn = (
-        not_(staged) if full_export else exists().where(S.entry_id == K.c.entry_id, S.deleted)
-    )
-    removed = connection.execute(delete(K).where(in_set, withdrawn)).rowcount
-    differs = or_(*(_differs(connection, name) for name in _CONTENT))
-    changed_rows = exists().where(S.entry_id == K.c.entry_id, not_(S.deleted), differs)
-    changed = connection.execute(delete(K).where(in_set, changed_rows)).rowcount
-    written = _insert_new(connection, hash_set_id)
+    held = connection.scalar(select(func.count()).select_from(K).where(in_set)) or 0
+    live = connection.scalar(select(func.count()).select_from(STAGING).where(not_(S.deleted)))
+    removed = changed = 0
+    if held:
+        staged = exists().where(S.entry_id == K.c.entry_id)
+        withdrawn = (
+            not_(staged) if full_export else exists().where(S.entry_id == K.c.entry_id, S.deleted)
+        )
+        removed = connection.execute(delete(K).where(in_set, withdrawn)).rowcount
+        differs = or_(*(_differs(connection, name) for name in _CONTENT))
+        changed_rows = exists().where(S.entry_id == K.c.entry_id, not_(S.deleted), differs)
+        changed = connection.execute(delete(K).where(in_set, changed_rows)).rowcount
+    # Every entry a full export keeps is staged, so what is not kept yet is new.
+    expected = (live or 0) - (held - removed - changed) if full_export or not held else None
+    written = _insert_new(connection, hash_set_id, expected, check_stored=held > 0)
     hashless = connection.scalar(
         select(func.count()).select_from(STAGING).where(
             not_(S.deleted), *(S[name].is_(None) for name in _CONTENT[1:7])
@@ -183,17 +189,19 @@ def _differs(connection: Connection, name: str) -> Any:
     return staged.is_distinct_from(K.c[name])
 
 
-def _insert_new(connection: Connection, hash_set_id: int) -> int:
+def _insert_new(
+    connection: Connection, hash_set_id: int, expected: int | None, *, check_stored: bool
+) -> int:
+    """Insert the staged entries the set does not hold; return how many (``expected``, when
+    the caller knows it)."""
     stored = K.alias("stored")
-    new = (
-        select(hash_set_id, S.entry_id, *(_stored_value(connection, name) for name in _CONTENT))
-        .where(not_(S.deleted))
-        .where(
-            ~exists().where(stored.c.hash_set_id == hash_set_id, stored.c.entry_id == S.entry_id)
-        )
-        .order_by(S.seq)
-    )
-    expected = connection.scalar(select(func.count()).select_from(new.subquery())) or 0
+    values = (_stored_value(connection, name) for name in _CONTENT)
+    new = select(hash_set_id, S.entry_id, *values).where(not_(S.deleted)).order_by(S.seq)
+    if check_stored:
+        held = exists().where(stored.c.hash_set_id == hash_set_id, stored.c.entry_id == S.entry_id)
+        new = new.where(~held)
+    if expected is None:
+        expected = connection.scalar(select(func.count()).select_from(new.subquery())) or 0
     reindex = expected >= BULK_REINDEX_MIN and 2 * expected >= _table_size(connection)
     if reindex:
         _drop_hash_indexes(connection)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import inspect, select
 
 from amparo.errors import InvalidInput
-from amparo.formats.hashsets import open_hash_set
+from amparo.formats.hashsets import open_hash_set, read_hash_set
 from amparo.stages import hashset_store
 from amparo.stages.hashsets import HASH_SET_ENTRY_SOURCE, import_hash_set
 from amparo.store import tables
@@ -204,3 +204,17 @@ def test_a_file_broken_midway_changes_nothing(workspace: Workspace, tmp_path: Pa
             select(tables.Source.status).where(tables.Source.path == str(broken))
         ).all()
     assert statuses == [tables.SOURCE_QUARANTINED]
+
+
+def test_media_beside_cases_and_late_caseids_are_read() -> None:
+    media = [{"MediaID": 1, "MD5": _md5(1)}]
+    document = {
+        "@odata.context": VICS_CASES,
+        "value": [
+            {"Media": media, "CaseID": "a"},
+            {"MediaID": 9, "MD5": _md5(9)},
+            {"Media": media},
+        ],
+    }
+    entries = read_hash_set(json.dumps(document).encode(), path="mixed.json").entries
+    assert [entry.entry_id for entry in entries] == ["a/1", "9", "case-2/1"]

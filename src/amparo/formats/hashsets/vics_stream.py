@@ -26,6 +26,9 @@ from amparo.errors import InvalidInput, UnsafeInput
 _SCALARS = {"string", "number", "boolean", "null"}
 _STARTS = {"start_map", "start_array"}
 _ENDS = {"end_map", "end_array"}
+_VALUES = _SCALARS | _STARTS  # the events that begin a value
+_NOT_OBJECT = _SCALARS | {"start_array"}
+_NOT_ARRAY = _SCALARS | {"start_map"}
 _CONTEXT_KEYS = {"@odata.context": "2.0", "odata.metadata": "1"}
 _POSITION = re.compile(r" at (\d+)")
 _UTF_BOMS = (
@@ -56,6 +59,8 @@ class Outline:
     cases: bool = False
     case_ids: list[str | None] = field(default_factory=list)  # per value index; None: no CaseID
     media_items: set[int] = field(default_factory=set)  # value indexes that are media, not cases
+    media_counts: list[int] = field(default_factory=list)  # per value index: items in Media[]
+    media_not_array: set[int] = field(default_factory=set)  # cases whose Media is no array
 
 
 def utf8_file(file: BinaryIO) -> BinaryIO:
@@ -109,19 +114,24 @@ def outline(file: BinaryIO, *, path: str) -> Outline:
     decided = False
     with json_errors(file, path=path):
         for prefix, event, value in ijson.parse(file, use_float=True):
-            if prefix in _CONTEXT_KEYS and event in _SCALARS | _STARTS:
+            if prefix in _CONTEXT_KEYS and event in _VALUES:
                 found.context = (_CONTEXT_KEYS[prefix], value)
             elif prefix == "" and event == "start_map":
                 continue
-            elif prefix == "" and event in _SCALARS | {"start_array"}:
+            elif prefix == "" and event in _NOT_OBJECT:
                 raise InvalidInput("VICS JSON must be an object", path=path, place="top level")
             elif prefix == "value" and event == "start_array":
                 found.has_value = True
-            elif prefix == "value" and event in _SCALARS | {"start_map"}:
+            elif prefix == "value" and event in _NOT_ARRAY:
                 raise InvalidInput("expected a JSON array", path=path, place="value")
-            elif prefix == "value.item" and event in _SCALARS | _STARTS:
+            elif prefix == "value.item" and event in _VALUES:
                 found.case_ids.append(None)
+                found.media_counts.append(0)
                 found.media_items.add(len(found.case_ids) - 1)
+            elif prefix == "value.item.Media.item" and event in _VALUES:
+                found.media_counts[-1] += 1
+            elif prefix == "value.item.Media" and event in _NOT_ARRAY:
+                found.media_not_array.add(len(found.case_ids) - 1)
             elif prefix == "value.item" and event == "map_key" and value == "Media":
                 found.cases = True
                 found.media_items.discard(len(found.case_ids) - 1)
@@ -137,7 +147,23 @@ def outline(file: BinaryIO, *, path: str) -> Outline:
 def media_of_cases(
     file: BinaryIO, found: Outline, *, path: str
 ) -> Iterator[Located | InvalidInput]:
-    """Every media of a document of cases, built one at a time, in document order."""
+    """Every media of a document of cases, built one at a time, in document order: by ijson's
+    C builder, or event by event where media stand beside the cases in ``value``."""
+    if found.media_items:
+        yield from _media_beside_cases(file, found, path=path)
+        return
+    with json_errors(file, path=path):
+        media = ijson.items(file, "value.item.Media.item", use_float=True)
+        for case, count in enumerate(found.media_counts):
+            if case in found.media_not_array:
+                yield InvalidInput("expected a JSON array", path=path, place=f"value[{case}].Media")
+            for position in range(count):
+                yield _located(f"value[{case}].Media[{position}]", case, found, next(media))
+
+
+def _media_beside_cases(
+    file: BinaryIO, found: Outline, *, path: str
+) -> Iterator[Located | InvalidInput]:
     builder: ijson.ObjectBuilder | None = None
     depth = case = media = 0
     case = -1
@@ -151,16 +177,16 @@ def media_of_cases(
                     yield _located(where, case, found, builder.value)
                     builder = None
                 continue
-            if prefix == "value.item" and event in _SCALARS | _STARTS:
+            if prefix == "value.item" and event in _VALUES:
                 case, media = case + 1, 0
                 if case in found.media_items:
                     builder, depth, where = _start(event, value, f"value[{case}]")
                     if depth == 0:
                         yield _located(where, None, found, builder.value)
                         builder = None
-            elif prefix == "value.item.Media" and event in _SCALARS | {"start_map"}:
+            elif prefix == "value.item.Media" and event in _NOT_ARRAY:
                 yield InvalidInput("expected a JSON array", path=path, place=f"value[{case}].Media")
-            elif prefix == "value.item.Media.item" and event in _SCALARS | _STARTS:
+            elif prefix == "value.item.Media.item" and event in _VALUES:
                 builder, depth, where = _start(event, value, f"value[{case}].Media[{media}]")
                 media += 1
                 if depth == 0:

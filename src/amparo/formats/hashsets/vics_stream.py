@@ -164,40 +164,32 @@ def media_of_cases(
 def _media_beside_cases(
     file: BinaryIO, found: Outline, *, path: str
 ) -> Iterator[Located | InvalidInput]:
+    """Media of cases and media standing in ``value`` itself, built event by event."""
     builder: ijson.ObjectBuilder | None = None
-    depth = case = media = 0
+    depth = media = 0
     case = -1
+    owner: int | None = None  # the case of the media being built; None beside the cases
     where = ""
     with json_errors(file, path=path):
         for prefix, event, value in ijson.parse(file, use_float=True):
-            if builder is not None:
-                builder.event(event, value)
-                depth += 1 if event in _STARTS else -1 if event in _ENDS else 0
-                if depth == 0:
-                    yield _located(where, case, found, builder.value)
-                    builder = None
-                continue
-            if prefix == "value.item" and event in _VALUES:
+            if builder is None and prefix == "value.item" and event in _VALUES:
                 case, media = case + 1, 0
-                if case in found.media_items:
-                    builder, depth, where = _start(event, value, f"value[{case}]")
-                    if depth == 0:
-                        yield _located(where, None, found, builder.value)
-                        builder = None
-            elif prefix == "value.item.Media" and event in _NOT_ARRAY:
+                if case not in found.media_items:
+                    continue
+                builder, depth, where, owner = ijson.ObjectBuilder(), 0, f"value[{case}]", None
+            elif builder is None and prefix == "value.item.Media" and event in _NOT_ARRAY:
                 yield InvalidInput("expected a JSON array", path=path, place=f"value[{case}].Media")
-            elif prefix == "value.item.Media.item" and event in _VALUES:
-                builder, depth, where = _start(event, value, f"value[{case}].Media[{media}]")
-                media += 1
-                if depth == 0:
-                    yield _located(where, case, found, builder.value)
-                    builder = None
-
-
-def _start(event: str, value: Any, where: str) -> tuple[ijson.ObjectBuilder, int, str]:
-    builder = ijson.ObjectBuilder()
-    builder.event(event, value)
-    return builder, 1 if event in _STARTS else 0, where
+                continue
+            elif builder is None and prefix == "value.item.Media.item" and event in _VALUES:
+                builder, depth, owner = ijson.ObjectBuilder(), 0, case
+                where, media = f"value[{case}].Media[{media}]", media + 1
+            if builder is None:
+                continue
+            builder.event(event, value)
+            depth += 1 if event in _STARTS else -1 if event in _ENDS else 0
+            if depth == 0:
+                yield _located(where, owner, found, builder.value)
+                builder = None
 
 
 def _located(where: str, case: int | None, found: Outline, media: Any) -> Located:

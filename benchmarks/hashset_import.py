@@ -125,6 +125,22 @@ def run_import(src: Path, path: Path, scratch: Path) -> tuple[float, float, floa
     return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
+def startup(src: Path, repeat: int = 3) -> dict[str, float]:
+    """Median wall and CPU seconds of starting the command (importing ``amparo.cli``), which
+    every run above includes."""
+    environment = {**os.environ, "PYTHONPATH": str(src)}
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-c", "import amparo.cli"], env=environment)
+        _, _, usage = os.wait4(child.pid, 0)
+        runs.append((time.perf_counter() - start, usage.ru_utime + usage.ru_stime))
+    return {
+        "wall_seconds_median": round(statistics.median(run[0] for run in runs), 2),
+        "cpu_seconds_median": round(statistics.median(run[1] for run in runs), 2),
+    }
+
+
 def measure(src: Path, path: Path, count: int, repeat: int, scratch: Path) -> dict[str, object]:
     runs = [run_import(src, path, scratch) for _ in range(repeat)]
     seconds = statistics.median(run[0] for run in runs)
@@ -175,6 +191,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=options.scratch) as temporary:
         scratch = Path(temporary)
         old_src = None if options.no_baseline else baseline_src(options.baseline_ref, scratch)
+        results["startup"] = {"new": startup(src)}
+        if old_src is not None:
+            results["startup"]["baseline"] = startup(old_src)  # type: ignore[index]
         for kind in options.formats:
             entry: dict[str, object] = {}
             small = hash_set_file(scratch, kind, options.baseline_size)
@@ -200,8 +219,11 @@ def main() -> None:
             print(kind, json.dumps(entry), flush=True)
     options.output.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(options.output.read_text()) if options.output.exists() else {}
-    merged = {**previous, **results, "formats": {**previous.get("formats", {}),
-                                                  **results["formats"]}}  # fmt: skip
+    formats = previous.get("formats", {})
+    for kind, entry in results["formats"].items():  # type: ignore[attr-defined]
+        formats[kind] = {**formats.get(kind, {}), **entry}
+    startups = {**previous.get("startup", {}), **results["startup"]}  # type: ignore[dict-item]
+    merged = {**previous, **results, "formats": formats, "startup": startups}
     options.output.write_text(json.dumps(merged, indent=2) + "\n")
 
 

@@ -50,7 +50,7 @@ from amparo.store import tables
 
 BATCH = 10_000
 BULK_REINDEX_MIN = 100_000
-SQLITE_CACHE_KIB = 64 * 1024  # a fixed bound, whatever the file's size
+SQLITE_CACHE_KIB = 16 * 1024  # also bounds CREATE INDEX sorting memory, whatever the file size
 K = tables.KnownEntry.__table__
 HASH_INDEXES = ("ix_known_entry_md5", "ix_known_entry_sha1", "ix_known_entry_sha256",
                 "ix_known_entry_pdq")  # fmt: skip

@@ -2,9 +2,9 @@
 
 Every reader streams: ``open_hash_set`` tells the format from the first bytes of a binary file
 (``{`` or ``[`` → VICS, ``<`` → NCMEC, a first line that names a hash column → CSV) and returns
-a :class:`HashSetStream` whose ``items`` yields, one at a time and in document order, an
-:data:`EntryRow` per entry or an ``InvalidInput`` naming the place of an entry that could not
-be read. Only as much of the file as one entry needs is held in memory, so a bad entry costs
+a :class:`HashSetStream` whose ``items`` yields, one at a time and in document order,
+``(place, EntryRow)`` per entry or an ``InvalidInput`` naming the place of an entry that could
+not be read. Only as much of the file as one entry needs is held in memory, so a bad entry costs
 that entry and a file of any size is read in bounded memory. A file whose structure is broken
 (not JSON, not well-formed XML, no CSV header) raises InputRejected instead: there is no entry
 to blame.
@@ -19,7 +19,8 @@ over 2 GiB are refused as UnsafeInput by ``read_hash_set`` (the streaming import
 of that limit).
 
 NUL characters (``\\x00``) are removed from every text field and from every text (keys
-included) inside ``details`` (``nul_free_entry``), since PostgreSQL refuses NUL in text and JSONB.
+included) inside ``details`` (``nul_free_entry``: by ``read_hash_set`` for every entry, by the
+importer for the rare row that holds one), since PostgreSQL refuses NUL in text and JSONB.
 """
 
 from __future__ import annotations

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import inspect, select
 
+from amparo.cli import main
 from amparo.errors import InvalidInput
 from amparo.formats.hashsets import open_hash_set, read_hash_set
 from amparo.stages import hashset_store
@@ -218,3 +220,14 @@ def test_media_beside_cases_and_late_caseids_are_read() -> None:
     }
     entries = read_hash_set(json.dumps(document).encode(), path="mixed.json").entries
     assert [entry.entry_id for entry in entries] == ["a/1", "9", "case-2/1"]
+
+
+def test_the_command_names_the_bad_entries(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "s.csv", 5, lambda n: "e2,xyz,vics-us,1,\n" if n == 2 else None)
+    workspace = tmp_path / "workspace"
+    result = CliRunner().invoke(main, ["-w", str(workspace), "hashsets", "import", str(path),
+                                       "--name", "s"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "4 entries; 4 written" in result.output
+    assert "1 bad entries set aside" in result.output
+    assert f"{path}, line 4: md5 must be 32 hex digits" in result.output.replace("\n", "")

@@ -383,10 +383,14 @@ def hashsets_import(
     )
     if result.rejected:
         console.print(
-            f"  [yellow]{result.rejected} bad entries set aside[/] with their place "
-            "(see `amparo quarantine`).",
+            f"  [yellow]{result.rejected} bad entries set aside[/], each recorded with its place:",
             highlight=False,
         )
+        for reason in result.rejected_examples:
+            console.print(f"  [yellow]set aside[/] {untrusted(reason)}", highlight=False)
+        if result.rejected > len(result.rejected_examples):
+            shown = len(result.rejected_examples)
+            console.print(f"  ... and {result.rejected - shown} more.", highlight=False)
     if result.without_hashes:
         console.print(
             f"  [yellow]{result.without_hashes} entries carry no hash[/] and cannot match "

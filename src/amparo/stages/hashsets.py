@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ PURPOSES = ("block", "allow")
 DEFAULT_PDQ_THRESHOLD = 31
 HASH_SET_SOURCE = "hash_set"
 HASH_SET_ENTRY_SOURCE = "hash_set_entry"
+SHOWN_BAD_ENTRIES = 10
 _READ_CHUNK = 1 << 20
 
 
@@ -52,6 +53,7 @@ class HashSetImport:
     without_hashes: int = 0
     changed: int = 0
     rejected: int = 0
+    rejected_examples: tuple[str, ...] = ()  # the first few, as "file, place: reason"
 
 
 def import_hash_set(
@@ -130,12 +132,12 @@ def _apply(
     session.flush()
     connection = session.connection()
     source_id = _source_id(connection, path, digest)
-    applied, rejected = _write_entries(connection, stream, hash_set.id, source_id, path)
+    applied, set_aside = _write_entries(connection, stream, hash_set.id, source_id, path)
     hash_set.version = stream.version
     hash_set.entry_count = _entry_count(session, hash_set.id)
     return HashSetImport(
         name, stream.format, hash_set.entry_count, applied.written, applied.removed, False,
-        applied.hashless, applied.changed, rejected,
+        applied.hashless, applied.changed, set_aside.count, tuple(set_aside.examples),
     )  # fmt: skip
 
 
@@ -155,30 +157,40 @@ def _source_id(connection: Connection, path: str, digest: str) -> int:
     return connection.execute(insert(source).returning(source.c.id), row).scalar_one()
 
 
+@dataclass
+class _SetAside:
+    """The bad entries recorded so far: how many, and the first few, to show."""
+
+    count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
 def _write_entries(
     connection: Connection, stream: HashSetStream, hash_set_id: int, source_id: int, path: str
-) -> tuple[store.Applied, int]:
+) -> tuple[store.Applied, _SetAside]:
     """Stage every entry of the file, set the bad ones aside, then apply the difference."""
     store.create_staging(connection)
-    rejected = _stage_all(connection, stream, source_id)
+    set_aside = _SetAside()
+    _stage_all(connection, stream, source_id, set_aside)
     store.index_staging(connection)
     keep_last = stream.unique_id is None
     if not keep_last:
         repeats = store.repeated_ids(connection, keep_last=False)
         errors = (_repeat_error(stream, repeat, path) for repeat in repeats)
-        rejected += _record_parts(connection, source_id, errors)
+        _record_parts(connection, source_id, errors, set_aside)
     store.drop_repeated(connection, keep_last=keep_last)
     full_export = stream.format not in DELTA_FORMATS
     applied = store.apply_staged(connection, hash_set_id, full_export=full_export)
     store.drop_staging(connection)
-    return applied, rejected
+    return applied, set_aside
 
 
-def _stage_all(connection: Connection, stream: HashSetStream, source_id: int) -> int:
-    """Write the entries to the staging table in batches; return how many were bad."""
+def _stage_all(
+    connection: Connection, stream: HashSetStream, source_id: int, set_aside: _SetAside
+) -> None:
+    """Write the entries to the staging table in batches, the bad ones as parts."""
     rows: list[tuple[Any, ...]] = []
     bad: list[InputRejected] = []
-    rejected = 0
     staging_row = store.staging_row
     for seq, item in enumerate(stream.items):
         if isinstance(item, InputRejected):
@@ -189,10 +201,10 @@ def _stage_all(connection: Connection, stream: HashSetStream, source_id: int) ->
             store.stage(connection, rows)
             rows = []
         if len(bad) >= store.BATCH:
-            rejected += _record_parts(connection, source_id, bad)
+            _record_parts(connection, source_id, bad, set_aside)
             bad = []
     store.stage(connection, rows)
-    return rejected + _record_parts(connection, source_id, bad)
+    _record_parts(connection, source_id, bad, set_aside)
 
 
 def _repeat_error(stream: HashSetStream, repeat: tuple[str, str, str], path: str) -> InvalidInput:
@@ -204,20 +216,25 @@ def _repeat_error(stream: HashSetStream, repeat: tuple[str, str, str], path: str
     )
 
 
-def _record_parts(connection: Connection, source_id: int, errors: Iterable[InputRejected]) -> int:
-    """Bad entries as quarantined parts of the file's Source, in batches; return how many."""
-    count = 0
+def _record_parts(
+    connection: Connection,
+    source_id: int,
+    errors: Iterable[InputRejected],
+    set_aside: _SetAside,
+) -> None:
+    """Bad entries as quarantined parts of the file's Source, written in batches."""
     batch: list[dict[str, Any]] = []
     for error in errors:
         row = source_row(HASH_SET_ENTRY_SOURCE, error.path, None, error)
         batch.append(row | {"parent_id": source_id})
-        count += 1
+        set_aside.count += 1
+        if len(set_aside.examples) < SHOWN_BAD_ENTRIES:
+            set_aside.examples.append(error.describe())
         if len(batch) >= store.BATCH:
             connection.execute(insert(tables.Source), batch)
             batch = []
     if batch:
         connection.execute(insert(tables.Source), batch)
-    return count
 
 
 def _applied_after(hash_set: tables.HashSet, file_format: str, digest: str) -> list[str]:

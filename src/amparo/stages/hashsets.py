@@ -253,8 +253,8 @@ def _entry_count(session: Session, hash_set_id: int) -> int:
 def matching_fingerprint(session: Session) -> str:
     """Changes whenever any hash set's content or matching settings change.
 
-    The entries' id range and count are part of it: a re-import writes new entry rows (and
-    drops the matches to the old ones), even when it brings back an earlier file.
+    The entries' id range and count are part of it: a re-import writes a changed entry as a new
+    row (dropping the matches to the old one), even when it brings back an earlier file.
     """
     sets = session.execute(
         select(tables.HashSet.id, tables.HashSet.digest, tables.HashSet.purpose,

@@ -22,7 +22,7 @@ from skimage import data as samples
 from amparo.demo.avi import mjpeg_avi
 from amparo.media.analyse import analyse_bytes, analyse_file
 from amparo.media.pdq import DIHEDRAL_TRANSFORMS, bits_to_hex, hamming_distance, pdq_hashes
-from amparo.media.pool import CRASHED, analyse_many
+from amparo.media.pool import CRASHED, analyse_chunks, analyse_many
 from amparo.media.video import vpdq
 from amparo.model import MediaAnalysis
 
@@ -381,6 +381,20 @@ def test_pool_survives_crashes_hangs_and_bad_files(batch: dict[str, Path]) -> No
     assert errors["hang"] == "decoding took longer than 4 s"
     assert results["crash"].kind == results["hang"].kind == "image"
     assert results["good"].pdq == analyse_file(batch["good"]).pdq
+
+
+def test_pool_in_chunks_blames_only_the_files_that_fail_alone(batch: dict[str, Path]) -> None:
+    items = list(batch.items())
+    chunks = [items[:3], items[3:]]
+    results = dict(
+        analyse_chunks(chunks, workers=2, timeout_s=4, analyse=analyse_or_misbehave, chunk_files=3)
+    )
+    assert sorted(results) == sorted(batch)
+    errors = {key: analysis.error for key, analysis in results.items()}
+    assert errors["good"] is None and errors["good-too"] is None
+    assert errors["crash"] == CRASHED
+    assert errors["hang"] == "decoding took longer than 4 s"
+    assert results["good-too"].pdq == analyse_file(batch["good-too"]).pdq
 
 
 def test_pool_runs_in_process_with_no_workers(batch: dict[str, Path]) -> None:

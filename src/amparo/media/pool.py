@@ -4,6 +4,10 @@ A crash (a segfault in a C decoder: ``BrokenProcessPool``) or a call past its ti
 that file an error result; the pool is replaced and the batch goes on. When a crash breaks the
 pool with several files in flight, each of them is run again alone, so that only the one that
 crashes alone is blamed. Results come back in completion order, each with its key.
+
+Quick files (pictures) can be handed over in chunks, one round trip for several files, so that
+the workers do not wait on this process between files. A chunk that crashes or runs out of
+time is split: its files are run again one by one, each with its own time limit.
 """
 
 from __future__ import annotations
@@ -12,10 +16,10 @@ import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -28,7 +32,6 @@ Analyse = Callable[[Path], MediaAnalysis]
 CRASHED = "the decoder crashed on this file"
 # A worker process is replaced after this many files, bounding what a leak in a decoder costs.
 MAX_FILES_PER_WORKER = 200
-_END = object()
 
 
 def analyse_many(
@@ -47,14 +50,40 @@ def analyse_many(
     hangs. Workers start from a fork server, so, as with any non-fork pool, the program's main
     module must be safe to import (``if __name__ == "__main__":``).
     """
+    singles = ([item] for item in items)
+    yield from analyse_chunks(singles, workers=workers, timeout_s=timeout_s, analyse=analyse)
+
+
+def analyse_chunks(
+    chunks: Iterable[Sequence[tuple[K, Path]]],
+    *,
+    workers: int | None = None,
+    timeout_s: float = 120,
+    analyse: Analyse = analyse_file,
+    chunk_files: int = 1,
+) -> Iterator[tuple[K, MediaAnalysis]]:
+    """As :func:`analyse_many`, each chunk of files handed to a worker at once.
+
+    A chunk shares one ``timeout_s``, so only files quick to analyse (pictures) should share
+    one; ``chunk_files``, the size of the largest, keeps a worker's life bounded in files.
+    """
     if workers == 0:
-        for key, path in items:
-            yield key, analyse(path)
+        for chunk in chunks:
+            for key, path in chunk:
+                yield key, analyse(path)
         return
-    yield from _Supervisor(items, analyse, workers or _usable_cores(), timeout_s).results()
+    tasks = (_Task(tuple(chunk)) for chunk in chunks if chunk)
+    workers = workers or usable_cores()
+    yield from _Supervisor(tasks, analyse, workers, timeout_s, chunk_files).results()
 
 
-def _usable_cores() -> int:
+def _analyse_chunk(analyse: Analyse, paths: tuple[Path, ...]) -> list[MediaAnalysis]:
+    """Run in a worker: the analyses of a chunk's files, in order."""
+    return [analyse(path) for path in paths]
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
@@ -71,9 +100,11 @@ def _failed(path: Path, reason: str) -> MediaAnalysis:
 
 @dataclass(frozen=True)
 class _Task(Generic[K]):
-    key: K
-    path: Path
+    files: tuple[tuple[K, Path], ...]
     alone: bool = False  # to run with nothing else in flight: it was there when a worker crashed
+
+    def singles(self, *, alone: bool) -> list[_Task[K]]:
+        return [_Task((item,), alone) for item in self.files]
 
 
 @dataclass(frozen=True)
@@ -86,12 +117,19 @@ class _Supervisor(Generic[K]):
     """Keeps at most ``workers`` files in flight, so each call's clock starts when it does."""
 
     def __init__(
-        self, items: Iterable[tuple[K, Path]], analyse: Analyse, workers: int, timeout_s: float
+        self,
+        tasks: Iterator[_Task[K]],
+        analyse: Analyse,
+        workers: int,
+        timeout_s: float,
+        chunk_files: int,
     ) -> None:
-        self._fresh = iter(items)
+        self._fresh = tasks
         self._retries: deque[_Task[K]] = deque()
-        self._running: dict[Future[MediaAnalysis], _Running[K]] = {}
+        self._running: dict[Future[list[MediaAnalysis]], _Running[K]] = {}
         self._analyse, self._workers, self._timeout_s = analyse, workers, timeout_s
+        # The bound on files per worker holds whatever the chunk size.
+        self._tasks_per_worker = max(1, MAX_FILES_PER_WORKER // max(1, chunk_files))
         self._executor = self._new_executor()
 
     def results(self) -> Iterator[tuple[K, MediaAnalysis]]:
@@ -108,7 +146,8 @@ class _Supervisor(Generic[K]):
             task = self._next_task()
             if task is None:
                 return
-            future = self._executor.submit(self._analyse, task.path)
+            paths = tuple(path for _, path in task.files)
+            future = self._executor.submit(_analyse_chunk, self._analyse, paths)
             self._running[future] = _Running(task, time.monotonic() + self._timeout_s)
 
     def _alone_running(self) -> bool:
@@ -119,8 +158,7 @@ class _Supervisor(Generic[K]):
             if self._retries[0].alone and self._running:
                 return None
             return self._retries.popleft()
-        item = next(self._fresh, _END)
-        return None if item is _END else _Task(*item)
+        return next(self._fresh, None)
 
     def _collect(self) -> Iterator[tuple[K, MediaAnalysis]]:
         deadline = min(running.deadline for running in self._running.values())
@@ -133,32 +171,42 @@ class _Supervisor(Generic[K]):
             if future in self._running:  # a crash handled earlier in this loop took the rest
                 yield from self._settle(future)
 
-    def _settle(self, future: Future[MediaAnalysis]) -> Iterator[tuple[K, MediaAnalysis]]:
+    def _settle(self, future: Future[list[MediaAnalysis]]) -> Iterator[tuple[K, MediaAnalysis]]:
         task = self._running.pop(future).task
         error = future.exception()
         if error is None:
-            yield task.key, future.result()
+            keys = (key for key, _ in task.files)
+            yield from zip(keys, future.result(), strict=True)
         elif isinstance(error, BrokenProcessPool):
             yield from self._after_crash(task)
+        elif len(task.files) > 1:
+            self._retries.extend(task.singles(alone=False))
         else:
             reason = f"analysis failed ({type(error).__name__}: {error})"
-            yield task.key, _failed(task.path, reason)
+            key, path = task.files[0]
+            yield key, _failed(path, reason)
 
     def _after_crash(self, task: _Task[K]) -> Iterator[tuple[K, MediaAnalysis]]:
         suspects = [task, *(running.task for running in self._running.values())]
         self._replace_executor()
-        if len(suspects) == 1:
-            yield task.key, _failed(task.path, CRASHED)
+        if len(suspects) == 1 and len(task.files) == 1:
+            key, path = task.files[0]
+            yield key, _failed(path, CRASHED)
         else:
-            self._retries.extend(replace(suspect, alone=True) for suspect in suspects)
+            self._retries.extend(single for s in suspects for single in s.singles(alone=True))
 
     def _expire_overdue(self) -> Iterator[tuple[K, MediaAnalysis]]:
         now = time.monotonic()
         overdue = [run.task for run in self._running.values() if run.deadline <= now]
         self._retries.extend(run.task for run in self._running.values() if run.deadline > now)
         self._replace_executor()
+        reason = f"decoding took longer than {self._timeout_s:g} s"
         for task in overdue:
-            yield task.key, _failed(task.path, f"decoding took longer than {self._timeout_s:g} s")
+            if len(task.files) > 1:  # which of them is slow shows when each runs on its own
+                self._retries.extend(task.singles(alone=False))
+                continue
+            key, path = task.files[0]
+            yield key, _failed(path, reason)
 
     def _new_executor(self) -> ProcessPoolExecutor:
         # forkserver: workers fork from a clean, single-threaded server with the media modules
@@ -167,7 +215,7 @@ class _Supervisor(Generic[K]):
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["amparo.media.analyse"])
         return ProcessPoolExecutor(
-            self._workers, mp_context=context, max_tasks_per_child=MAX_FILES_PER_WORKER
+            self._workers, mp_context=context, max_tasks_per_child=self._tasks_per_worker
         )
 
     def _replace_executor(self) -> None:
@@ -191,5 +239,5 @@ def _kill_workers(executor: ProcessPoolExecutor) -> None:
         process.kill()
 
 
-def _crashed(future: Future[MediaAnalysis]) -> bool:
+def _crashed(future: Future[list[MediaAnalysis]]) -> bool:
     return isinstance(future.exception(), BrokenProcessPool)

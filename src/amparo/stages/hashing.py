@@ -7,29 +7,58 @@ kept with the reason, and the batch goes on.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 
 from amparo.intake.package import file_sha256
-from amparo.media.analyse import analyse_file
-from amparo.media.pool import analyse_many
+from amparo.media.analyse import analyse_bytes, sniff_bytes
+from amparo.media.pool import analyse_chunks, usable_cores
+from amparo.media.video import analyse_video_file
 from amparo.model import MediaAnalysis
 from amparo.store import tables
 from amparo.workspace import Workspace
 
-COMMIT_EVERY = 200
+COMMIT_EVERY = 1000
+# Pictures go to the workers in chunks of up to this many, several chunks a worker, so that
+# a worker does not wait on this process between files nor idles while others finish.
+CHUNK_FILES = 16
+CHUNKS_PER_WORKER = 8
+SNIFF_BYTES = 8192
+CORRUPTED = "evidence file corrupted: its SHA-256 changed"
 
 
 def analyse_evidence(path: Path) -> MediaAnalysis:
-    """Check an evidence file still matches its SHA-256 name (streaming), then analyse it."""
-    if file_sha256(path) != path.name:
-        return MediaAnalysis(kind="other", error="evidence file corrupted: its SHA-256 changed")
-    return analyse_file(path)
+    """Check an evidence file still matches its SHA-256 name, then analyse it; one read.
+
+    A picture is read once into memory, checked and decoded from those bytes; a video or other
+    file is checked streaming (it may be large) and a video is then hashed from the file.
+    """
+    try:
+        return _analyse_stored(path)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        return MediaAnalysis(kind="other", error=f"file cannot be read ({reason})")
+
+
+def _analyse_stored(path: Path) -> MediaAnalysis:
+    with path.open("rb") as stream:
+        head = stream.read(SNIFF_BYTES)
+        kind, mime_type = sniff_bytes(head)
+        data = head + stream.read() if kind == "image" else None
+    sha256 = file_sha256(path) if data is None else hashlib.sha256(data).hexdigest()
+    if sha256 != path.name:
+        return MediaAnalysis(kind=kind, mime_type=mime_type, error=CORRUPTED)
+    if data is not None:
+        return analyse_bytes(data, name=path.name)
+    if kind == "video":
+        return analyse_video_file(path, mime_type)
+    return MediaAnalysis(kind=kind, mime_type=mime_type)
 
 
 def run_hash_stage(
@@ -42,13 +71,17 @@ def run_hash_stage(
     """Analyse every media row not analysed yet; return how many were analysed."""
     with workspace.session() as session:
         pending = session.execute(
-            select(tables.Media.id, tables.Media.sha256).where(tables.Media.analysed_at.is_(None))
+            select(tables.Media.id, tables.Media.sha256, tables.Media.kind)
+            .where(tables.Media.analysed_at.is_(None))
+            .order_by(tables.Media.id)
         ).all()
     if on_total is not None:
         on_total(len(pending))
-    items = [(media_id, workspace.evidence.path_of(sha256)) for media_id, sha256 in pending]
+    chunks = _chunks(workspace, pending, workers)
     batch: list[tuple[int, MediaAnalysis]] = []
-    for media_id, analysis in analyse_many(items, workers=workers, analyse=analyse_evidence):
+    for media_id, analysis in analyse_chunks(
+        chunks, workers=workers, analyse=analyse_evidence, chunk_files=CHUNK_FILES
+    ):
         batch.append((media_id, analysis))
         if len(batch) >= COMMIT_EVERY:
             _save(workspace, batch)
@@ -58,15 +91,32 @@ def run_hash_stage(
     return len(pending)
 
 
+def _chunks(
+    workspace: Workspace, pending: Sequence[Row[Any]], workers: int | None
+) -> list[list[tuple[int, Path]]]:
+    """Videos and other files one by one first, so that the long ones start early; then the
+    pictures (as ingest recognised them) in chunks small enough to keep every worker busy."""
+    path_of = workspace.evidence.path_of
+    pictures = [
+        (media_id, path_of(sha256)) for media_id, sha256, kind in pending if kind == "image"
+    ]
+    others = [
+        [(media_id, path_of(sha256))] for media_id, sha256, kind in pending if kind != "image"
+    ]
+    spread = (workers or usable_cores()) * CHUNKS_PER_WORKER
+    size = max(1, min(CHUNK_FILES, len(pictures) // spread))
+    return others + [pictures[start : start + size] for start in range(0, len(pictures), size)]
+
+
 def _save(workspace: Workspace, batch: list[tuple[int, MediaAnalysis]]) -> None:
     """Write analyses and empty ``batch``; one transaction, so a stop loses at most a batch."""
     if not batch:
         return
     now = datetime.now(UTC)
+    rows = [analysis_columns(analysis) | {"id": media_id, "analysed_at": now}
+            for media_id, analysis in batch]  # fmt: skip
     with workspace.session() as session:
-        for media_id, analysis in batch:
-            values = analysis_columns(analysis) | {"analysed_at": now}
-            session.execute(update(tables.Media).where(tables.Media.id == media_id), values)
+        session.execute(update(tables.Media), rows)  # one executemany, by primary key
     batch.clear()
 
 

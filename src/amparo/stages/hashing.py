@@ -7,7 +7,6 @@ kept with the reason, and the batch goes on.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -16,10 +15,8 @@ from typing import Any
 
 from sqlalchemy import Row, select, update
 
-from amparo.intake.package import file_sha256
-from amparo.media.analyse import analyse_bytes, sniff_bytes
 from amparo.media.pool import analyse_chunks, usable_cores
-from amparo.media.video import analyse_video_file
+from amparo.media.stored import analyse_evidence
 from amparo.model import MediaAnalysis
 from amparo.store import tables
 from amparo.workspace import Workspace
@@ -29,36 +26,6 @@ COMMIT_EVERY = 1000
 # a worker does not wait on this process between files nor idles while others finish.
 CHUNK_FILES = 16
 CHUNKS_PER_WORKER = 8
-SNIFF_BYTES = 8192
-CORRUPTED = "evidence file corrupted: its SHA-256 changed"
-
-
-def analyse_evidence(path: Path) -> MediaAnalysis:
-    """Check an evidence file still matches its SHA-256 name, then analyse it; one read.
-
-    A picture is read once into memory, checked and decoded from those bytes; a video or other
-    file is checked streaming (it may be large) and a video is then hashed from the file.
-    """
-    try:
-        return _analyse_stored(path)
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        return MediaAnalysis(kind="other", error=f"file cannot be read ({reason})")
-
-
-def _analyse_stored(path: Path) -> MediaAnalysis:
-    with path.open("rb") as stream:
-        head = stream.read(SNIFF_BYTES)
-        kind, mime_type = sniff_bytes(head)
-        data = head + stream.read() if kind == "image" else None
-    sha256 = file_sha256(path) if data is None else hashlib.sha256(data).hexdigest()
-    if sha256 != path.name:
-        return MediaAnalysis(kind=kind, mime_type=mime_type, error=CORRUPTED)
-    if data is not None:
-        return analyse_bytes(data, name=path.name)
-    if kind == "video":
-        return analyse_video_file(path, mime_type)
-    return MediaAnalysis(kind=kind, mime_type=mime_type)
 
 
 def run_hash_stage(

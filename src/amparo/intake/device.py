@@ -7,7 +7,11 @@ escaping paths or links, no decompression bombs.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path, PurePosixPath
 
@@ -16,26 +20,40 @@ from sqlalchemy.orm import Session
 
 from amparo.errors import InvalidInput
 from amparo.intake.ingest import (
+    SNIFF_BYTES,
     IngestSummary,
     InputKind,
     ingest_package,
     skipped_parts,
     store_file,
 )
-from amparo.intake.package import DEFAULT_LIMITS, Limits, Package
+from amparo.intake.package import (
+    DEFAULT_LIMITS,
+    Limits,
+    Package,
+    folder_digest,
+    list_directory,
+    open_no_link,
+    open_package,
+)
 from amparo.intake.writer import (
     KnownIds,
     QuarantinedPart,
     StoredFile,
     insert_row,
-    media_id,
+    media_ids,
     part_rows,
     source_row,
 )
+from amparo.media.analyse import sniff_bytes
 from amparo.store import tables
+from amparo.store.evidence import EvidenceStore
 from amparo.workspace import Workspace
 
 DEVICE_TREE = "device_tree"
+# Files are copied into the evidence store by a few threads: reading, hashing (hashlib lets
+# go of the GIL on large buffers) and writing overlap, so a dump is kept at disk speed.
+STORE_THREADS = min(4, os.cpu_count() or 1)
 
 
 # A phone extraction or drive image is often far larger than a report package.
@@ -47,9 +65,49 @@ def ingest_device_tree(
 ) -> IngestSummary:
     """Ingest the folder or zip at ``path`` as the device ``label``."""
     summary = IngestSummary()
-    kind = InputKind(DEVICE_TREE, partial(_store_tree, label))
+    opener = partial(_open_kept_folder, workspace.evidence) if path.is_dir() else open_package
+    kind = InputKind(DEVICE_TREE, partial(_store_tree, label), opener)
     ingest_package(workspace, path, summary, limits=limits, kind=kind)
     return summary
+
+
+@dataclass(frozen=True)
+class _KeptFolder(Package):
+    """A folder whose files went into the evidence store as they were read: each read once
+    for the copy, its three digests and its type; the folder's digest made from the same."""
+
+    kept: dict[str, StoredFile] = field(default_factory=dict)
+
+
+@contextmanager
+def _open_kept_folder(evidence: EvidenceStore, root: Path, limits: Limits) -> Iterator[Package]:
+    """The folder at ``root``, its files kept (content already kept is not written again)."""
+    label = str(root)
+    try:
+        files, skipped = list_directory(root)
+    except OSError as error:
+        raise InvalidInput(f"cannot be read: {error}", path=label) from error
+    keep = partial(_keep_file, evidence, limits, label)
+    with ThreadPoolExecutor(STORE_THREADS) as threads:
+        kept = dict(zip((name for name, _, _ in files), threads.map(keep, files), strict=True))
+    digest = folder_digest({name: stored.digest.sha256 for name, stored in kept.items()}, skipped)
+    yield _KeptFolder(label, "directory", digest, {}, skipped, kept)
+
+
+def _keep_file(
+    evidence: EvidenceStore, limits: Limits, label: str, file: tuple[str, str, int]
+) -> StoredFile:
+    name, path, _ = file
+    place = f"{label}/{name}"
+    try:
+        with open_no_link(path) as stream:  # a link swapped in after the listing is refused
+            head = stream.read(SNIFF_BYTES)
+            stream.seek(0)
+            digest = evidence.put_stream(stream, name=place, max_bytes=limits.max_file_bytes)
+    except OSError as error:
+        raise InvalidInput(f"cannot be read: {error}", path=place) from error
+    kind, mime_type = sniff_bytes(head)
+    return StoredFile(None, digest, kind, mime_type)
 
 
 def _store_tree(
@@ -71,18 +129,30 @@ def _store_tree(
             .where(tables.Sighting.device_id == device_id)
         ).all()
     )
-    rows, parts = [], skipped_parts(package)
-    for name in sorted(package.members):
-        stored = store_file(workspace, package, None, name, limits)
+    new, parts = {}, skipped_parts(package)
+    for name, stored in _kept_files(workspace, package, limits):
         if name not in already:
-            rows.append(_sighting_row(device_id, name, media_id(connection, known, stored)))
+            new[name] = stored
         elif already[name] != stored.digest.sha256:
             parts.append(_changed_file(package, label, name, stored))
+    ids = media_ids(connection, known, list(new.values()))
+    rows = [_sighting_row(device_id, name, media) for name, media in zip(new, ids, strict=True)]
     if rows:
         connection.execute(insert(tables.Sighting.__table__), rows)
     if parts:
         connection.execute(insert(tables.Source.__table__), part_rows(source_id, parts))
     return parts
+
+
+def _kept_files(
+    workspace: Workspace, package: Package, limits: Limits
+) -> Iterator[tuple[str, StoredFile]]:
+    """Each file of the tree with what the evidence store holds of it, by name."""
+    if isinstance(package, _KeptFolder):
+        yield from package.kept.items()
+        return
+    for name in sorted(package.members):
+        yield name, store_file(workspace, package, None, name, limits)
 
 
 def _changed_file(package: Package, label: str, name: str, stored: StoredFile) -> QuarantinedPart:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,10 +68,12 @@ class IngestSummary:
 
 @dataclass(frozen=True)
 class InputKind:
-    """A kind of input: its Source kind and how an opened package of it is stored."""
+    """A kind of input: its Source kind, how an opened package of it is stored, and how it is
+    opened (by default :func:`open_package`)."""
 
     name: str
     store: Callable[[Workspace, Session, Package, Limits, KnownIds], list[QuarantinedPart]]
+    open: Callable[[Path, Limits], AbstractContextManager[Package]] = open_package
 
 
 def ingest_paths(
@@ -204,7 +207,7 @@ class _Attempt:
     def ingest(
         self, workspace: Workspace, path: Path, summary: IngestSummary, limits: Limits
     ) -> None:
-        with open_package(path, limits) as package:
+        with self.kind.open(path, limits) as package:
             self.digest = package.digest
             parts: list[QuarantinedPart] = []
             with workspace.session() as session:

@@ -169,29 +169,44 @@ def _read_directory(root: Path, keep_in_memory: int) -> Package:
     Small files are kept in memory while they are hashed, so they are read from disk once,
     until ``keep_in_memory`` bytes are kept; the rest are streamed, whatever the folder's size.
     """
-    members, skipped = {}, {}
-    tree_digest = hashlib.sha256()
+    files, skipped = list_directory(root)
+    members, contents = {}, {}
     budget = keep_in_memory
-    for name, entry in sorted(_walk(str(root), "")):
-        if not entry.is_file(follow_symlinks=False):
-            skipped[name] = _not_read(entry)
-            tree_digest.update(f"{name}\0{skipped[name]}\n".encode())
-            continue
-        size = entry.stat(follow_symlinks=False).st_size
+    for name, path, size in files:
         if size <= budget:
-            with _open_no_link(entry.path) as stream:
+            with open_no_link(path) as stream:
                 data = stream.read(size + 1)  # a file that grows is not read past its size
             if len(data) > size:
-                raise InvalidInput("changed while it was read", path=entry.path)
+                raise InvalidInput("changed while it was read", path=path)
             budget -= len(data)
             opener, sha256 = _bytes_opener(data), hashlib.sha256(data).hexdigest()
         else:
-            opener = _file_opener(entry.path)
+            opener = _file_opener(path)
             with opener() as stream:
                 sha256 = stream_sha256(stream)
         members[name] = Member(name, size, opener)
-        tree_digest.update(f"{name}\0{sha256}\n".encode())
-    return Package(str(root), "directory", tree_digest.hexdigest(), members, skipped)
+        contents[name] = sha256
+    return Package(str(root), "directory", folder_digest(contents, skipped), members, skipped)
+
+
+def list_directory(root: Path) -> tuple[list[tuple[str, str, int]], dict[str, str]]:
+    """A folder's files as ``(name, path, size)`` sorted by name, links and special files
+    with why they are not read; names are posix paths relative to ``root``."""
+    files, skipped = [], {}
+    for name, entry in sorted(_walk(str(root), "")):
+        if entry.is_file(follow_symlinks=False):
+            files.append((name, entry.path, entry.stat(follow_symlinks=False).st_size))
+        else:
+            skipped[name] = _not_read(entry)
+    return files, skipped
+
+
+def folder_digest(contents: dict[str, str], skipped: dict[str, str]) -> str:
+    """A folder's digest from each file's SHA-256 and each unread entry's reason, by name."""
+    tree_digest = hashlib.sha256()
+    for name, token in sorted((contents | skipped).items()):
+        tree_digest.update(f"{name}\0{token}\n".encode())
+    return tree_digest.hexdigest()
 
 
 def _not_read(entry: os.DirEntry[str]) -> str:
@@ -215,10 +230,10 @@ def _bytes_opener(data: bytes) -> Callable[[], BinaryIO]:
 
 
 def _file_opener(path: str) -> Callable[[], BinaryIO]:
-    return lambda: _open_no_link(path)
+    return lambda: open_no_link(path)
 
 
-def _open_no_link(path: str) -> BinaryIO:
+def open_no_link(path: str) -> BinaryIO:
     """Open a file of a walked folder; a link swapped in after the walk is refused (ELOOP)."""
     return os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb")
 

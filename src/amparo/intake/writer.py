@@ -167,10 +167,59 @@ def _insert_or_nothing(dialect: str, table: Table, key: tuple[str, ...]) -> Inse
 
 def media_id(connection: Connection, known: KnownIds, stored: StoredFile) -> int:
     """The id of the media row of a stored file, created on first sight."""
+    row = _media_row(stored)
+    return known.find_or_insert(connection, tables.Media, {"sha256": row["sha256"]}, row)
+
+
+def media_ids(connection: Connection, known: KnownIds, files: list[StoredFile]) -> list[int]:
+    """The ids of the media rows of ``files``, in order, those not seen before created.
+
+    In bulk, for device trees of many thousand files: one SELECT per few hundred digests and
+    one multi-row INSERT, which yields to a concurrent writer's rows as ``media_id`` does.
+    """
+    ids: dict[str, int] = {}
+    unknown: dict[str, StoredFile] = {}
+    for stored in files:
+        sha256 = stored.digest.sha256
+        row_id = known.get(tables.Media, {"sha256": sha256})
+        if row_id is None:
+            unknown.setdefault(sha256, stored)
+        else:
+            ids[sha256] = row_id
+    ids |= _media_ids_of(connection, list(unknown))
+    missing = [_media_row(stored) for sha256, stored in unknown.items() if sha256 not in ids]
+    if missing:
+        statement = _insert_many_or_nothing(connection.dialect.name, tables.Media.__table__)
+        connection.execute(statement, missing)
+        ids |= _media_ids_of(connection, [row["sha256"] for row in missing])
+    for sha256 in unknown:
+        known.remember(tables.Media, {"sha256": sha256}, ids[sha256])
+    return [ids[stored.digest.sha256] for stored in files]
+
+
+_IN_LIST = 500  # digests per SELECT ... IN, well under every database's parameter limit
+
+
+def _media_ids_of(connection: Connection, digests: list[str]) -> dict[str, int]:
+    columns = tables.Media.__table__.c
+    found: dict[str, int] = {}
+    for start in range(0, len(digests), _IN_LIST):
+        chunk = digests[start : start + _IN_LIST]
+        query = select(columns.sha256, columns.id).where(columns.sha256.in_(chunk))
+        found.update((sha256, row_id) for sha256, row_id in connection.execute(query))
+    return found
+
+
+@cache
+def _insert_many_or_nothing(dialect: str, table: Table) -> Insert:
+    dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=["sha256"])
+
+
+def _media_row(stored: StoredFile) -> dict[str, Any]:
     digest = stored.digest
-    row = {"sha256": digest.sha256, "md5": digest.md5, "sha1": digest.sha1,
-           "size": digest.size, "kind": stored.kind, "mime_type": stored.mime_type}  # fmt: skip
-    return known.find_or_insert(connection, tables.Media, {"sha256": digest.sha256}, row)
+    return {"sha256": digest.sha256, "md5": digest.md5, "sha1": digest.sha1,
+            "size": digest.size, "kind": stored.kind, "mime_type": stored.mime_type}  # fmt: skip
 
 
 def write_package(

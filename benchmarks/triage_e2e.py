@@ -1,4 +1,4 @@
-"""Device triage end to end: ``amparo ingest --device`` then ``amparo process``, as a user runs them.
+"""Device triage end to end: ``amparo ingest --device`` then ``amparo process``, as a user would.
 
 Builds, in a temporary folder, a phone-dump-like tree (``DCIM/Camera``, WhatsApp images,
 screenshots, downloads) of benign 1-3 megapixel JPEGs: scikit-image's sample photos and the
@@ -23,7 +23,6 @@ and prints where the time goes. The result goes to ``benchmarks/results/triage_e
 from __future__ import annotations
 
 import argparse
-import cProfile
 import hashlib
 import io
 import json
@@ -317,10 +316,12 @@ _PROFILED = (
 
 
 def _top(stats_path: Path, count: int = 25) -> list[str]:
-    stats = pstats.Stats(str(stats_path))
+    """The ``count`` functions of most cumulative time, one line each."""
+    entries = pstats.Stats(str(stats_path)).stats  # type: ignore[attr-defined]
     rows = []
-    for (file, line, function), (_, calls, _, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
-        rows.append((cumulative, f"{cumulative:8.2f}s {calls:>8} {Path(file).name}:{line} {function}"))
+    for (file, line, function), (_, calls, _, cumulative, _) in entries.items():
+        where = f"{Path(file).name}:{line} {function}"
+        rows.append((cumulative, f"{cumulative:8.2f}s {calls:>8} {where}"))
     rows.sort(reverse=True)
     return [text for _, text in rows[:count]]
 
@@ -346,7 +347,7 @@ def main() -> None:
         build_seconds = time.perf_counter() - start
         paths = tree_files(tree)
         sample = evenly_spaced(paths, args.baseline_files)
-        rounds = []
+        rounds: list[dict] = []
         for _ in range(args.repeat):
             load = os.getloadavg()[0]
             baseline = run_baseline(sample)
@@ -354,15 +355,14 @@ def main() -> None:
             rounds.append({"load_1min_before": round(load, 2), "baseline_s": baseline,
                            "amparo_s": amparo})  # fmt: skip
             print(json.dumps(rounds[-1]), file=sys.stderr)
-        profile = profile_pass(tree, root / "workspace", root, len(paths)) if args.profile else None
-    result = summarise(rounds, len(paths), len(sample), contents, cores)
-    result["tree_build_seconds"] = round(build_seconds, 1)
-    if profile is not None:
-        print(json.dumps(profile, indent=2))
+            result = summarise(rounds, len(paths), len(sample), contents, cores)
+            result["tree_build_seconds"] = round(build_seconds, 1)
+            if not args.no_save:  # after every round, so that a long run stopped keeps its rounds
+                RESULTS.parent.mkdir(parents=True, exist_ok=True)
+                RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+        if args.profile:
+            print(json.dumps(profile_pass(tree, root / "workspace", root, len(paths)), indent=2))
     print(json.dumps(result, indent=2))
-    if not args.no_save:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(result, indent=2) + "\n")
 
 
 def summarise(

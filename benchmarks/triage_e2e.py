@@ -45,6 +45,7 @@ import pdqhash
 from PIL import Image
 from skimage import data as samples
 
+from amparo.demo.avi import mjpeg_avi
 from amparo.demo.images import generated_picture
 from amparo.media.video import vpdq
 
@@ -166,46 +167,7 @@ def generated_video(number: int, seed: int, seconds: int = 4, fps: int = 10) -> 
         left = (frame * 9 + number * 31) % 290
         pixels[80:140, left : left + 30] = 255
         frames.append(Image.fromarray(pixels.astype(np.uint8)))
-    return _mjpeg_avi(frames, fps)
-
-
-def _mjpeg_avi(frames: list[Image.Image], fps: int) -> bytes:
-    """A minimal Motion-JPEG AVI: enough container for FFmpeg, written without an encoder."""
-    import struct
-
-    def chunk(fourcc: bytes, payload: bytes) -> bytes:
-        return fourcc + struct.pack("<I", len(payload)) + payload + b"\0" * (len(payload) % 2)
-
-    def riff_list(kind: bytes, payload: bytes) -> bytes:
-        return chunk(b"LIST", kind + payload)
-
-    jpegs = []
-    for frame in frames:
-        buffer = io.BytesIO()
-        frame.save(buffer, "JPEG", quality=85)
-        jpegs.append(buffer.getvalue())
-    width, height = frames[0].size
-    count = len(jpegs)
-    main = struct.pack("<14I", 1_000_000 // fps, 0, 0, 0x10, count, 0, 1, 0, width, height,
-                       0, 0, 0, 0)  # fmt: skip
-    stream = struct.pack(
-        "<4s4sIHHIIIIIIIIhhhh", b"vids", b"MJPG", 0, 0, 0, 0, 1, fps, 0, count, 0,
-        0xFFFFFFFF, 0, 0, 0, width, height,
-    )  # fmt: skip
-    bitmap = struct.pack("<IiiHH4sIiiII", 40, width, height, 1, 24, b"MJPG",
-                         width * height * 3, 0, 0, 0, 0)  # fmt: skip
-    headers = chunk(b"avih", main) + riff_list(
-        b"strl", chunk(b"strh", stream) + chunk(b"strf", bitmap)
-    )
-    movie, index, offset = [], [], 4
-    for jpeg in jpegs:
-        piece = chunk(b"00dc", jpeg)
-        index.append(struct.pack("<4sIII", b"00dc", 0x10, offset, len(jpeg)))
-        movie.append(piece)
-        offset += len(piece)
-    body = b"AVI " + riff_list(b"hdrl", headers) + riff_list(b"movi", b"".join(movie))
-    body += chunk(b"idx1", b"".join(index))
-    return b"RIFF" + struct.pack("<I", len(body)) + body
+    return mjpeg_avi(frames, fps)
 
 
 def tree_files(root: Path) -> list[Path]:

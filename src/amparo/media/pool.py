@@ -115,7 +115,8 @@ class _Running(Generic[K]):
 
 
 class _Supervisor(Generic[K]):
-    """Keeps at most ``workers`` files in flight, so each call's clock starts when it does."""
+    """Keeps at most ``workers`` tasks (a file or a chunk) in flight, so each clock starts when
+    its task does."""
 
     def __init__(
         self,

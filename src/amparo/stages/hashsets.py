@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from amparo.errors import InputRejected, InvalidInput, StoreError
 from amparo.formats.hashsets import HashSetStream, open_hash_set
 from amparo.intake.writer import source_row
+from amparo.match.thresholds import DEFAULT_PDQ_THRESHOLD
 from amparo.stages import hashset_store as store
 from amparo.store import tables
 from amparo.store.database import refusal_reason
@@ -31,7 +32,6 @@ from amparo.workspace import Workspace
 
 DELTA_FORMATS = {"ncmec-hashsharing"}
 PURPOSES = ("block", "allow")
-DEFAULT_PDQ_THRESHOLD = 31
 HASH_SET_SOURCE = "hash_set"
 HASH_SET_ENTRY_SOURCE = "hash_set_entry"
 SHOWN_BAD_ENTRIES = 10

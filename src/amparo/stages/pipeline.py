@@ -12,13 +12,12 @@ from amparo.errors import StoreError
 from amparo.stages.hashing import run_hash_stage
 from amparo.stages.locate import run_locate_stage
 from amparo.stages.matching import run_match_stage
+from amparo.stages.names import STAGE_NAMES
 from amparo.stages.resolution import run_resolve_stage
 from amparo.stages.score import run_score_stage
 from amparo.stages.series import run_cluster_stage
 from amparo.store.database import refusal_reason
 from amparo.workspace import Workspace
-
-STAGE_NAMES = ("hash", "match", "cluster", "resolve", "locate", "score")
 
 
 class Progress(Protocol):

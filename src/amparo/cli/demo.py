@@ -5,32 +5,26 @@ from __future__ import annotations
 import shutil
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
 
-from amparo.cli import (
+from amparo.cli.common import (
     FINDINGS_FILE,
-    _ingest_with_progress,
-    _print_summary,
-    _process_with_progress,
-    _workspace,
     console,
+    ingest_with_progress,
+    print_ingest_summary,
+    process_with_progress,
     reports_errors,
+    workspace_of,
 )
-from amparo.export.findings import export_findings
-from amparo.export.vics import export_vics
-from amparo.geo.referrals import export_referrals
-from amparo.geo.requests import export_legal_requests
-from amparo.geo.stats import export_stats
-from amparo.geo.subscribers import import_subscriber_returns
-from amparo.intake.dispatch import IngestOptions, ingest_inputs
-from amparo.intake.ingest import IngestSummary
-from amparo.stages.hashsets import import_hash_set
-from amparo.stages.pipeline import STAGE_NAMES
+from amparo.stages.names import STAGE_NAMES
 from amparo.terminal import untrusted
-from amparo.workspace import Workspace
+
+if TYPE_CHECKING:
+    from amparo.intake.ingest import IngestSummary
+    from amparo.workspace import Workspace
 
 
 @click.command()
@@ -47,8 +41,10 @@ def demo(context: click.Context, reports: int, seed: int) -> None:
     of known videos); its pictures are sample photos and generated images, its people fictional.
     """
     from amparo.demo import generate_operation
+    from amparo.intake.dispatch import IngestOptions, ingest_inputs
+    from amparo.stages.hashsets import import_hash_set
 
-    workspace = _workspace(context)
+    workspace = workspace_of(context)
     inputs = workspace.root / "demo-input"
     console.print(
         f"Generating {reports} synthetic reports (seed {seed}) in {untrusted(inputs)} ...",
@@ -62,17 +58,17 @@ def demo(context: click.Context, reports: int, seed: int) -> None:
         )  # fmt: skip
     except ValueError as error:
         raise click.UsageError(str(error)) from error
-    summary = _ingest_with_progress(workspace, list(operation.packages))
+    summary = ingest_with_progress(workspace, list(operation.packages))
     for device in sorted({file.device for file in operation.device_files}):
         tree = IngestOptions(device=device)
         summary.merge(ingest_inputs(workspace, [inputs / "devices" / device], tree))
     summary.merge(_ingest_demo_chats(workspace, operation.chat_exports))
-    _print_summary(summary)
-    _process_with_progress(workspace, STAGE_NAMES, None)
+    print_ingest_summary(summary)
+    process_with_progress(workspace, STAGE_NAMES, None)
     for name, path in sorted(operation.hashset_files.items()):
         result = import_hash_set(workspace, path, name=Path(name).stem)
         console.print(f"Hash set {result.name!r}: {result.entries} entries.", highlight=False)
-    _process_with_progress(workspace, ("match", "cluster"), None)
+    process_with_progress(workspace, ("match", "cluster"), None)
     _demo_provider_answers(workspace, operation)
     _print_demo_result(workspace)
 
@@ -80,6 +76,8 @@ def demo(context: click.Context, reports: int, seed: int) -> None:
 def _demo_provider_answers(workspace: Workspace, operation: Any) -> None:
     """Ask the providers, let the home country's answer from the made-up truth, import it."""
     from amparo.demo.isp import write_provider_answers
+    from amparo.geo.requests import export_legal_requests
+    from amparo.geo.subscribers import import_subscriber_returns
 
     requests = export_legal_requests(workspace, workspace.root / "legal-requests")
     console.print(
@@ -93,11 +91,14 @@ def _demo_provider_answers(workspace: Workspace, operation: Any) -> None:
     console.print(f"Subscriber returns: {rows} rows from the home country's providers "
                   f"({untrusted(answers)}); {result.events_answered} IP events answered.",
                   highlight=False)  # fmt: skip
-    _process_with_progress(workspace, STAGE_NAMES, None)  # stages with nothing new skip
+    process_with_progress(workspace, STAGE_NAMES, None)  # stages with nothing new skip
 
 
 def _ingest_demo_chats(workspace: Workspace, chats: tuple[Any, ...]) -> IngestSummary:
     """The demo's chat exports (``ExpectedChatExport``), each with its phone's owner and zone."""
+    from amparo.intake.dispatch import IngestOptions, ingest_inputs
+    from amparo.intake.ingest import IngestSummary
+
     summary = IngestSummary()
     for chat in chats:
         phone = IngestOptions(zone=ZoneInfo(chat.zone), owner=chat.owner_number)
@@ -123,6 +124,11 @@ def _persons_line(document: dict[str, Any]) -> str:
 
 
 def _print_demo_result(workspace: Workspace) -> None:
+    from amparo.export.findings import export_findings
+    from amparo.export.vics import export_vics
+    from amparo.geo.referrals import export_referrals
+    from amparo.geo.stats import export_stats
+
     findings, vics = workspace.root / FINDINGS_FILE, workspace.root / "vics.json"
     document = export_findings(workspace, findings)
     export_vics(workspace, vics)

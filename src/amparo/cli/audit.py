@@ -6,8 +6,7 @@ import sys
 
 import click
 
-from amparo.audit import anchor_string, init_audit_key, verify_audit
-from amparo.cli import EXIT_INPUT, _workspace, console, reports_errors
+from amparo.cli.common import EXIT_INPUT, console, reports_errors, workspace_of
 from amparo.terminal import untrusted
 
 
@@ -25,7 +24,9 @@ def keys_init(context: click.Context) -> None:
     Events already in the trail stay "unauthenticated (before keys)"; the current head is
     written to the anchor file, so they cannot be changed unnoticed from now on.
     """
-    with _workspace(context).session() as session:
+    from amparo.audit import init_audit_key
+
+    with workspace_of(context).session() as session:
         key_file, created = init_audit_key(session)
     done = "made" if created else "already there, kept"
     console.print(f"audit key {untrusted(key_file.path)}: {done}", highlight=False)
@@ -49,7 +50,9 @@ def audit() -> None:
 def audit_verify(context: click.Context, anchor: str | None) -> None:
     """Check every event's hash link and MAC, and the anchor file; exit 1 when anything was
     changed, removed, reordered, rehashed or cut short."""
-    with _workspace(context).session() as session:
+    from amparo.audit import verify_audit
+
+    with workspace_of(context).session() as session:
         verdict = verify_audit(session, anchor)
     console.print(untrusted(verdict.summary()), highlight=False)
     if not verdict.ok:
@@ -65,5 +68,7 @@ def audit_anchor(context: click.Context) -> None:
     Later, `amparo audit verify --anchor STRING` fails if that event is gone or changed, even
     by someone who holds the key and rewrote the anchor file too.
     """
-    with _workspace(context).session() as session:
+    from amparo.audit import anchor_string
+
+    with workspace_of(context).session() as session:
         click.echo(anchor_string(session))

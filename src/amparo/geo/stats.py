@@ -13,11 +13,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pycountry
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -29,6 +27,9 @@ from amparo.settings import get_setting
 from amparo.stages.resolution import STAGE as RESOLVE_STAGE
 from amparo.store import tables
 from amparo.workspace import Workspace
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 STATS_DIR = "stats"
 FILE_NAMES = {
@@ -270,6 +271,10 @@ def _n(value: int | None) -> str:
 
 def chart(stats: dict[str, Any]) -> Figure:
     """Horizontal bars: persons by province (home country first), then abroad by country."""
+    # matplotlib costs about a second to import: only the chart needs it.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     home = stats["home_country"]
     panels = [
         (

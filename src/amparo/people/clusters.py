@@ -12,9 +12,10 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import igraph
+if TYPE_CHECKING:
+    import igraph
 
 LINK = "link"
 UNLINK = "unlink"
@@ -73,6 +74,8 @@ def cluster(
     for decision in decisions:
         if decision.decision == LINK:
             edges[_pair(decision.a, decision.b)] = analyst_link(decision)
+    import igraph  # it imports matplotlib: slow, and only clustering needs it
+
     index = {key: position for position, key in enumerate(accounts)}
     graph = igraph.Graph(n=len(accounts), edges=[(index[a], index[b]) for a, b in edges])
     graph.es["capacity"] = [max(link.weight, MIN_CAPACITY) for link in edges.values()]

@@ -13,15 +13,16 @@ evidence, not with the square of the number of accounts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pyarrow as pa
-import splink.comparison_level_library as cll
-import splink.comparison_library as cl
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 from amparo.people.records import STRONG_FEATURES, TOKEN_FEATURES
+
+if TYPE_CHECKING:
+    from splink import SettingsCreator
+
+# splink (with DuckDB, pandas, sqlglot) costs seconds to import: only scoring imports it.
 
 PRIOR_MATCH_PROBABILITY = 1e-4
 # Below this many accounts a random sample holds too many true matches, which would pull the
@@ -86,6 +87,8 @@ def _configured(comparison: Any, feature: Feature) -> Any:
 
 
 def _comparisons() -> list[Any]:
+    import splink.comparison_library as cl
+
     array_features = [f for f in FEATURES if f.name in TOKEN_FEATURES]
     comparisons = [_configured(cl.ArrayIntersectAtSizes(f.name, [1]), f) for f in array_features]
     comparisons.append(_configured(_ip_comparison(), FEATURE_BY_NAME["ip"]))
@@ -97,6 +100,9 @@ def _comparisons() -> list[Any]:
 
 
 def _ip_comparison() -> Any:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
     return cl.CustomComparison(
         [
             cll.NullLevel("ip_any"),
@@ -113,6 +119,8 @@ _NARROWER = ("ip_days", "ip_months")  # pairs sharing these also share ip_any
 
 
 def settings() -> SettingsCreator:
+    from splink import SettingsCreator, block_on
+
     blocking = [block_on(f, arrays_to_explode=[f]) for f in TOKEN_FEATURES if f not in _NARROWER]
     return SettingsCreator(
         link_type="dedupe_only",
@@ -156,6 +164,9 @@ class ScoredPair:
 
 def score_pairs(table: pa.Table, threshold_probability: float) -> list[ScoredPair]:
     """Every blocked pair whose match probability reaches ``threshold_probability``."""
+    import duckdb
+    from splink import DuckDBAPI, Linker
+
     connection = duckdb.connect()
     try:
         database = DuckDBAPI(connection)

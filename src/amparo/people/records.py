@@ -15,14 +15,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from amparo.model import without_accents
+
+if TYPE_CHECKING:
+    import duckdb
 
 DAY = 86_400
 MONTH = 30 * DAY
@@ -127,6 +129,8 @@ def build_input(records: Sequence[AccountRecord]) -> ResolutionInput:
         "first_name": [r.first_name for r in records],
         "last_name": [r.last_name for r in records],
     }
+    import duckdb  # seconds to import: only resolution needs it
+
     common: dict[str, int] = {}
     connection = duckdb.connect()
     try:

@@ -50,7 +50,7 @@ from amparo.store import tables
 
 BATCH = 10_000
 BULK_REINDEX_MIN = 100_000
-SQLITE_CACHE_KIB = 16 * 1024  # per database (main, and temp for the staging table); bounded
+SQLITE_CACHE_KIB = 16 * 1024  # also bounds CREATE INDEX sorting memory, whatever the file size
 K = tables.KnownEntry.__table__
 HASH_INDEXES = ("ix_known_entry_md5", "ix_known_entry_sha1", "ix_known_entry_sha256",
                 "ix_known_entry_pdq")  # fmt: skip
@@ -85,20 +85,17 @@ class Applied:
 
 
 def create_staging(connection: Connection) -> None:
-    """A new, empty staging table; on SQLite a larger page cache for the bulk work, for the
-    temp database too (the staging table lives there; its default 2 MiB cache spills at once)."""
+    """A new, empty staging table; on SQLite a larger page cache for the bulk work."""
     connection.execute(text(f"DROP TABLE IF EXISTS {STAGING.name}"))
     STAGING.create(connection)
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-        connection.exec_driver_sql(f"PRAGMA temp.cache_size = -{SQLITE_CACHE_KIB}")
 
 
 def drop_staging(connection: Connection) -> None:
     connection.execute(text(f"DROP TABLE IF EXISTS {STAGING.name}"))
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("PRAGMA cache_size = -2000")  # SQLite's default
-        connection.exec_driver_sql("PRAGMA temp.cache_size = -2000")
 
 
 def staging_row(seq: int, place: str, row: EntryRow) -> tuple[Any, ...]:

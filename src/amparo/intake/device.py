@@ -29,6 +29,7 @@ from amparo.intake.ingest import (
 )
 from amparo.intake.package import (
     DEFAULT_LIMITS,
+    GuardedStream,
     Limits,
     Package,
     folder_digest,
@@ -97,13 +98,14 @@ def _open_kept_folder(evidence: EvidenceStore, root: Path, limits: Limits) -> It
 def _keep_file(
     evidence: EvidenceStore, limits: Limits, label: str, file: tuple[str, str, int]
 ) -> StoredFile:
-    name, path, _ = file
+    name, path, size = file
     place = f"{label}/{name}"
     try:
         with open_no_link(path) as stream:  # a link swapped in after the listing is refused
             head = stream.read(SNIFF_BYTES)
             stream.seek(0)
-            digest = evidence.put_stream(stream, name=place, max_bytes=limits.max_file_bytes)
+            sized = GuardedStream(stream, place, size)  # no read asks for more than the file
+            digest = evidence.put_stream(sized, name=place, max_bytes=limits.max_file_bytes)
     except OSError as error:
         raise InvalidInput(f"cannot be read: {error}", path=place) from error
     kind, mime_type = sniff_bytes(head)

@@ -86,7 +86,7 @@ class Package:
         except _ZIP_READ_ERRORS as error:
             raise InvalidInput(f"cannot be read: {error}", path=self.place(name)) from error
         with stream:
-            yield _GuardedStream(stream, self.place(name), self.members[name].size)
+            yield GuardedStream(stream, self.place(name), self.members[name].size)
 
     def read(self, name: str, *, max_bytes: int) -> bytes:
         with self.open(name) as stream:
@@ -96,7 +96,7 @@ class Package:
         return data
 
 
-class _GuardedStream:
+class GuardedStream:
     """A member stream whose read errors become InvalidInput naming the member.
 
     One read asks for at most a byte more than the member's size: a reader asking for far more

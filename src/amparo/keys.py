@@ -24,7 +24,7 @@ KEY_BYTES = 32
 
 @dataclass(frozen=True)
 class KeyFile:
-    """One key file: read it, or make it once (``O_EXCL``: two processes never both write)."""
+    """One key file: read it, or make it once (two processes never both make it)."""
 
     path: Path
 
@@ -53,18 +53,28 @@ class KeyFile:
         return key
 
     def create(self) -> bool:
-        """Make the key unless it exists; whether this call made it."""
+        """Make the key unless it exists; whether this call made it.
+
+        The key is written whole to a private temporary file and then hard-linked into place
+        (``link`` fails if the name exists), so no reader ever sees a half-written key.
+        """
         _private_folder(self.path.parent)
+        if self.path.exists():
+            return False
+        temporary = self.path.with_name(f".{self.path.name}.{secrets.token_hex(8)}.tmp")
         try:
-            descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w", encoding="ascii") as out:
+                out.write(secrets.token_hex(KEY_BYTES) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            os.link(temporary, self.path)
         except FileExistsError:
             return False
         except OSError as error:
             raise WorkspaceError(f"cannot create the key file {self.path}: {error}") from error
-        with os.fdopen(descriptor, "w", encoding="ascii") as out:
-            out.write(secrets.token_hex(KEY_BYTES) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
+        finally:
+            temporary.unlink(missing_ok=True)
         return True
 
     def read_or_create(self) -> bytes:

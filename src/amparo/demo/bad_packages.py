@@ -58,10 +58,17 @@ def _not_well_formed(out_dir: Path, plan: ReportPlan) -> Path:
 def _xsd_invalid(out_dir: Path, plan: ReportPlan) -> Path:
     entries = package_entries(plan)
     report = etree.fromstring(entries["report.xml"])
-    incident_type = report.find("incidentSummary/incidentType")
-    incident_type.getparent().remove(incident_type)
+    summary = _only(report, "incidentSummary")
+    summary.remove(_only(summary, "incidentType"))
     entries["report.xml"] = serialize(report)
     return write_package(package_path(out_dir, plan.number, as_zip=False), entries)
+
+
+def _only(root: etree._Element, path: str) -> etree._Element:
+    """The element at ``path`` of a report the generator wrote (which always has it)."""
+    found = root.find(path)
+    assert found is not None
+    return found
 
 
 def _billion_laughs_doctype() -> str:
@@ -74,7 +81,7 @@ def _billion_laughs_doctype() -> str:
 def _report_with_entity(report: bytes, doctype: str, entity: str) -> bytes:
     """The report with ``doctype`` prepended and ``&entity;`` as the platform's text."""
     root = etree.fromstring(report)
-    root.find("incidentSummary/platform").text = ENTITY_MARKER
+    _only(root, "incidentSummary/platform").text = ENTITY_MARKER
     body = etree.tostring(root, encoding="UTF-8").replace(
         ENTITY_MARKER.encode(), f"&{entity};".encode()
     )

@@ -158,9 +158,22 @@ class _Casting:
             return False
         return self._index.is_apart(signature, family, FAMILY_GAP)
 
-    def _record(self, hashed: Hashed, status: str, **details: str | None) -> MediaItem:
+    def _record(
+        self,
+        hashed: Hashed,
+        status: str,
+        *,
+        source_sha256: str | None = None,
+        transform: str | None = None,
+        series_label: str | None = None,
+        hash_set_series: str | None = None,
+    ) -> MediaItem:
         item, signature = hashed.item, hashed.signature
-        truth = ExpectedMedia(item.sha256, status, signature.hex, signature.quality, **details)
+        truth = ExpectedMedia(
+            item.sha256, status, signature.hex, signature.quality,
+            source_sha256=source_sha256, transform=transform, series_label=series_label,
+            hash_set_series=hash_set_series,
+        )  # fmt: skip
         self._roles[item.sha256] = truth
         return item
 
@@ -193,8 +206,9 @@ class _Casting:
 
     def _record_derived(self, derived: Hashed, status: str, source: Hashed, how: str) -> MediaItem:
         series = self._series_of[source.item.sha256]
-        details = {"source_sha256": source.item.sha256, "transform": how}
-        return self._record(derived, status, hash_set_series=series, **details)
+        return self._record(
+            derived, status, hash_set_series=series, source_sha256=source.item.sha256, transform=how
+        )
 
     def _known_variants(self, known: Sequence[Hashed], count: int) -> list[MediaItem]:
         return [self._variant_of_first(self._shuffled(known)) for _ in range(count)]
@@ -228,8 +242,9 @@ class _Casting:
         self, label: str, root: Hashed, made: tuple[Hashed, str]
     ) -> MediaItem:
         variant, transform = made
-        details = {"source_sha256": root.item.sha256, "transform": transform}
-        return self._record(variant, NEW, series_label=label, **details)
+        return self._record(
+            variant, NEW, series_label=label, source_sha256=root.item.sha256, transform=transform
+        )
 
     def _meme(self) -> tuple[MediaItem, HashSetEntry]:
         picture = self._picture(meme, MIN_QUALITY)

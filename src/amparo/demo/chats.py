@@ -241,7 +241,8 @@ def plan_phones(
     shared = _group(rng, next(names), members, pictures.draw(rng, 3))
     direct_contacts = iter(rng.sample([*others, *extras], min(2, len(others) + len(extras))))
     phones = []
-    for number, (owner, layout) in enumerate(zip(owners, (Android(), Ios()), strict=True), 1):
+    layouts: tuple[Layout, ...] = (Android(), Ios())
+    for number, (owner, layout) in enumerate(zip(owners, layouts, strict=True), 1):
         chats = [shared]
         if rng.random() < OWN_GROUP_SHARE:
             members = [owner, *_some(rng, others, 1, 3), *_some(rng, extras, 1, 2)]
@@ -273,7 +274,8 @@ def _contacts(personas: Sequence[Persona]) -> list[Contact]:
 
 def _extra_contacts(rng: random.Random, taken: set[str]) -> list[Contact]:
     """Made-up people no report names, with numbers no reported person has."""
-    ips, extras = IpAllocator(rng), []
+    ips = IpAllocator(rng)
+    extras: list[Contact] = []
     while len(extras) < EXTRA_CONTACTS:
         candidate = contact(new_persona(rng, ips, CHATS_START.date()))
         if candidate.key not in taken:

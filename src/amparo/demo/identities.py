@@ -38,7 +38,7 @@ import hashlib
 import ipaddress
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -300,7 +300,10 @@ class _NamePools:
 
 @cache
 def _name_pools() -> _NamePools:
-    first, last, first_ranges, last_ranges = [], [], [], []
+    first: list[str] = []
+    last: list[str] = []
+    first_ranges: list[tuple[int, int]] = []
+    last_ranges: list[tuple[int, int]] = []
     for language in LANGUAGES:
         given = FIRST_NAMES[language].split()
         first_ranges.append((len(first), len(first) + len(given)))
@@ -662,10 +665,11 @@ def _once(name: str) -> Counter[str]:
     return counter
 
 
-def _mask(values: list[str | None], shown: np.ndarray, person: list[int]) -> list[set[str]]:
+def _mask(values: Sequence[str | None], shown: np.ndarray, person: list[int]) -> list[set[str]]:
     flags = shown.tolist()
     return [
-        {values[p]} if flags[i] and values[p] is not None else set() for i, p in enumerate(person)
+        {value} if flags[i] and (value := values[p]) is not None else set()
+        for i, p in enumerate(person)
     ]
 
 

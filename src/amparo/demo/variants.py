@@ -33,8 +33,8 @@ def _unchanged(picture: Picture, rng: np.random.Generator) -> Picture:
 
 def _resized(picture: Picture, rng: np.random.Generator) -> Picture:
     scale = rng.uniform(*RESIZE_SCALES)
-    size = tuple(max(1, round(side * scale)) for side in picture.size)
-    return picture.resize(size, Image.Resampling.LANCZOS)
+    width, height = (max(1, round(side * scale)) for side in picture.size)
+    return picture.resize((width, height), Image.Resampling.LANCZOS)
 
 
 def _cropped(picture: Picture, rng: np.random.Generator) -> Picture:

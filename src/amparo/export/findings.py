@@ -247,7 +247,8 @@ def _accounts(session: Session) -> list[dict[str, Any]]:
         select(tables.Party.account_id, tables.Report.number).join(tables.Report)
     )
     for account_id, number in rows:
-        reports[account_id].add(number)
+        if account_id is not None:  # a party without an account is in no account's reports
+            reports[account_id].add(number)
     accounts = session.scalars(
         select(tables.Account).order_by(tables.Account.platform, tables.Account.user_id)
     )

@@ -73,11 +73,14 @@ def read_report(data: bytes, *, path: str) -> ReportContent:
 
 def _report_content(root: etree._Element, *, path: str) -> ReportContent:
     summary = root.find("incidentSummary")
+    assert summary is not None  # the schema requires it
+    incident_at = _timestamp(summary.find("incidentDateTime"), path=path)
+    assert incident_at is not None  # the schema requires an xs:dateTime
     annotations = summary.find("reportAnnotations")
     platform = _text(summary, "platform")
     return ReportContent(
         incident_type=_text(summary, "incidentType") or "",
-        incident_at=_timestamp(summary.find("incidentDateTime"), path=path),
+        incident_at=incident_at,
         platform=platform,
         escalate_to_high_priority=_text(summary, "escalateToHighPriority"),
         annotations=_flags(annotations),
@@ -104,6 +107,7 @@ def file_details_from(root: etree._Element, *, path: str) -> FileEntry:
 
 def _file_entry(root: etree._Element, *, path: str) -> FileEntry:
     relevance = root.find("fileRelevance")
+    ip_capture = root.find("ipCaptureEvent")
     return FileEntry(
         report_number=_text(root, "reportId") or "",
         file_id=_text(root, "fileId") or "",
@@ -121,7 +125,7 @@ def _file_entry(root: etree._Element, *, path: str) -> FileEntry:
             el.get("hashType", "").upper(): (el.text or "").strip().lower()
             for el in root.iterfind("originalFileHash")
         },
-        ip_event=_ip_event(root.find("ipCaptureEvent"), path=path),
+        ip_event=None if ip_capture is None else _ip_event(ip_capture, path=path),
         device_ids=tuple(_device_id(el, path=path) for el in root.iterfind("deviceId")),
         details=_unmodelled(root, _FILE_MODELLED),
     )
@@ -142,7 +146,7 @@ def _parse_valid(data: bytes, *, path: str, expected: str) -> etree._Element:
 def _check_valid(root: etree._Element, *, path: str, expected: str) -> None:
     if root.tag != expected:
         raise InvalidInput(
-            f"expected a <{expected}> document, found <{root.tag}>",
+            f"expected a <{expected}> document, found <{root.tag!s}>",
             path=path,
             place=f"line {root.sourceline}",
         )
@@ -223,7 +227,7 @@ def _device_id(el: etree._Element, *, path: str) -> Identifier:
     raw = _text(el, "idValue") or ""
     at = _timestamp(el.find("dateTime"), path=path)
     id_type = _text(el, "idType")
-    attributes = {"id_type": id_type, "event": _text(el, "eventName")}
+    attributes: dict[str, Any] = {"id_type": id_type, "event": _text(el, "eventName")}
     if id_type and "imei" in id_type.casefold():
         attributes["imei_check_digit_valid"] = imei_check_digit_valid(raw)
     if at is not None:
@@ -231,9 +235,7 @@ def _device_id(el: etree._Element, *, path: str) -> Identifier:
     return Identifier("device_id", raw, normalize_identifier("device_id", raw), attributes)
 
 
-def _ip_event(el: etree._Element | None, *, path: str) -> IpEvent | None:
-    if el is None:
-        return None
+def _ip_event(el: etree._Element, *, path: str) -> IpEvent:
     return IpEvent(
         ip=_text(el, "ipAddress") or "",
         port=_checked(el, "port", values.port, path=path),
@@ -284,9 +286,9 @@ def _date_time(text: str, *, path: str, place: str) -> datetime:
 
 
 def _timestamp(el: etree._Element | None, *, path: str) -> Timestamp | None:
-    if el is None or not (el.text or "").strip():
+    if el is None or el.text is None or not el.text.strip():
         return None
-    return parse_timestamp(el.text, path=path, place=f"{el.tag}, line {el.sourceline}")
+    return parse_timestamp(el.text, path=path, place=f"{el.tag!s}, line {el.sourceline}")
 
 
 def _flags(el: etree._Element | None) -> tuple[str, ...]:
@@ -294,7 +296,7 @@ def _flags(el: etree._Element | None) -> tuple[str, ...]:
     (``<informational/>``, as NCMEC's own example writes them) is true too."""
     if el is None:
         return ()
-    return tuple(child.tag for child in el if _xs_boolean(child.text or "true"))
+    return tuple(str(child.tag) for child in el if _xs_boolean(child.text or "true"))
 
 
 def _unmodelled(el: etree._Element | None, modelled: set[str]) -> dict[str, Any]:
@@ -302,7 +304,7 @@ def _unmodelled(el: etree._Element | None, modelled: set[str]) -> dict[str, Any]
     data: dict[str, Any] = {}
     for child in [] if el is None else el:
         if child.tag not in modelled:
-            add_repeated(data, child.tag, element_data(child))
+            add_repeated(data, str(child.tag), element_data(child))
     return data
 
 
@@ -334,5 +336,7 @@ def _checked(
     value = _text(el, tag)
     if not value:
         return None
-    place = f"{tag}, line {el.find(tag).sourceline}"
+    found = None if el is None else el.find(tag)
+    assert found is not None  # it has text
+    place = f"{tag}, line {found.sourceline}"
     return values.optional(lambda: check(value, path=path, place=place))

@@ -297,7 +297,9 @@ class _RowReader:
         start = _required(get("start"), "no start time")
         start_at = parse_time(start, utc_stated=self.header.utc_stated["start"], what="start")
         end = get("end")
-        end_at = end and parse_time(end, utc_stated=self.header.utc_stated["end"], what="end")
+        end_at = (
+            parse_time(end, utc_stated=self.header.utc_stated["end"], what="end") if end else None
+        )
         if end_at is not None and end_at < start_at:
             raise ValueError(f"the window ends ({end}) before it starts ({start})")
         dob, dob_note = parse_birth_date(get("date_of_birth"))
@@ -427,7 +429,12 @@ def resolve_place(
     postal = _postal_province(postal_code) if country == "ES" else None
     if subdivision is None and postal:
         subdivision, basis = postal, "postal code"
-    elif postal and subdivision.startswith("ES") and not _within(postal, subdivision):
+    elif (
+        postal
+        and subdivision is not None
+        and subdivision.startswith("ES")
+        and not _within(postal, subdivision)
+    ):
         notes.append(f"postal code {postal_code} is in {postal}, not {subdivision}")
     details = {"country_basis": basis_of_country} if basis_of_country else {}
     return Place(country, subdivision, details | ({"subdivision_basis": basis} if basis else {}),

@@ -32,7 +32,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from amparo import values
 from amparo.errors import InvalidInput, UnsafeInput
@@ -411,7 +411,7 @@ def _message_id(raw: dict[str, Any], where: str, path: str) -> int | None:
     return values.int32(found, what="message id", path=path, place=where)
 
 
-def _is_text_or_none(value: Any) -> bool:
+def _is_text_or_none(value: Any) -> TypeGuard[str | None]:
     return value is None or isinstance(value, str)
 
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypedDict
 
 from lxml import etree
 
@@ -22,7 +22,18 @@ MAX_XML_BYTES = 32 * 1024 * 1024
 _PROLOG_BYTES = 1024 * 1024
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 
-_PARSER_OPTIONS = {
+
+class _ParserOptions(TypedDict):
+    resolve_entities: bool
+    no_network: bool
+    load_dtd: bool
+    dtd_validation: bool
+    huge_tree: bool
+    remove_comments: bool
+    remove_pis: bool
+
+
+_PARSER_OPTIONS: _ParserOptions = {
     "resolve_entities": False,
     "no_network": True,
     "load_dtd": False,

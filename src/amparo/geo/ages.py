@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from amparo.errors import InvalidInput
 from amparo.geo.subscribers import subscriber_answers
 from amparo.store import tables
+from amparo.store.nulls import not_null
 
 TABLE_PATH = Path(__file__).with_name("data") / "age_of_criminal_responsibility.csv"
 ADULT_AGE = 18
@@ -321,7 +322,10 @@ def _report_ages(session: Session) -> Iterator[tuple[int, AgeObservation]]:
         )
     )
     for account_id, number, at, offset, age, born in rows:
-        yield account_id, AgeObservation(REPORT, number, local_date(at, offset), age, born)
+        yield (
+            not_null(account_id),
+            AgeObservation(REPORT, number, local_date(at, offset), age, born),
+        )
 
 
 def _subscriber_ages(session: Session) -> Iterator[tuple[int, AgeObservation]]:
@@ -352,4 +356,4 @@ def _subscriber_ages(session: Session) -> Iterator[tuple[int, AgeObservation]]:
             continue  # several subscribers could be the one: none of their birth dates is used
         on = local_date(at, offset) or local_date(incident, offset_i)
         reference = f"subscriber record {record_id} (IP event of report {number})"
-        yield account_id, AgeObservation(SUBSCRIBER, reference, on, None, born)
+        yield not_null(account_id), AgeObservation(SUBSCRIBER, reference, on, None, born)

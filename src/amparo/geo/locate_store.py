@@ -15,6 +15,7 @@ from amparo.geo.subscribers import subscriber_answers
 from amparo.model import PHONE_NUMBER_PLATFORMS, instant
 from amparo.people.identifiers import ESTIMATED_LOCATION, HOME_COUNTRY, IP_EVENTS
 from amparo.store import tables
+from amparo.store.nulls import not_null
 
 E, L, R = tables.IPEvent, tables.IpLookup, tables.SubscriberRecord
 REGION_FROM_ELSEWHERE = frozenset({ESTIMATED_LOCATION, IP_EVENTS, HOME_COUNTRY})
@@ -75,7 +76,10 @@ def _subscriber_clues(session: Session) -> Iterator[tuple[int, Clue]]:
         detail = {"ip": ip, "port": port, "at": instant(at), "municipality": municipality,
                   "isp": isp, "return_row": row, "source": source,
                   "notes": list(notes or ())}  # fmt: skip
-        yield account_id, Clue(SUBSCRIBER, country, subdivision, detail, ambiguous=bool(notes))
+        yield (
+            not_null(account_id),
+            Clue(SUBSCRIBER, country, subdivision, detail, ambiguous=bool(notes)),
+        )
 
 
 def _ip_clues(session: Session) -> Iterator[tuple[int, Clue]]:
@@ -87,7 +91,7 @@ def _ip_clues(session: Session) -> Iterator[tuple[int, Clue]]:
     )  # fmt: skip
     for account_id, ip, at, country, subdivision, organisation in rows:
         detail = {"ip": ip, "at": instant(at), "provider": organisation}
-        yield account_id, Clue(IP, country, subdivision, detail)
+        yield not_null(account_id), Clue(IP, country, subdivision, detail)
 
 
 def _platform_clues(session: Session) -> Iterator[tuple[int, Clue]]:
@@ -101,8 +105,8 @@ def _platform_clues(session: Session) -> Iterator[tuple[int, Clue]]:
     for account_id, country_raw, region, city, number in rows:
         country = country_code(country_raw)  # MaxMind's pseudo-codes A1/A2 name no country
         detail = {"report": number, "region": region, "city": city}
-        yield account_id, Clue(PLATFORM_ESTIMATE, country, subdivision_code(country, region),
-                               detail)  # fmt: skip
+        clue = Clue(PLATFORM_ESTIMATE, country, subdivision_code(country, region), detail)
+        yield not_null(account_id), clue
 
 
 def _phone_clues(session: Session) -> Iterator[tuple[int, Clue]]:

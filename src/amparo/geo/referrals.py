@@ -239,12 +239,12 @@ def _accounts(session: Session) -> dict[int, tuple[int, str, str]]:
 def _holdings(session: Session, accounts: set[int]) -> _Holdings:
     held = _Holdings()
     ident, event, sighting, media = tables.Identifier, tables.IPEvent, tables.Sighting, tables.Media
-    for account_id, *row in session.execute(
+    for account_id, kind, raw, normalized in session.execute(
         select(ident.account_id, ident.kind, ident.raw, ident.normalized).distinct()
     ):
         if account_id in accounts:
-            held.identifiers[account_id].add(tuple(row))
-    for account_id, report_id, *row in session.execute(
+            held.identifiers[account_id].add((kind, raw, normalized))
+    for account_id, report_id, *event_row in session.execute(
         select(
             event.account_id,
             event.report_id,
@@ -256,12 +256,12 @@ def _holdings(session: Session, accounts: set[int]) -> _Holdings:
         )
     ):
         if account_id in accounts:
-            held.ip_events[account_id].add((report_id, *row))
+            held.ip_events[account_id].add((report_id, *event_row))
             held.reports[account_id].add(report_id)
     for account_id, report_id in _party_reports(session):
         if account_id in accounts:
             held.reports[account_id].add(report_id)
-    for account_id, report_id, *row in session.execute(
+    for account_id, sighting_report_id, *media_row in session.execute(
         select(
             sighting.account_id,
             sighting.report_id,
@@ -274,9 +274,9 @@ def _holdings(session: Session, accounts: set[int]) -> _Holdings:
         ).join(media, media.id == sighting.media_id)
     ):
         if account_id in accounts:
-            held.media[account_id].add((report_id, *row))
-            if report_id is not None:
-                held.reports[account_id].add(report_id)
+            held.media[account_id].add((sighting_report_id, *media_row))
+            if sighting_report_id is not None:
+                held.reports[account_id].add(sighting_report_id)
     return held
 
 

@@ -206,7 +206,8 @@ def _provider_request(
     country = _most_common(row.country for row in rows)
     provider = find_provider(organisation, asn)
     zone = time_zone_for(country, provider)
-    timed, untimed = [], []
+    timed: list[EventRow] = []
+    untimed: list[EventRow] = []
     for row in rows:
         (timed if row.at is not None and _canonical(row.ip) else untimed).append(row)
     return ProviderRequest(

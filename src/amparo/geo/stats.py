@@ -116,7 +116,9 @@ def stats_for_findings(session: Session) -> dict[str, Any]:
     places until some person has a location: never a guessed zero."""
     stats = build_stats(session)
     resolved = session.get(tables.StageRun, RESOLVE_STAGE) is not None
-    located = session.scalar(select(func.count()).select_from(tables.PersonLocation)) > 0
+    located = (
+        session.execute(select(func.count()).select_from(tables.PersonLocation)).scalar_one() > 0
+    )
     return {
         "reports": stats["reports"],
         "persons": stats["persons"] if resolved else None,
@@ -224,7 +226,9 @@ def stats_csv(stats: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def _place_rows(stats: dict[str, Any], section: str, key: str, names: str) -> list[tuple]:
+def _place_rows(
+    stats: dict[str, Any], section: str, key: str, names: str
+) -> list[tuple[str, str, str, int]]:
     return [(section, code, stats["names"][names][code], n) for code, n in stats[key].items()]
 
 

@@ -46,6 +46,7 @@ from amparo.intake.writer import insert_row, source_row
 from amparo.settings import get_setting
 from amparo.store import tables
 from amparo.store.database import refusal_reason
+from amparo.store.nulls import not_null
 from amparo.workspace import Workspace
 
 SUBSCRIBER_RETURN = "subscriber_return"
@@ -274,7 +275,7 @@ def _events(session: Session) -> list[_Event]:
     for event_id, ip, port, at in rows:
         canonical = _canonical(ip)
         if canonical is not None:
-            events.append(_Event(event_id, canonical, port, at))
+            events.append(_Event(event_id, canonical, port, not_null(at)))
     return events
 
 

@@ -89,7 +89,8 @@ def ingest_chat_export(
     if owner_name is not None and owner is None:
         raise ValueError("the owner's name needs the owner's phone number")
     chosen = _Owner(owner_key(owner) if owner is not None else None, owner_name)
-    summary, notes = IngestSummary(), []
+    summary = IngestSummary()
+    notes: list[str] = []
     kind = InputKind(CHAT_EXPORT, partial(_store_chat, zone, chosen, path.name, notes))
     ingest_package(workspace, path, summary, limits=limits, kind=kind)
     if summary.ingested:
@@ -256,7 +257,7 @@ class ChatWriter:
                 media = media_id(self.connection, self.known, stored)
             row = self._row(message, zoned, media)
             rows.append(row)
-            if media is not None:
+            if member is not None:  # stored, so it has a media row
                 shares.append(self._share(row, member))
         if rows:
             self.connection.execute(insert(tables.Message.__table__), rows)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from amparo.errors import InvalidInput, UnsafeInput
 
@@ -61,7 +61,7 @@ DEFAULT_LIMITS = Limits()
 class Member:
     name: str
     size: int
-    opener: Callable[[], BinaryIO]
+    opener: Callable[[], IO[bytes]]
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class Package:
         return f"{self.label}!/{name}" if self.kind == "zip" else f"{self.label}/{name}"
 
     @contextmanager
-    def open(self, name: str) -> Iterator[BinaryIO]:
+    def open(self, name: str) -> Iterator[GuardedStream]:
         try:
             stream = self.members[name].opener()
         except _ZIP_READ_ERRORS as error:
@@ -103,7 +103,7 @@ class GuardedStream:
     (up to a limit of hundreds of MiB) must not make the file object allocate all of it.
     """
 
-    def __init__(self, stream: BinaryIO, place: str, size: int) -> None:
+    def __init__(self, stream: IO[bytes], place: str, size: int) -> None:
         self._stream = stream
         self._place = place
         self._most = size + 1
@@ -320,9 +320,9 @@ def is_safe_member_name(name: str) -> bool:
     return ".." not in parts and not (parts and ":" in parts[0])
 
 
-def _common_root(names: Iterator[str]) -> str:
+def _common_root(entries: Iterator[str]) -> str:
     """``"pkg/"`` when every entry sits in one top folder holding report.xml, else ``""``."""
-    names = list(names)
+    names = list(entries)
     if REPORT_XML in names:
         return ""
     tops = {name.split("/", 1)[0] for name in names}
@@ -331,5 +331,5 @@ def _common_root(names: Iterator[str]) -> str:
     return ""
 
 
-def _zip_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], BinaryIO]:
+def _zip_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], IO[bytes]]:
     return lambda: archive.open(info)

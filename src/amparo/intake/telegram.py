@@ -85,7 +85,7 @@ def _store_export(
     row = source_row(TELEGRAM_EXPORT, package.label, package.digest, None)
     source_id = insert_row(connection, tables.Source, row)
     base = PurePosixPath(member).parent
-    owner = _account_key(export.owner and export.owner.sender_id)
+    owner = _account_key(None if export.owner is None else export.owner.sender_id)
     named: set[str] = {member}
     parts = skipped_parts(package)  # attachments that are links: recorded, never followed
     for chat in export.chats:
@@ -135,12 +135,12 @@ def _chat(
     for message in chat.messages:
         member = None if message.attachment is None else str(base / message.attachment)
         media = None
-        if member in package.members:
+        if member is not None and member in package.members:
             stored = store_file(workspace, package, None, member, limits)
             media = media_id(writer.connection, writer.known, stored)
         account_id = writer.account(_account_key(message.sender_id))
         rows.append(_message_row(writer, message, account_id, media))
-        if media is not None:
+        if member is not None and media is not None:
             named.add(member)
             file_id = f"telegram-{writer.source_id}-chat-{writer.group_id}-msg-{message.position}"
             shares.append(writer.share(rows[-1], member, file_id))

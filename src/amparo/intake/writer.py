@@ -66,7 +66,9 @@ class _Batch:
             connection.execute(insert(table), rows)
 
 
-def source_row(kind: str, path: str, digest: str | None, error: InputRejected | None) -> dict:
+def source_row(
+    kind: str, path: str, digest: str | None, error: InputRejected | None
+) -> dict[str, Any]:
     """The columns of a Source: ingested when ``error`` is None, else quarantined with why."""
     return {
         "kind": kind,
@@ -84,8 +86,10 @@ def part_rows(source_id: int, parts: list[QuarantinedPart]) -> list[dict[str, An
     rows = []
     for part in parts:
         digest = part.digest
-        row = source_row(part.kind, part.path, digest and digest.sha256, part.error)
-        rows.append(row | {"parent_id": source_id, "size": digest and digest.size})
+        row = source_row(
+            part.kind, part.path, None if digest is None else digest.sha256, part.error
+        )
+        rows.append(row | {"parent_id": source_id, "size": None if digest is None else digest.size})
     return rows
 
 
@@ -300,15 +304,19 @@ class _ReportWriter:
         """Insert the upload IP events in one statement, then queue the sightings."""
         owner = {"report_id": report_id, "party_id": uploader.party_id,
                  "account_id": uploader.account_id}  # fmt: skip
-        with_ip = [stored for stored in files if stored.entry.ip_event is not None]
+        with_ip = [
+            (stored, event) for stored in files if (event := _entry_of(stored).ip_event) is not None
+        ]
         upload_ids = insert_rows(
             self.connection,
             tables.IPEvent,
-            [_ip_event_columns(stored.entry.ip_event) | owner for stored in with_ip],
+            [_ip_event_columns(event) | owner for _, event in with_ip],
         )
-        upload_of = {id(stored): upload for stored, upload in zip(with_ip, upload_ids, strict=True)}
+        upload_of = {
+            id(stored): upload for (stored, _), upload in zip(with_ip, upload_ids, strict=True)
+        }
         for stored in files:
-            self.batch.add(tables.Sighting, _sighting_columns(stored.entry) | {
+            self.batch.add(tables.Sighting, _sighting_columns(_entry_of(stored)) | {
                 "media_id": self._media(stored), "report_id": report_id,
                 "ip_event_id": upload_of.get(id(stored)), "account_id": uploader.account_id,
                 "group_id": uploader.group_id,
@@ -408,3 +416,9 @@ def _sighting_columns(entry: model.FileEntry) -> dict[str, Any]:
         "original_hashes": entry.original_hashes,
         "details": {**entry.details, **({"deviceId": devices} if devices else {})},
     }
+
+
+def _entry_of(stored: StoredFile) -> model.FileEntry:
+    """The fileDetails of a file a report listed (only a device's files come without)."""
+    assert stored.entry is not None
+    return stored.entry

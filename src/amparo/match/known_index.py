@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from amparo.match.pdq_index import PdqIndex, hashes_from_hex
 from amparo.store import tables
+from amparo.store.nulls import not_null
 
 Hit = tuple[int, int, int]
 INDEX_PREFIX = "known-pdq-"
@@ -61,7 +62,7 @@ class KnownPdqIndex:
         ).all()
         if not rows:
             return cls(None, radius)
-        hashes = [pdq for _, pdq in rows]
+        hashes = [not_null(pdq) for _, pdq in rows]
         ids = [entry_id for entry_id, _ in rows]
         return cls(
             _saved_or_built(folder / f"{INDEX_PREFIX}{fingerprint[:16]}", hashes, ids), radius

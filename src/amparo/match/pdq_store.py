@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -40,7 +40,7 @@ def save_index(folder: Path, stored: StoredIndex) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / MANIFEST).unlink(missing_ok=True)
     for name, array in _arrays(stored).items():
-        _write_atomically(folder / f"{name}.npy", lambda file, a=array: np.save(file, a))
+        _write_atomically(folder / f"{name}.npy", _array_writer(array))
     manifest = json.dumps(_manifest(stored), indent=2).encode()
     _write_atomically(folder / MANIFEST, lambda file: file.write(manifest))
 
@@ -52,7 +52,7 @@ def load_index(folder: Path, *, mmap: bool) -> StoredIndex:
     size, delta_size = manifest["size"], manifest["delta_size"]
     if sum(layout.widths) != HASH_BITS or not 0 <= delta_size <= manifest["merge_threshold"]:
         raise ValueError(f"{folder / MANIFEST} describes no valid PDQ index")
-    expected = {
+    expected: dict[str, tuple[tuple[int, ...], np.dtype | type]] = {
         "hashes": ((size, HASH_BYTES), np.uint8),
         "ids": ((size,), np.int64),
         "rows": ((len(layout.widths), size), ROW),
@@ -95,7 +95,7 @@ def _manifest(stored: StoredIndex) -> dict[str, object]:
     }
 
 
-def _read_manifest(folder: Path) -> dict:
+def _read_manifest(folder: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
     except (OSError, ValueError) as error:
@@ -127,6 +127,10 @@ def _check_tables(main: Segment, folder: Path) -> None:
     for substring in range(len(main.layout.widths)):
         if main.table(substring)[-1] != len(main):
             raise ValueError(f"{folder}: bucket table {substring} does not cover the index")
+
+
+def _array_writer(array: np.ndarray) -> Callable[[BinaryIO], None]:
+    return lambda file: np.save(file, array)
 
 
 def _write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:

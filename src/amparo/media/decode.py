@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import PIL
 import pillow_heif
-from PIL import Image, ImageFile, JpegImagePlugin
+from PIL import Image, ImageFile, JpegImagePlugin, UnidentifiedImageError
 
 from amparo.errors import AmparoError
 from amparo.media.exif import exif_metadata
@@ -94,7 +94,7 @@ def _open(data: bytes, max_pixels: int) -> ImageFile.ImageFile:
     except Image.DecompressionBombError as error:
         size = _declared_size(data)
         raise UndecodableImage(_bomb_reason(size, max_pixels), size=size) from error
-    except Image.UnidentifiedImageError as error:
+    except UnidentifiedImageError as error:
         raise UndecodableImage("not an image format Amparo can read") from error
     except Exception as error:  # a damaged header makes each format's parser fail its own way
         raise UndecodableImage(f"image is damaged or truncated ({_detail(error)})") from error

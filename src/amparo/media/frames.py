@@ -81,7 +81,10 @@ def animation_frames(
         warnings.simplefilter("ignore")  # Pillow's notes on odd input; limits are ours
         try:
             image = Image.open(io.BytesIO(data))
-            total = image.n_frames if getattr(image, "is_animated", False) else 1
+            # an animated format's plugin adds n_frames and is_animated
+            total: int = (
+                getattr(image, "n_frames", 1) if getattr(image, "is_animated", False) else 1
+            )
         except Exception:  # the still-picture analysis reports what is wrong with the file
             return None
         with image:

@@ -16,6 +16,7 @@ from amparo.model import PHONE_NUMBER_PLATFORMS, account_key
 from amparo.network.country import country_hint
 from amparo.network.graph import GroupNode, MemberOf, NetworkData, PersonNode, SeriesNode, Share
 from amparo.store import tables
+from amparo.store.nulls import not_null
 
 NEW = "new"
 PHONE = "phone"
@@ -85,7 +86,7 @@ def _located_countries(session: Session) -> dict[str, str]:
         .join(location, location.person_id == tables.Person.id)
         .where(location.chosen.is_(True), location.country.is_not(None))
     )
-    return {key: country for key, country in rows}
+    return {key: not_null(country) for key, country in rows}
 
 
 def _country_evidence(
@@ -99,7 +100,7 @@ def _country_evidence(
             party.account_id.is_not(None), party.est_country.is_not(None)
         )
     ):
-        estimates[account_id].append(country)
+        estimates[not_null(account_id)].append(not_null(country))
     phones: dict[int, list[str]] = defaultdict(list)
     ident = tables.Identifier
     for account_id, number in session.execute(
@@ -107,7 +108,7 @@ def _country_evidence(
         .where(ident.account_id.is_not(None), ident.kind == PHONE)
         .distinct()
     ):
-        phones[account_id].append(number)
+        phones[not_null(account_id)].append(number)
     for account_id, key in accounts.items():
         platform, _, user = key.partition(":")
         if platform in PHONE_NUMBER_PLATFORMS and user.startswith("+"):
@@ -140,7 +141,7 @@ def _shares(
         .group_by(s.account_id, s.group_id, media.sha256, media.status, series.key)
     )
     shares = [
-        Share(accounts[a], groups[g].key, sha256, at, status, key)
+        Share(accounts[not_null(a)], groups[not_null(g)].key, sha256, at, status, key)
         for a, g, sha256, status, key, at in rows
     ]
     return tuple(sorted(shares, key=lambda s: (s.account, s.group, s.media)))

@@ -320,9 +320,9 @@ def read_party_phones(
     )
     account = party.account
     own = [i.normalized for i in identifiers if i.attributes.get("source") == ESP_IDENTIFIER]
-    messenger = account is not None and account.platform in PHONE_NUMBER_PLATFORMS
-    if messenger and own and is_e164(own[0]):
-        account = AccountRef(account.platform, own[0])
+    own_e164 = own[0] if own and is_e164(own[0]) else None
+    if account is not None and account.platform in PHONE_NUMBER_PLATFORMS and own_e164:
+        account = AccountRef(account.platform, own_e164)
     return replace(party, identifiers=identifiers, account=account)
 
 

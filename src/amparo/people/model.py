@@ -121,12 +121,13 @@ _NARROWER = ("ip_days", "ip_months")  # pairs sharing these also share ip_any
 def settings() -> SettingsCreator:
     from splink import SettingsCreator, block_on
 
-    blocking = [block_on(f, arrays_to_explode=[f]) for f in TOKEN_FEATURES if f not in _NARROWER]
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="key",
         comparisons=_comparisons(),
-        blocking_rules_to_generate_predictions=blocking,
+        blocking_rules_to_generate_predictions=[
+            block_on(f, arrays_to_explode=[f]) for f in TOKEN_FEATURES if f not in _NARROWER
+        ],
         probability_two_random_records_match=PRIOR_MATCH_PROBABILITY,
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=True,  # the only way splink keeps each level's gamma

@@ -201,7 +201,7 @@ def _window_tokens(sightings: pa.Table, window: int) -> pa.Table:
 
 def _token_lists(
     connection: duckdb.DuckDBPyConnection, flat: pa.Table, rows: int, limit: int
-) -> tuple[pa.Array, list[tuple[str, int]]]:
+) -> tuple[pa.ListArray[Any], list[tuple[str, int]]]:
     """Each row's tokens held by at most ``limit`` rows, sorted, or null; and the tokens held
     by more, with how many rows hold them."""
     connection.register("flat", flat)
@@ -218,13 +218,15 @@ def _token_lists(
     return _lists(kept, rows), too_common
 
 
-def _lists(kept: pa.Table, rows: int) -> pa.Array:
+def _lists(kept: pa.Table, rows: int) -> pa.ListArray[Any]:
     """One list per row of the ``token``s of ``kept`` (sorted by row), null where it has none."""
     counts = np.bincount(kept.column("row").to_numpy(), minlength=rows)
     offsets = np.zeros(rows + 1, dtype=np.int32)
     np.cumsum(counts, out=offsets[1:])
     tokens = kept.column("token").combine_chunks().cast(pa.string())
-    return pa.ListArray.from_arrays(pa.array(offsets), tokens, mask=pa.array(counts == 0))
+    return pa.ListArray.from_arrays(
+        pa.array(offsets, type=pa.int32()), tokens, mask=pa.array(counts == 0)
+    )
 
 
 _SCHEMA = pa.schema(

@@ -222,7 +222,12 @@ def _reason(platform: str, user_id: str, target: str, reading: PhoneReading) -> 
 
 
 def _record(
-    connection: Connection, from_key: str, into: int, reason: str, now: datetime, detail: dict
+    connection: Connection,
+    from_key: str,
+    into: int,
+    reason: str,
+    now: datetime,
+    detail: dict[str, Any],
 ) -> None:
     connection.execute(sa.insert(account_merge).values(
         from_key=from_key, into_account_id=into, reason=reason, merged_at=now, detail=detail

@@ -88,7 +88,7 @@ def _merged(
     return merged
 
 
-UNPLACED = {"country": None, "subdivision": None, "location_basis": "none",
+UNPLACED: dict[str, Any] = {"country": None, "subdivision": None, "location_basis": "none",
             "subdivision_basis": None, "locations": []}  # fmt: skip
 AGE_UNKNOWN = {"age": None, "minor": None, "criminally_responsible": None}
 

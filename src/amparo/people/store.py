@@ -16,6 +16,7 @@ from amparo.people.clusters import Decision, ResolvedPerson
 from amparo.people.identifiers import is_e164
 from amparo.people.records import AccountRecord, IpSighting, comparable_name
 from amparo.store import tables
+from amparo.store.nulls import not_null
 
 IDENTIFIER_FEATURES = {
     "email": "emails",
@@ -53,7 +54,7 @@ def _add_identifiers(session: Session, records: dict[int, AccountRecord]) -> Non
     for account_id, kind, normalized in rows:
         # An unread number (no country) is kept and shown but never links accounts.
         if normalized and (kind != "phone" or is_e164(normalized)):
-            getattr(records[account_id], IDENTIFIER_FEATURES[kind]).add(normalized)
+            getattr(records[not_null(account_id)], IDENTIFIER_FEATURES[kind]).add(normalized)
 
 
 def _add_names(session: Session, records: dict[int, AccountRecord]) -> None:
@@ -64,7 +65,7 @@ def _add_names(session: Session, records: dict[int, AccountRecord]) -> None:
         )
     )
     for account_id, first_name, last_name in rows:
-        record = records[account_id]
+        record = records[not_null(account_id)]
         if first := comparable_name(first_name):
             record.first_names[first] += 1
         if last := comparable_name(last_name):
@@ -80,7 +81,7 @@ def _add_ip_sightings(session: Session, records: dict[int, AccountRecord]) -> No
         )
     )
     for account_id, ip, at in rows:
-        records[account_id].ip_sightings.add(IpSighting(ip, at))
+        records[not_null(account_id)].ip_sightings.add(IpSighting(ip, at))
 
 
 def _add_media(session: Session, records: dict[int, AccountRecord]) -> None:
@@ -91,7 +92,7 @@ def _add_media(session: Session, records: dict[int, AccountRecord]) -> None:
         .where(sighting.account_id.is_not(None))
     )
     for account_id, sha256 in rows:
-        records[account_id].media.add(sha256)
+        records[not_null(account_id)].media.add(sha256)
 
 
 def load_person_keys(session: Session) -> dict[str, str]:

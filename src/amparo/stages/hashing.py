@@ -59,7 +59,7 @@ def run_hash_stage(
 
 
 def _chunks(
-    workspace: Workspace, pending: Sequence[Row[Any]], workers: int | None
+    workspace: Workspace, pending: Sequence[Row[int, str, str]], workers: int | None
 ) -> list[list[tuple[int, Path]]]:
     """Videos and other files one by one first, so that the long ones start early; then the
     pictures (as ingest recognised them) in chunks small enough to keep every worker busy."""

@@ -31,6 +31,7 @@ from amparo.media.pdq import DIHEDRAL_TRANSFORMS
 from amparo.media.pdq_preparations import PreparedPdq, full_precision_pdq
 from amparo.store import tables
 from amparo.store.evidence import EvidenceStore
+from amparo.store.nulls import not_null
 
 FastHits = dict[int, list[tuple[EntryInfo, int, str]]]
 EntryLookup = Callable[[Session, set[int]], dict[int, EntryInfo]]
@@ -102,10 +103,10 @@ def _entry_hashes(session: Session, entry_ids: set[int]) -> dict[int, str]:
         chunk = ordered[start : start + 500]
         rows = session.execute(
             select(tables.KnownEntry.id, tables.KnownEntry.pdq).where(
-                tables.KnownEntry.id.in_(chunk)
+                tables.KnownEntry.id.in_(chunk), tables.KnownEntry.pdq.is_not(None)
             )
         )
-        found.update((entry_id, pdq) for entry_id, pdq in rows)
+        found.update((entry_id, not_null(pdq)) for entry_id, pdq in rows)
     return found
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import BindParameter, Connection, bindparam, delete, select, update
 from sqlalchemy.orm import Session, aliased
 
 from amparo.intake.writer import insert_rows
@@ -24,6 +24,7 @@ from amparo.match.known_index import HexPdqIndex
 from amparo.match.matcher import KNOWN, KNOWN_VARIANT, MIN_PDQ_QUALITY, NEW
 from amparo.model import account_key
 from amparo.store import tables
+from amparo.store.nulls import not_null
 from amparo.workspace import Workspace
 
 NEW_SERIES_RADIUS = 31
@@ -65,7 +66,7 @@ def _known_series(session: Session) -> dict[tuple[str, Any], list[int]]:
     for media_id, algorithm, distance, hash_set, series in rows:
         rank = (0 if algorithm != "pdq" else 1, distance)
         if media_id not in best or rank < best[media_id][0]:
-            best[media_id] = (rank, known_series_key(hash_set, series))
+            best[media_id] = (rank, known_series_key(hash_set, not_null(series)))
     members: dict[tuple[str, Any], list[int]] = defaultdict(list)
     for media_id, (_, key) in best.items():
         members[("known", key)].append(media_id)
@@ -157,7 +158,7 @@ def _upsert_series(connection: Connection, rows: list[dict[str, Any]]) -> list[i
     existing = dict(connection.execute(select(table.c.key, table.c.id)).all())
     known = [row | {"series_id": existing[row["key"]]} for row in rows if row["key"] in existing]
     if known:
-        changes = {name: bindparam(name) for name in _SERIES_CHANGES}
+        changes: dict[str, BindParameter[Any]] = {name: bindparam(name) for name in _SERIES_CHANGES}
         statement = update(table).where(table.c.id == bindparam("series_id")).values(changes)
         connection.execute(statement, known)
     fresh = [row for row in rows if row["key"] not in existing]

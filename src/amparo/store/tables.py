@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -30,6 +31,9 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSONData,
         list[Any]: JSONData,
     }
+    if TYPE_CHECKING:
+        # Every model here maps one Table (SQLAlchemy types __table__ as any FromClause).
+        __table__: ClassVar[Table]
 
 
 class Source(Base):

@@ -153,5 +153,5 @@ def _last_status_events(session: Session, case_ids: list[int]) -> dict[int, tabl
     return {event.case_id: event for event in rows}
 
 
-def _event(case: tables.Case, at: datetime, action: str, detail: dict[str, Any]) -> dict:
+def _event(case: tables.Case, at: datetime, action: str, detail: dict[str, Any]) -> dict[str, Any]:
     return {"case_id": case.id, "at": at, "actor": PIPELINE, "action": action, "detail": detail}

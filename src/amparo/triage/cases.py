@@ -136,7 +136,9 @@ def add_events(session: Session, events: list[dict[str, Any]]) -> None:
         session.execute(insert(tables.CaseEvent), events)
 
 
-def _event(case_id: int, at: datetime, actor: str, action: str, detail: dict[str, Any]) -> dict:
+def _event(
+    case_id: int, at: datetime, actor: str, action: str, detail: dict[str, Any]
+) -> dict[str, Any]:
     return {"case_id": case_id, "at": at, "actor": actor, "action": action, "detail": detail}
 
 

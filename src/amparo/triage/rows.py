@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from amparo.match.matcher import KNOWN, KNOWN_VARIANT, NEW
 from amparo.model import account_key
 from amparo.store import tables
+from amparo.store.nulls import not_null
 
 REPORTED = "reported"
 
@@ -107,7 +108,7 @@ def _reported(session: Session) -> list[tuple[int, int]]:
         select(party.account_id, party.report_id).distinct()
         .where(party.role == REPORTED, party.account_id.is_not(None))
     )  # fmt: skip
-    return [(account_id, report_id) for account_id, report_id in rows]
+    return [(not_null(account_id), report_id) for account_id, report_id in rows]
 
 
 def _media(session: Session) -> dict[int, tuple[str | None, int | None]]:

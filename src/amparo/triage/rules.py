@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from amparo.errors import InvalidInput
 from amparo.triage.facts import FACT_CLASSES, KINDS, fact_names
@@ -256,5 +256,5 @@ class _RuleReader:
             raise self.fail("reason", f"cannot be filled in: {error}") from error
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)

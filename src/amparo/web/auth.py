@@ -120,14 +120,14 @@ def authenticate(
     """The user when the password is right and the user is neither disabled nor locked."""
     user = find_user(session, username)
     now = datetime.now(UTC)
-    usable = user is not None and not user.disabled
-    locked = usable and user.locked_until is not None and user.locked_until > now
-    right = check_password(user.password_hash if usable else None, password)
+    usable = user if user is not None and not user.disabled else None
+    locked = usable is not None and usable.locked_until is not None and usable.locked_until > now
+    right = check_password(usable.password_hash if usable is not None else None, password)
     if user is not None and right and not locked:
         user.failed_logins, user.locked_until = 0, None
         append_audit(session, user.username, "sign_in", user.username, {"address": address})
         return user
-    _count_failure(session, user, now, address, locked=bool(locked))
+    _count_failure(session, user, now, address, locked=locked)
     return None
 
 
@@ -135,7 +135,8 @@ def _count_failure(
     session: Session, user: tables.User | None, now: datetime, address: str, *, locked: bool
 ) -> None:
     detail = {"address": address, "known_user": user is not None, "while_locked": locked}
-    append_audit(session, "anonymous", "sign_in_failed", user and user.username, detail)
+    known_name = user.username if user is not None else None
+    append_audit(session, "anonymous", "sign_in_failed", known_name, detail)
     if user is None or locked:
         return
     user.failed_logins += 1
@@ -156,16 +157,16 @@ def load_viewer(request: Request) -> None:
     if user_id is not None and time.time() - since < SESSION_LIFETIME:
         with workspace_of(request).session() as session:
             user = session.get(tables.User, user_id)
-            if _session_valid(user, since):
+            if user is not None and _session_valid(user, since):
                 request.state.viewer = viewer_of(user)
     if request.state.viewer is None and request.url.path not in PUBLIC_PATHS:
         request.session.pop(USER_KEY, None)
         raise SignInRequired
 
 
-def _session_valid(user: tables.User | None, since: float) -> bool:
+def _session_valid(user: tables.User, since: float) -> bool:
     """The user may sign in, and has not signed out (everywhere) since this session began."""
-    if user is None or user.disabled:
+    if user.disabled:
         return False
     return since > float((user.preferences or {}).get(SIGNED_OUT_KEY, 0))
 
@@ -221,7 +222,7 @@ def login(request: Request, username: str = Form(""), password: str = Form("")) 
 def logout(request: Request, viewer: SignedIn) -> Response:
     """Sign out: this session's cookie is cleared and every session of the user made void."""
     with workspace_of(request).session() as session:
-        user = session.get(tables.User, viewer.id)
+        user = session.get_one(tables.User, viewer.id)
         user.preferences = dict(user.preferences or {}) | {SIGNED_OUT_KEY: time.time()}
         append_audit(session, viewer.username, "sign_out", viewer.username, {})
     request.session.clear()

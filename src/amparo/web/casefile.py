@@ -6,16 +6,82 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from amparo.model import account_key
 from amparo.store import tables
+from amparo.store.nulls import not_null
 
 T = tables
 MAX_TIMELINE = 400
+
+
+class IdentifierRow(TypedDict):
+    kind: str
+    normalized: str
+    raw: str
+
+
+class AccountRow(TypedDict):
+    key: str
+    platform: str
+    user_id: str
+    identifiers: list[IdentifierRow]
+
+
+class IpLookupRow(TypedDict):
+    country: str | None
+    subdivision: str | None
+    city: str | None
+    asn: int | None
+    organisation: str | None
+    reserved: str | None
+    network: str | None
+    source: str
+
+
+class SubscriberAnswer(TypedDict):
+    """What a provider answered about who used an IP address then."""
+
+    isp: str | None
+    name: str | None
+    address: str | None
+    postal_code: str | None
+    municipality: str | None
+    subdivision: str | None
+    country: str | None
+
+
+class IpEventRow(TypedDict):
+    ip: str
+    port: int | None
+    at: datetime | None
+    at_raw: str | None
+    event: str | None
+    proxy: bool | None
+    report: str
+    account: str | None
+    lookup: IpLookupRow | None
+    subscribers: list[SubscriberAnswer]
+
+
+class GroupRow(TypedDict):
+    key: str
+    name: str | None
+    member: bool
+    files_shared: int
+
+
+class TimelineEntry(TypedDict):
+    """A report, IP event, shared file or case event; ``account`` the account's key."""
+
+    at: datetime | None
+    kind: str
+    text: str
+    account: str | None
 
 
 def account_ids(session: Session, keys: Iterable[str]) -> dict[int, str]:
@@ -30,7 +96,7 @@ def account_ids(session: Session, keys: Iterable[str]) -> dict[int, str]:
     return {i: account_key(p, u) for i, p, u in rows if (p, u) in wanted}
 
 
-def accounts_section(session: Session, accounts: dict[int, str]) -> list[dict[str, Any]]:
+def accounts_section(session: Session, accounts: dict[int, str]) -> list[AccountRow]:
     """Each account with its identifiers (kind, normalised, as reported), by key."""
     found: dict[int, set[tuple[str, str, str]]] = defaultdict(set)
     rows = session.execute(
@@ -38,7 +104,7 @@ def accounts_section(session: Session, accounts: dict[int, str]) -> list[dict[st
                T.Identifier.raw).where(T.Identifier.account_id.in_(list(accounts)))
     )  # fmt: skip
     for account_id, kind, normalized, raw in rows:
-        found[account_id].add((kind, normalized, raw))
+        found[not_null(account_id)].add((kind, normalized, raw))
     return [
         {"key": key, "platform": key.split(":", 1)[0], "user_id": key.split(":", 1)[1],
          "identifiers": [{"kind": k, "normalized": n, "raw": r} for k, n, r in sorted(found[i])]}
@@ -46,7 +112,7 @@ def accounts_section(session: Session, accounts: dict[int, str]) -> list[dict[st
     ]  # fmt: skip
 
 
-def ip_events_section(session: Session, accounts: dict[int, str]) -> list[dict[str, Any]]:
+def ip_events_section(session: Session, accounts: dict[int, str]) -> list[IpEventRow]:
     """The accounts' IP events, earliest first, with lookup and any subscriber answer."""
     e, lookup, report = T.IPEvent, T.IpLookup, T.Report
     rows = session.execute(
@@ -60,13 +126,13 @@ def ip_events_section(session: Session, accounts: dict[int, str]) -> list[dict[s
     return [
         {"ip": event.ip, "port": event.port, "at": event.at, "at_raw": event.at_raw,
          "event": event.event, "proxy": event.possible_proxy, "report": number,
-         "account": accounts.get(event.account_id), "lookup": _lookup(found),
+         "account": accounts.get(not_null(event.account_id)), "lookup": _lookup(found),
          "subscribers": answers.get(event.id, [])}
         for event, found, number in rows
     ]  # fmt: skip
 
 
-def _lookup(row: tables.IpLookup | None) -> dict[str, Any] | None:
+def _lookup(row: tables.IpLookup | None) -> IpLookupRow | None:
     if row is None:
         return None
     return {"country": row.country, "subdivision": row.subdivision, "city": row.city,
@@ -74,7 +140,9 @@ def _lookup(row: tables.IpLookup | None) -> dict[str, Any] | None:
             "network": row.network, "source": row.source}  # fmt: skip
 
 
-def _subscriber_answers(session: Session, event_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+def _subscriber_answers(
+    session: Session, event_ids: list[int]
+) -> dict[int, list[SubscriberAnswer]]:
     m, r = T.SubscriberMatch, T.SubscriberRecord
     rows = session.execute(
         select(m.ip_event_id, r)
@@ -82,7 +150,7 @@ def _subscriber_answers(session: Session, event_ids: list[int]) -> dict[int, lis
         .where(m.ip_event_id.in_(event_ids))
         .order_by(r.id)
     )
-    answers: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    answers: dict[int, list[SubscriberAnswer]] = defaultdict(list)
     for event_id, record in rows:
         answers[event_id].append(
             {"isp": record.isp, "name": record.subscriber_name, "address": record.address,
@@ -93,7 +161,7 @@ def _subscriber_answers(session: Session, event_ids: list[int]) -> dict[int, lis
     return answers
 
 
-def groups_section(session: Session, accounts: dict[int, str]) -> list[dict[str, Any]]:
+def groups_section(session: Session, accounts: dict[int, str]) -> list[GroupRow]:
     """Groups the accounts belong to or shared files in, with how many files they shared."""
     ids = list(accounts)
     g, s = T.Group, T.Sighting
@@ -147,8 +215,8 @@ def media_of_accounts(session: Session, accounts: dict[int, str]) -> set[int]:
 
 
 def timeline_section(
-    session: Session, accounts: dict[int, str], history: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+    session: Session, accounts: dict[int, str], history: list[TimelineEntry]
+) -> list[TimelineEntry]:
     """Reports, IP events, shared files and the case's own history, in time order.
 
     A long timeline keeps its newest entries (the case's latest notes among them) and says how
@@ -160,11 +228,13 @@ def timeline_section(
     if len(entries) <= MAX_TIMELINE:
         return entries
     left_out = len(entries) - MAX_TIMELINE
-    note = {"kind": "omitted", "at": None, "text": f"{left_out} earlier entries not shown"}
+    note = TimelineEntry(
+        kind="omitted", at=None, text=f"{left_out} earlier entries not shown", account=None
+    )
     return [note, *entries[-MAX_TIMELINE:]]
 
 
-def _report_entries(session: Session, accounts: dict[int, str]) -> list[dict[str, Any]]:
+def _report_entries(session: Session, accounts: dict[int, str]) -> list[TimelineEntry]:
     p, r = T.Party, T.Report
     rows = session.execute(
         select(r.number, r.incident_type, r.incident_at, r.platform, p.account_id)
@@ -175,12 +245,12 @@ def _report_entries(session: Session, accounts: dict[int, str]) -> list[dict[str
     return [
         {"at": at, "kind": "report",
          "text": f"Report {number} ({kind}) on {platform or 'unknown platform'}",
-         "account": accounts[account]}
+         "account": accounts[not_null(account)]}
         for number, kind, at, platform, account in rows
     ]  # fmt: skip
 
 
-def _ip_entries(session: Session, accounts: dict[int, str]) -> list[dict[str, Any]]:
+def _ip_entries(session: Session, accounts: dict[int, str]) -> list[TimelineEntry]:
     e = T.IPEvent
     rows = session.execute(
         select(e.at, e.ip, e.port, e.event, e.account_id).where(e.account_id.in_(list(accounts)))
@@ -188,12 +258,12 @@ def _ip_entries(session: Session, accounts: dict[int, str]) -> list[dict[str, An
     return [
         {"at": at, "kind": "ip",
          "text": f"{event or 'IP event'} from {ip}" + (f" port {port}" if port else ""),
-         "account": accounts[account]}
+         "account": accounts[not_null(account)]}
         for at, ip, port, event, account in rows
     ]  # fmt: skip
 
 
-def _share_entries(session: Session, accounts: dict[int, str]) -> list[dict[str, Any]]:
+def _share_entries(session: Session, accounts: dict[int, str]) -> list[TimelineEntry]:
     s, m, g = T.Sighting, T.Media, T.Group
     rows = session.execute(
         select(s.at, m.sha256, m.status, g.platform, g.group_id, s.account_id)
@@ -205,6 +275,6 @@ def _share_entries(session: Session, accounts: dict[int, str]) -> list[dict[str,
         {"at": at, "kind": "file",
          "text": f"{status or 'unmatched'} file {sha[:12]}…"
          + (f" shared in {account_key(platform, group)}" if group else " uploaded"),
-         "account": accounts[account]}
+         "account": accounts[not_null(account)]}
         for at, sha, status, platform, group, account in rows
     ]  # fmt: skip

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
+from sqlalchemy import Row, func, select
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from amparo.geo.ages import route
@@ -23,7 +24,28 @@ STATUSES = ("new", "in_review", "referred", "closed")
 C = tables.Case
 
 
-def case_rows(session: Session, level: str | None = None, status: str | None = None) -> list[Any]:
+class CaseSections(TypedDict):
+    """What every case's file shows, each section a list of rows for case.html."""
+
+    accounts: list[casefile.AccountRow]
+    ip_events: list[casefile.IpEventRow]
+    groups: list[casefile.GroupRow]
+    media: list[dict[str, Any]]  # web/media.py adds each viewer's treatment
+    timeline: list[casefile.TimelineEntry]
+
+
+class CaseFile(CaseSections):
+    """A case's file: its sections, the person it is about (or the new series), the referral."""
+
+    person: dict[str, Any] | None
+    series: tables.Series | None
+    links: list[dict[str, Any]]
+    referral: dict[str, Any]
+
+
+def case_rows(
+    session: Session, level: str | None = None, status: str | None = None
+) -> Sequence[Row[tables.Case, str]]:
     """Cases, most urgent level first, then by score, with the assignee's name."""
     query = select(C, tables.User.username).outerjoin(tables.User, tables.User.id == C.assignee_id)
     if level in LEVELS:
@@ -52,7 +74,7 @@ def new_series(session: Session, limit: int = 25) -> list[tables.Series]:
     return list(session.scalars(query.limit(limit)))
 
 
-def case_history(session: Session, case_id: int) -> list[dict[str, Any]]:
+def case_history(session: Session, case_id: int) -> list[casefile.TimelineEntry]:
     """The case's history as timeline entries (the triage module's reader when there is one)."""
     try:
         from amparo.triage.cases import case_history as triage_history
@@ -68,7 +90,7 @@ def case_history(session: Session, case_id: int) -> list[dict[str, Any]]:
     return [_history_entry(event) for event in events]
 
 
-def _history_entry(event: Any) -> dict[str, Any]:
+def _history_entry(event: Any) -> casefile.TimelineEntry:
     def field(name: str) -> Any:
         return event.get(name) if isinstance(event, dict) else getattr(event, name, None)
 
@@ -82,24 +104,26 @@ def _history_entry(event: Any) -> dict[str, Any]:
 # --- a case's file -----------------------------------------------------------------------
 
 
-def case_file(session: Session, workspace_root: Path, case: tables.Case) -> dict[str, Any]:
+def case_file(session: Session, workspace_root: Path, case: tables.Case) -> CaseFile:
     if case.kind == "series":
         return _series_file(session, case)
     return _person_file(session, workspace_root, case)
 
 
-def _person_file(session: Session, workspace_root: Path, case: tables.Case) -> dict[str, Any]:
+def _person_file(session: Session, workspace_root: Path, case: tables.Case) -> CaseFile:
     person = find_person(session, case.subject)
     keys = person["accounts"] if person else [case.subject]
     accounts = casefile.account_ids(session, keys)
-    return _common(session, case, accounts, casefile.media_of_accounts(session, accounts)) | {
-        "person": person,
-        "links": person["links"] if person else [],
-        "referral": referral_state(session, workspace_root, person),
-    }
+    return CaseFile(
+        **_common(session, case, accounts, casefile.media_of_accounts(session, accounts)),
+        person=person,
+        series=None,
+        links=person["links"] if person else [],
+        referral=referral_state(session, workspace_root, person),
+    )
 
 
-def _series_file(session: Session, case: tables.Case) -> dict[str, Any]:
+def _series_file(session: Session, case: tables.Case) -> CaseFile:
     series = session.scalar(select(tables.Series).where(tables.Series.key == case.subject))
     media_ids = set() if series is None else set(
         session.scalars(select(tables.Media.id).where(tables.Media.series_id == series.id))
@@ -110,25 +134,26 @@ def _series_file(session: Session, case: tables.Case) -> dict[str, Any]:
         .where(s.media_id.in_(media_ids)).distinct()
     )  # fmt: skip
     accounts = {i: f"{platform}:{user}" for i, platform, user in rows}
-    return _common(session, case, accounts, media_ids) | {
-        "person": None,
-        "series": series,
-        "links": [],
-        "referral": {"state": "series", "text": "A series is referred with the persons who "
-                     "shared it: see their cases."},
-    }  # fmt: skip
+    return CaseFile(
+        **_common(session, case, accounts, media_ids),
+        person=None,
+        series=series,
+        links=[],
+        referral={"state": "series", "text": "A series is referred with the persons who "
+                  "shared it: see their cases."},
+    )  # fmt: skip
 
 
 def _common(
     session: Session, case: tables.Case, accounts: dict[int, str], media_ids: set[int]
-) -> dict[str, Any]:
-    return {
-        "accounts": casefile.accounts_section(session, accounts),
-        "ip_events": casefile.ip_events_section(session, accounts),
-        "groups": casefile.groups_section(session, accounts),
-        "media": casefile.media_section(session, media_ids),
-        "timeline": casefile.timeline_section(session, accounts, case_history(session, case.id)),
-    }
+) -> CaseSections:
+    return CaseSections(
+        accounts=casefile.accounts_section(session, accounts),
+        ip_events=casefile.ip_events_section(session, accounts),
+        groups=casefile.groups_section(session, accounts),
+        media=casefile.media_section(session, media_ids),
+        timeline=casefile.timeline_section(session, accounts, case_history(session, case.id)),
+    )
 
 
 def referral_state(
@@ -136,8 +161,8 @@ def referral_state(
 ) -> dict[str, Any]:
     """Where the person goes: not located, handled at home (and by whom), or referred abroad
     (to which agency, and whether the country's package has been written with them in it)."""
-    country = person and person.get("country")
-    if not country:
+    country = person.get("country") if person else None
+    if not person or not country:
         return {"state": "not_located", "text": "Not located yet: no referral."}
     home = get_setting(session, "home_country")
     handled_by = ROUTE_LABELS[route(person.get("minor"), person.get("criminally_responsible"))]

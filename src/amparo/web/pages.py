@@ -71,17 +71,18 @@ def case_page(request: Request, viewer: SignedIn, case_id: int) -> Response:
         case = session.get(tables.Case, case_id)
         if case is None:
             raise HTTPException(404, "no such case")
+        file = case_file(session, workspace.root, case)
+        file["media"] = media_items(request, session, viewer, file["media"])
         context = {
             "case": case,
             "assignee": case.assignee.username if case.assignee else None,
-            "file": case_file(session, workspace.root, case),
-        }
-        context["users"] = session.scalars(
-            select(tables.User.username).where(tables.User.role.in_((ANALYST, SUPERVISOR)),
-                                               tables.User.disabled.is_(False))
-            .order_by(tables.User.username)
-        ).all()  # fmt: skip
-        context["file"]["media"] = media_items(request, session, viewer, context["file"]["media"])
+            "file": file,
+            "users": session.scalars(
+                select(tables.User.username).where(tables.User.role.in_((ANALYST, SUPERVISOR)),
+                                                   tables.User.disabled.is_(False))
+                .order_by(tables.User.username)
+            ).all(),
+        }  # fmt: skip
     return render(request, "case.html", context | {"statuses": STATUSES})
 
 

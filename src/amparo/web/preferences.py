@@ -98,20 +98,20 @@ def media_categories(session: Session, media_ids: Iterable[int]) -> dict[int, se
     ):
         if status == "new":
             found[media_id].add(NEW)
-    rows = session.execute(
+    classified = session.execute(
         select(sighting.media_id, sighting.industry_classification)
         .where(sighting.media_id.in_(ids), sighting.industry_classification.is_not(None))
         .distinct()
     )
-    for media_id, code in rows:
+    for media_id, code in classified:
         found[media_id].add(f"industry:{code}")
     match, entry = tables.Match, tables.KnownEntry
-    rows = session.execute(
+    in_hash_sets = session.execute(
         select(match.media_id, entry.category_scheme, entry.category_code)
         .join(entry, entry.id == match.known_entry_id)
         .where(match.media_id.in_(ids), entry.category_scheme.is_not(None))
         .distinct()
     )
-    for media_id, scheme, code in rows:
+    for media_id, scheme, code in in_hash_sets:
         found[media_id].add(f"hashset:{scheme}:{code}")
     return found

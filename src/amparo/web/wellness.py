@@ -41,7 +41,7 @@ async def save_preferences(request: Request, viewer: SignedIn) -> Response:
 def _save_preferences(request: Request, viewer: Viewer, form: dict[str, Any]) -> None:
     with workspace_of(request).session() as session:
         preferences = preferences_from_form(form, known_categories(session))
-        user = session.get(tables.User, viewer.id)
+        user = session.get_one(tables.User, viewer.id)
         user.preferences = dict(user.preferences or {}) | preferences
         append_audit(session, viewer.username, "preferences", viewer.username, preferences)
 

@@ -17,6 +17,7 @@ from PIL import Image
 
 from amparo.cli import main
 from amparo.demo import GeneratedOperation, generate_operation
+from amparo.demo.avi import mjpeg_avi
 from amparo.errors import EvidenceCorrupted, EvidenceKeyError
 from amparo.evidence_keys import (
     KEY_VARIABLE,
@@ -27,6 +28,7 @@ from amparo.evidence_keys import (
 )
 from amparo.intake.device import ingest_device_tree
 from amparo.media.stored import CORRUPTED, analyse_evidence, open_evidence
+from amparo.media.video import vpdq
 from amparo.settings import set_setting
 from amparo.stages.hashing import run_hash_stage
 from amparo.store import evidence
@@ -180,6 +182,33 @@ def test_a_plaintext_copy_is_private_and_removed(tmp_path: Path) -> None:
         assert stat.S_IMODE(plain.parent.stat().st_mode) == 0o700
         assert store.root not in plain.parents
     assert not plain.exists() and not plain.parent.exists()
+
+
+def benign_video(seconds: int = 3, fps: int = 5) -> bytes:
+    rows, columns = np.mgrid[0:120, 0:160]
+    frames = []
+    for frame in range(seconds * fps):
+        pixels = np.stack([(columns + frame * 9) % 256, rows * 2, np.full_like(rows, 90)], 2)
+        pixels[40:80, frame * 7 % 130 : frame * 7 % 130 + 30] = 255
+        frames.append(Image.fromarray(pixels.astype(np.uint8)))
+    return mjpeg_avi(frames, fps)
+
+
+@pytest.mark.skipif(vpdq is None, reason="video hashing (vpdq) is not installed here")
+def test_a_sealed_video_hashes_as_the_clear_one_and_leaves_no_copy(tmp_path: Path) -> None:
+    data = benign_video()
+    clear = EvidenceStore(tmp_path / "clear" / "evidence")
+    sealed = sealed_store(tmp_path / "sealed")
+    sha256 = clear.put_bytes(data).sha256
+    assert sealed.put_bytes(data).sha256 == sha256
+    copies_before = set(Path("/dev/shm").glob("amparo-plain-*"))
+    open_evidence(str(clear.root), None)
+    from_clear = analyse_evidence(clear.path_of(sha256))
+    open_evidence(str(sealed.root), sealed.cipher().keyset_json)
+    from_sealed = analyse_evidence(sealed.path_of(sha256))
+    assert from_sealed.kind == "video" and from_sealed.error is None
+    assert from_sealed.video_frames and from_sealed.video_frames == from_clear.video_frames
+    assert set(Path("/dev/shm").glob("amparo-plain-*")) == copies_before
 
 
 # --- where the key comes from ------------------------------------------------------------

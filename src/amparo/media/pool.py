@@ -22,7 +22,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from amparo.errors import AmparoError
 from amparo.media.analyse import analyse_file, sniff_file
@@ -90,7 +90,7 @@ class WorkerSetup:
     that it can be sent), and how this process tells a failed file's kind (``sniff``)."""
 
     initializer: Callable[..., None] | None = None
-    arguments: tuple[object, ...] = ()
+    arguments: tuple[Any, ...] = ()
     sniff: Sniff = sniff_file
 
     def run(self) -> None:

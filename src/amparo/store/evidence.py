@@ -288,8 +288,13 @@ class EvidenceStore:
             yield stream
 
     def _clear_after_all(self, sha256: str) -> bool:
+        """Whether a file that looks sealed but does not open is in fact a clear file."""
         with self._raw(sha256) as stream:
-            return hashlib.file_digest(stream, "sha256").hexdigest() == sha256
+            try:
+                _check_stream(stream, sha256)
+            except EvidenceCorrupted:
+                return False
+        return True
 
 
 def _check_stream(stream: BinaryIO, sha256: str, out: BinaryIO | None = None) -> None:

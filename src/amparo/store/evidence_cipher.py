@@ -19,19 +19,16 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, BinaryIO
+from typing import Any, BinaryIO
 
 from amparo.errors import EvidenceCorrupted, EvidenceKeyError
-
-if TYPE_CHECKING:
-    import tink
 
 HEADER_MAGIC = b"\x89AMPENC\x01"
 HEADER_SIZE = len(HEADER_MAGIC) + 4
 SEGMENT_BYTES = 1 << 20
 
 
-def streaming_template() -> tink.proto.tink_pb2.KeyTemplate:  # type: ignore[name-defined]
+def streaming_template() -> Any:
     from tink import streaming_aead
 
     streaming_aead.register()
@@ -62,7 +59,7 @@ class EvidenceCipher:
         self.keyset_json = keyset_json
         keyset = keyset_proto(handle)
         self.primary_id: int = keyset.primary_key_id
-        self._primitives = {key.key_id: _single_key_primitive(keyset, key) for key in keyset.key}
+        self._primitives = {key.key_id: _single_key_primitive(key) for key in keyset.key}
 
     @property
     def key_ids(self) -> frozenset[int]:
@@ -81,7 +78,9 @@ class EvidenceCipher:
         header = HEADER_MAGIC + self.primary_id.to_bytes(4, "big")
         out.write(header)
         primitive = self._primitives[self.primary_id]
-        with primitive.new_encrypting_stream(_KeptOpen(out), header + sha256.encode()) as sealed:
+        raw = primitive.new_encrypting_stream(_KeptOpen(out), header + sha256.encode())
+        # Tink's stream may take part of a write; a buffered writer hands it the rest.
+        with io.BufferedWriter(raw, SEGMENT_BYTES) as sealed:
             yield sealed
 
     def opening(self, sealed: BinaryIO, sha256: str) -> BinaryIO:
@@ -103,7 +102,8 @@ class EvidenceCipher:
         return _Verified(stream, sha256)  # type: ignore[return-value]
 
 
-def keyset_proto(handle: tink.KeysetHandle) -> tink.proto.tink_pb2.Keyset:  # type: ignore[name-defined]
+def keyset_proto(handle: Any) -> Any:
+    """The keyset of a Tink handle, as its protocol buffer (to add or drop keys)."""
     import tink
     from tink import secret_key_access
     from tink.proto import tink_pb2
@@ -112,18 +112,18 @@ def keyset_proto(handle: tink.KeysetHandle) -> tink.proto.tink_pb2.Keyset:  # ty
     return tink_pb2.Keyset.FromString(serialized)
 
 
-def handle_of(keyset: tink.proto.tink_pb2.Keyset) -> tink.KeysetHandle:  # type: ignore[name-defined]
+def handle_of(keyset: Any) -> Any:
     import tink
     from tink import secret_key_access
 
     return tink.proto_keyset_format.parse(keyset.SerializeToString(), secret_key_access.TOKEN)
 
 
-def _single_key_primitive(keyset: tink.proto.tink_pb2.Keyset, key: object) -> object:  # type: ignore[name-defined]
+def _single_key_primitive(key: Any) -> Any:
     from tink import streaming_aead
     from tink.proto import tink_pb2
 
-    single = tink_pb2.Keyset(primary_key_id=key.key_id)  # type: ignore[attr-defined]
+    single = tink_pb2.Keyset(primary_key_id=key.key_id)
     single.key.append(key)
     return handle_of(single).primitive(streaming_aead.StreamingAead)
 

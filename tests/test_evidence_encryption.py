@@ -390,3 +390,14 @@ def test_findings_are_identical_encrypted_or_clear(
     store = open_workspace(tmp_path / "sealed", database_url=sealed_url)
     assert None not in _key_ids(store.evidence) and any(True for _ in store.evidence.names())
     store.close()
+
+
+def test_keys_init_makes_the_keyset_and_the_switch_is_checked(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["-w", str(tmp_path / "ws"), "keys", "init"])
+    assert result.exit_code == 0, result.output
+    assert "evidence keyset" in result.output
+    assert (tmp_path / "ws" / "keys" / KEYSET_FILE).is_file()
+    refused = CliRunner().invoke(
+        main, ["-w", str(tmp_path / "ws"), "settings", "set", "evidence_encryption", "perhaps"]
+    )
+    assert refused.exit_code != 0 and "on or off" in refused.output

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from amparo.errors import EvidenceCorrupted, EvidenceError, EvidenceKeyError, UnsafeInput
 from amparo.model import MediaDigest
-from amparo.store.evidence_cipher import HEADER_SIZE, header_key_id, is_sealed
+from amparo.store.evidence_cipher import HEADER_SIZE, Writable, header_key_id, is_sealed
 
 if TYPE_CHECKING:
     from amparo.evidence_keys import EvidenceKeys
@@ -126,9 +126,8 @@ class EvidenceStore:
         if len(first) <= IN_MEMORY_BYTES:
             digest = digest_bytes(first)
             if digest.sha256 not in self:
-                body = self.cipher().seal_bytes(first, digest.sha256) if self.encrypt else first
                 with self._temporary() as (out, temp):
-                    out.write(body)
+                    self._write(out, first, digest.sha256)
                     self._settle(out, temp, digest.sha256)
             return digest
         if self.encrypt:
@@ -137,6 +136,13 @@ class EvidenceStore:
             digest = _copy_hashing(first, stream, out, name=name, max_bytes=max_bytes)
             self._settle(out, temp, digest.sha256)
         return digest
+
+    def _write(self, out: BinaryIO, data: bytes, sha256: str) -> None:
+        if not self.encrypt:
+            out.write(data)
+            return
+        with self.cipher().sealing(out, sha256) as sealed:
+            sealed.write(data)
 
     def put_bytes(self, data: bytes) -> MediaDigest:
         return self.put_stream(io.BytesIO(data), name="(bytes)", max_bytes=len(data))
@@ -297,7 +303,7 @@ class EvidenceStore:
         return True
 
 
-def _check_stream(stream: BinaryIO, sha256: str, out: BinaryIO | None = None) -> None:
+def _check_stream(stream: BinaryIO, sha256: str, out: Writable | None = None) -> None:
     checked = hashlib.sha256()
     while chunk := stream.read(CHUNK):
         checked.update(chunk)
@@ -317,7 +323,7 @@ def _private_temp_parent(store: EvidenceStore, sha256: str) -> str | None:
 
 
 def _copy_hashing(
-    first: bytes, stream: BinaryIO, out: BinaryIO, *, name: str, max_bytes: int
+    first: bytes, stream: BinaryIO, out: Writable, *, name: str, max_bytes: int
 ) -> MediaDigest:
     sha256 = hashlib.sha256()
     md5 = hashlib.md5(usedforsecurity=False)

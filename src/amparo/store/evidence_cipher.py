@@ -19,13 +19,17 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
-from amparo.errors import EvidenceCorrupted, EvidenceKeyError
+from amparo.errors import EvidenceCorrupted, EvidenceError, EvidenceKeyError
 
 HEADER_MAGIC = b"\x89AMPENC\x01"
 HEADER_SIZE = len(HEADER_MAGIC) + 4
 SEGMENT_BYTES = 1 << 20
+
+
+class Writable(Protocol):
+    def write(self, data: bytes, /) -> int: ...
 
 
 def streaming_template() -> Any:
@@ -65,23 +69,15 @@ class EvidenceCipher:
     def key_ids(self) -> frozenset[int]:
         return frozenset(self._primitives)
 
-    def seal_bytes(self, data: bytes, sha256: str) -> bytes:
-        """``data`` sealed whole (header and ciphertext), bound to ``sha256``."""
-        out = _KeptOpen()
-        with self.sealing(out, sha256) as sealed:
-            sealed.write(data)
-        return out.getvalue()
-
     @contextmanager
-    def sealing(self, out: BinaryIO, sha256: str) -> Iterator[BinaryIO]:
+    def sealing(self, out: BinaryIO, sha256: str) -> Iterator[Writable]:
         """A stream whose writes land sealed in ``out`` (left open), finished on exit."""
         header = HEADER_MAGIC + self.primary_id.to_bytes(4, "big")
         out.write(header)
         primitive = self._primitives[self.primary_id]
         raw = primitive.new_encrypting_stream(_KeptOpen(out), header + sha256.encode())
-        # Tink's stream may take part of a write; a buffered writer hands it the rest.
-        with io.BufferedWriter(raw, SEGMENT_BYTES) as sealed:
-            yield sealed
+        with raw:
+            yield _WholeWrites(raw)
 
     def opening(self, sealed: BinaryIO, sha256: str) -> BinaryIO:
         """A stream of the plaintext of the sealed file ``sealed`` (read from its start).
@@ -128,18 +124,37 @@ def _single_key_primitive(key: Any) -> Any:
     return handle_of(single).primitive(streaming_aead.StreamingAead)
 
 
-class _KeptOpen(io.BytesIO):
-    """A destination Tink may close: writes go to ``out`` (or to memory), which stays open."""
+class _KeptOpen(io.RawIOBase):
+    """The destination handed to Tink, which closes it when done: ``out`` itself stays open."""
 
-    def __init__(self, out: BinaryIO | None = None) -> None:
+    def __init__(self, out: BinaryIO) -> None:
         super().__init__()
         self._out = out
 
+    def writable(self) -> bool:
+        return True
+
     def write(self, data: bytes) -> int:  # type: ignore[override]
-        return self._out.write(data) if self._out is not None else super().write(data)
+        return self._out.write(data)
 
     def close(self) -> None:
         pass
+
+
+class _WholeWrites:
+    """Tink's encrypting stream may take only part of a write; this hands it the rest."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+
+    def write(self, data: bytes) -> int:
+        view, total = memoryview(data), 0
+        while total < len(view):
+            taken = self._raw.write(view[total:])
+            if not taken:
+                raise EvidenceError("the encrypting stream took no bytes")
+            total += taken
+        return total
 
 
 class _Verified(io.RawIOBase):

@@ -168,6 +168,8 @@ class _Verified(io.RawIOBase):
         return True
 
     def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        if size is None or size < 0:
+            return self.readall()
         import tink
 
         try:

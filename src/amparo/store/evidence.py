@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from amparo.errors import EvidenceCorrupted, EvidenceError, EvidenceKeyError, UnsafeInput
 from amparo.model import MediaDigest
-from amparo.store.evidence_cipher import HEADER_SIZE, Writable, header_key_id, is_sealed
+from amparo.store.evidence_cipher import (
+    HEADER_SIZE,
+    Readable,
+    Writable,
+    header_key_id,
+    is_sealed,
+)
 
 if TYPE_CHECKING:
     from amparo.evidence_keys import EvidenceKeys
@@ -113,7 +119,7 @@ class EvidenceStore:
 
     # --- keeping ------------------------------------------------------------------------
 
-    def put_stream(self, stream: BinaryIO, *, name: str, max_bytes: int) -> MediaDigest:
+    def put_stream(self, stream: Readable, *, name: str, max_bytes: int) -> MediaDigest:
         """Keep ``stream``'s bytes, hashing as it goes; refuse it past ``max_bytes``.
 
         Files that fit in memory are hashed first, so content already stored is not written
@@ -148,7 +154,7 @@ class EvidenceStore:
         return self.put_stream(io.BytesIO(data), name="(bytes)", max_bytes=len(data))
 
     def _put_large_sealed(
-        self, first: bytes, stream: BinaryIO, *, name: str, max_bytes: int
+        self, first: bytes, stream: Readable, *, name: str, max_bytes: int
     ) -> MediaDigest:
         from amparo.evidence_keys import new_keyset
         from amparo.store.evidence_cipher import EvidenceCipher
@@ -258,7 +264,7 @@ class EvidenceStore:
             if not is_sealed(head):
                 yield stream
                 return
-            with self.cipher().opening(stream, sha256) as plain:  # type: ignore[attr-defined]
+            with self.cipher().opening(stream, sha256) as plain:
                 yield plain
 
     @contextmanager
@@ -323,7 +329,7 @@ def _private_temp_parent(store: EvidenceStore, sha256: str) -> str | None:
 
 
 def _copy_hashing(
-    first: bytes, stream: BinaryIO, out: Writable, *, name: str, max_bytes: int
+    first: bytes, stream: Readable, out: Writable, *, name: str, max_bytes: int
 ) -> MediaDigest:
     sha256 = hashlib.sha256()
     md5 = hashlib.md5(usedforsecurity=False)

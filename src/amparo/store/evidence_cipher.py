@@ -32,6 +32,10 @@ class Writable(Protocol):
     def write(self, data: bytes, /) -> int: ...
 
 
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 def streaming_template() -> Any:
     from tink import streaming_aead
 
@@ -167,7 +171,7 @@ class _Verified(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+    def read(self, size: int = -1) -> bytes:
         if size is None or size < 0:
             return self.readall()
         import tink

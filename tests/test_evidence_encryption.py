@@ -6,7 +6,10 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import stat
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -291,6 +294,75 @@ def test_a_rotation_stopped_half_way_leaves_everything_readable_and_resumes(
     done = sealed_store(tmp_path)
     assert done.cipher().key_ids == {new} and _key_ids(done) == {new}
     assert all(done.read(sha256) == data for sha256, data in files.items())
+
+
+# A real `kill -9` half way: the command line runs in a fresh process whose store kills it
+# as it is about to move its Nth re-encrypted file into place (deterministic, not a race).
+KILLED_CLI = """
+import os, signal, sys
+from amparo.store.evidence import EvidenceStore
+
+settled = 0
+original = EvidenceStore._settle
+
+def settle(self, out, temp, sha256, *, replace=False):
+    global settled
+    settled += replace
+    if replace and settled >= int(os.environ["AMPARO_TEST_KILL_AT_FILE"]):
+        os.kill(os.getpid(), signal.SIGKILL)
+    original(self, out, temp, sha256, replace=replace)
+
+EvidenceStore._settle = settle
+from amparo.cli import main
+sys.argv[0] = "amparo"
+main()
+"""
+
+
+def _amparo_killed(workspace: Path, *args: str, kill_at: int) -> int:
+    env = {name: value for name, value in os.environ.items() if name != "AMPARO_DATABASE_URL"}
+    env["AMPARO_TEST_KILL_AT_FILE"] = str(kill_at)
+    command = [sys.executable, "-c", KILLED_CLI, "--workspace", str(workspace), *args]
+    return subprocess.run(command, env=env, capture_output=True, timeout=300).returncode
+
+
+def test_a_rotation_killed_mid_file_then_rerun_leaves_everything_under_the_new_key(
+    tmp_path: Path,
+) -> None:
+    workspace = open_workspace(tmp_path / "ws")
+    files = _fill(workspace.evidence, 6)
+    old = workspace.evidence.cipher().primary_id
+    workspace.close()
+    assert _amparo_killed(tmp_path / "ws", "keys", "rotate", kill_at=4) == -signal.SIGKILL
+    halfway = open_workspace(tmp_path / "ws")
+    assert len(halfway.evidence.cipher().key_ids) == 2
+    assert old in _key_ids(halfway.evidence) and len(_key_ids(halfway.evidence)) == 2
+    assert all(halfway.evidence.read(sha256) == data for sha256, data in files.items())
+    halfway.close()
+    result = CliRunner().invoke(main, ["-w", str(tmp_path / "ws"), "keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    done = open_workspace(tmp_path / "ws")
+    new = done.evidence.cipher().primary_id
+    assert done.evidence.cipher().key_ids == {new} != {old} and _key_ids(done.evidence) == {new}
+    assert all(done.evidence.read(sha256) == data for sha256, data in files.items())
+    done.close()
+
+
+def test_a_migration_killed_mid_file_then_rerun_seals_everything(tmp_path: Path) -> None:
+    clear = EvidenceStore(tmp_path / "ws" / "evidence")  # a workspace from before encryption
+    files = _fill(clear, 5)
+    assert _amparo_killed(tmp_path / "ws", "keys", "encrypt", kill_at=3) == -signal.SIGKILL
+    halfway = open_workspace(tmp_path / "ws")
+    assert None in _key_ids(halfway.evidence) and len(_key_ids(halfway.evidence)) == 2
+    assert all(halfway.evidence.read(sha256) == data for sha256, data in files.items())
+    halfway.close()
+    result = CliRunner().invoke(main, ["-w", str(tmp_path / "ws"), "keys", "encrypt"])
+    assert result.exit_code == 0, result.output
+    assert "3 evidence file(s) encrypted; 2 already were" in result.output
+    done = open_workspace(tmp_path / "ws")
+    assert _key_ids(done.evidence) == {done.evidence.cipher().primary_id}
+    assert all(done.evidence.read(sha256) == data for sha256, data in files.items())
+    done.close()
 
 
 def test_the_rotate_command_shows_progress_and_rotates(tmp_path: Path) -> None:

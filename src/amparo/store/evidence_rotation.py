@@ -74,11 +74,10 @@ def _move_all(
     on_total: Callable[[int], None] | None,
     on_done: Progress | None,
 ) -> ResealReport:
-    names = list(store.names())
     if on_total is not None:
-        on_total(len(names))
+        on_total(sum(1 for _ in store.names()))  # counted, not listed: a store may hold millions
     report = ResealReport()
-    for sha256 in names:
+    for sha256 in store.names():
         try:
             if not seal_clear and store.sealed_key_id(sha256) is None:
                 report.in_place += 1

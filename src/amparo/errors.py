@@ -4,7 +4,10 @@
     ├── WorkspaceError          the workspace or its database cannot be opened or migrated
     ├── StoreError              the database refused a write a stage needed
     ├── EvidenceError           the evidence store cannot keep or give back a file
-    │   └── EvidenceCorrupted   a stored file no longer matches its SHA-256 name
+    │   ├── EvidenceCorrupted   a stored file no longer matches its SHA-256 name, or fails
+    │   │                       its encryption check (changed, cut short)
+    │   └── EvidenceKeyError    the evidence key is missing, unreadable, or not the one that
+    │                           sealed a file
     ├── InputRejected           an input cannot be ingested; carries where and why (quarantine)
     │   ├── UnsafeInput         hostile or oversized input: entities, escaping paths, bombs
     │   └── InvalidInput        malformed or schema-invalid input, missing or unnamed parts
@@ -36,7 +39,11 @@ class EvidenceError(AmparoError):
 
 
 class EvidenceCorrupted(EvidenceError):
-    """A stored evidence file does not hash to the name it is stored under."""
+    """A stored evidence file does not hash to its name, or fails its encryption check."""
+
+
+class EvidenceKeyError(EvidenceError):
+    """The evidence key cannot be had (no keyset, no passphrase) or did not seal a file."""
 
 
 class InputRejected(AmparoError):

@@ -53,29 +53,8 @@ class KeyFile:
         return key
 
     def create(self) -> bool:
-        """Make the key unless it exists; whether this call made it.
-
-        The key is written whole to a private temporary file and then hard-linked into place
-        (``link`` fails if the name exists), so no reader ever sees a half-written key.
-        """
-        _private_folder(self.path.parent)
-        if self.path.exists():
-            return False
-        temporary = self.path.with_name(f".{self.path.name}.{secrets.token_hex(8)}.tmp")
-        try:
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w", encoding="ascii") as out:
-                out.write(secrets.token_hex(KEY_BYTES) + "\n")
-                out.flush()
-                os.fsync(out.fileno())
-            os.link(temporary, self.path)
-        except FileExistsError:
-            return False
-        except OSError as error:
-            raise WorkspaceError(f"cannot create the key file {self.path}: {error}") from error
-        finally:
-            temporary.unlink(missing_ok=True)
-        return True
+        """Make the key unless it exists; whether this call made it (see :func:`write_private`)."""
+        return write_private(self.path, secrets.token_hex(KEY_BYTES) + "\n")
 
     def read_or_create(self) -> bytes:
         self.create()
@@ -89,6 +68,36 @@ def keys_folder(workspace_root: Path) -> Path:
 
 def audit_key_file(workspace_root: Path) -> KeyFile:
     return KeyFile(keys_folder(workspace_root) / AUDIT_KEY)
+
+
+def write_private(path: Path, text: str, *, overwrite: bool = False) -> bool:
+    """Write a secret file (mode 0600, in a 0700 folder); whether this call wrote it.
+
+    The text is written whole to a private temporary file and then hard-linked into place
+    (``link`` fails if the name exists, so two makers never both win and no reader ever sees
+    a half-written file), or, with ``overwrite``, renamed over the old file (atomic too).
+    """
+    _private_folder(path.parent)
+    if path.exists() and not overwrite:
+        return False
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        if overwrite:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)
+    except FileExistsError:
+        return False
+    except OSError as error:
+        raise WorkspaceError(f"cannot write the key file {path}: {error}") from error
+    finally:
+        temporary.unlink(missing_ok=True)
+    return True
 
 
 def _private_folder(folder: Path) -> None:

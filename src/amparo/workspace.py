@@ -15,13 +15,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from amparo.audit import TRAIL_KEY, AuditTrail
 from amparo.audit_anchor import ANCHOR_FILE
 from amparo.errors import WorkspaceError
+from amparo.evidence_keys import EvidenceKeys
 from amparo.keys import audit_key_file
+from amparo.store import tables
 from amparo.store.database import make_engine, migrate, sqlite_url
 from amparo.store.evidence import EvidenceStore
 
 DEFAULT_HOME = Path("amparo-workspace")
 DATABASE_FILE = "amparo.db"
 EVIDENCE_DIR = "evidence"
+ENCRYPTION_SETTING = "evidence_encryption"
 
 
 @dataclass
@@ -57,4 +60,14 @@ def open_workspace(root: Path | None = None, *, database_url: str | None = None)
     engine = make_engine(url)
     migrate(engine)
     audit = AuditTrail.at(audit_key_file(root), root / ANCHOR_FILE)
-    return Workspace(root, engine, EvidenceStore(root / EVIDENCE_DIR), audit)
+    evidence = EvidenceStore(
+        root / EVIDENCE_DIR, EvidenceKeys.of_workspace(root), encrypt=_encrypts(engine)
+    )
+    return Workspace(root, engine, evidence, audit)
+
+
+def _encrypts(engine: Engine) -> bool:
+    """Whether new evidence is sealed: yes unless the workspace's setting says "off"."""
+    with Session(engine) as session:
+        row = session.get(tables.Setting, ENCRYPTION_SETTING)
+    return row is None or row.value.get("value") != "off"

@@ -22,13 +22,15 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from amparo.errors import AmparoError
 from amparo.media.analyse import analyse_file, sniff_file
 from amparo.model import MediaAnalysis
 
 K = TypeVar("K")
 Analyse = Callable[[Path], MediaAnalysis]
+Sniff = Callable[[Path], tuple[str, str | None]]
 
 CRASHED = "the decoder crashed on this file"
 # A worker process is replaced after this many files, bounding what a leak in a decoder costs.
@@ -62,20 +64,38 @@ def analyse_chunks(
     timeout_s: float = 120,
     analyse: Analyse = analyse_file,
     chunk_files: int = 1,
+    setup: WorkerSetup | None = None,
 ) -> Iterator[tuple[K, MediaAnalysis]]:
     """As :func:`analyse_many`, each chunk of files handed to a worker at once.
 
     A chunk shares one ``timeout_s``, so only files quick to analyse (pictures) should share
     one; ``chunk_files``, the size of the largest, keeps a worker's life bounded in files.
+    ``setup`` runs once in each worker before its first file (with ``workers=0``, here).
     """
+    setup = setup or WorkerSetup()
     if workers == 0:
+        setup.run()
         for chunk in chunks:
             for key, path in chunk:
                 yield key, analyse(path)
         return
     tasks = (_Task(tuple(chunk)) for chunk in chunks if chunk)
     workers = workers or usable_cores()
-    yield from _Supervisor(tasks, analyse, workers, timeout_s, chunk_files).results()
+    yield from _Supervisor(tasks, analyse, workers, timeout_s, chunk_files, setup).results()
+
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    """What each worker runs once as it starts (``initializer(*arguments)``, module-level, so
+    that it can be sent), and how this process tells a failed file's kind (``sniff``)."""
+
+    initializer: Callable[..., None] | None = None
+    arguments: tuple[Any, ...] = ()
+    sniff: Sniff = sniff_file
+
+    def run(self) -> None:
+        if self.initializer is not None:
+            self.initializer(*self.arguments)
 
 
 def _analyse_chunk(analyse: Analyse, paths: tuple[Path, ...]) -> list[MediaAnalysis]:
@@ -90,11 +110,11 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-def _failed(path: Path, reason: str) -> MediaAnalysis:
+def _failed(path: Path, reason: str, sniff: Sniff = sniff_file) -> MediaAnalysis:
     """An error result for ``path``, its kind told from the content where it can be read."""
     try:
-        kind, mime_type = sniff_file(path)
-    except OSError:
+        kind, mime_type = sniff(path)
+    except (OSError, AmparoError):
         kind, mime_type = "other", None
     return MediaAnalysis(kind=kind, mime_type=mime_type, error=reason)
 
@@ -125,8 +145,10 @@ class _Supervisor(Generic[K]):
         workers: int,
         timeout_s: float,
         chunk_files: int,
+        setup: WorkerSetup,
     ) -> None:
         self._fresh = tasks
+        self._setup = setup
         self._retries: deque[_Task[K]] = deque()
         self._running: dict[Future[list[MediaAnalysis]], _Running[K]] = {}
         self._analyse, self._workers, self._timeout_s = analyse, workers, timeout_s
@@ -186,14 +208,14 @@ class _Supervisor(Generic[K]):
         else:
             reason = f"analysis failed ({type(error).__name__}: {error})"
             key, path = task.files[0]
-            yield key, _failed(path, reason)
+            yield key, _failed(path, reason, self._setup.sniff)
 
     def _after_crash(self, task: _Task[K]) -> Iterator[tuple[K, MediaAnalysis]]:
         suspects = [task, *(running.task for running in self._running.values())]
         self._replace_executor()
         if len(suspects) == 1 and len(task.files) == 1:
             key, path = task.files[0]
-            yield key, _failed(path, CRASHED)
+            yield key, _failed(path, CRASHED, self._setup.sniff)
         else:
             self._retries.extend(single for s in suspects for single in s.singles(alone=True))
 
@@ -208,7 +230,7 @@ class _Supervisor(Generic[K]):
                 self._retries.extend(task.singles(alone=False))
                 continue
             key, path = task.files[0]
-            yield key, _failed(path, reason)
+            yield key, _failed(path, reason, self._setup.sniff)
 
     def _new_executor(self) -> ProcessPoolExecutor:
         # forkserver: workers fork from a clean, single-threaded server with the media modules
@@ -218,7 +240,11 @@ class _Supervisor(Generic[K]):
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(_preloaded(self._analyse))
         return ProcessPoolExecutor(
-            self._workers, mp_context=context, max_tasks_per_child=self._tasks_per_worker
+            self._workers,
+            mp_context=context,
+            max_tasks_per_child=self._tasks_per_worker,
+            initializer=self._setup.initializer,
+            initargs=self._setup.arguments,
         )
 
     def _replace_executor(self) -> None:

@@ -6,6 +6,7 @@ every video gets an error saying so, and the rest of the analysis works as befor
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from importlib import metadata
@@ -44,11 +45,13 @@ def analyse_video_file(path: Path, mime_type: str | None = None) -> MediaAnalysi
 
 
 def analyse_video_bytes(data: bytes, mime_type: str | None, *, name: str) -> MediaAnalysis:
-    """As :func:`analyse_video_file`, through a temporary file (FFmpeg reads files)."""
+    """As :func:`analyse_video_file`, through a private temporary file (FFmpeg reads files):
+    mode 0600 in a 0700 folder, removed when done."""
     suffix = Path(name).suffix
     with tempfile.TemporaryDirectory(prefix="amparo-video-") as folder:
         path = Path(folder) / ("video" + (suffix if _SAFE_SUFFIX.fullmatch(suffix) else ""))
-        path.write_bytes(data)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            out.write(data)
         return analyse_video_file(path, mime_type)
 
 

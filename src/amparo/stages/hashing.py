@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Row, select, update
 
-from amparo.media.pool import analyse_chunks, usable_cores
-from amparo.media.stored import analyse_evidence
+from amparo.media.pool import WorkerSetup, analyse_chunks, usable_cores
+from amparo.media.stored import analyse_evidence, open_evidence, sniff_evidence
 from amparo.model import MediaAnalysis
 from amparo.store import tables
 from amparo.workspace import Workspace
@@ -47,7 +48,11 @@ def run_hash_stage(
     chunks = _chunks(workspace, pending, workers)
     batch: list[tuple[int, MediaAnalysis]] = []
     for media_id, analysis in analyse_chunks(
-        chunks, workers=workers, analyse=analyse_evidence, chunk_files=CHUNK_FILES
+        chunks,
+        workers=workers,
+        analyse=analyse_evidence,
+        chunk_files=CHUNK_FILES,
+        setup=_worker_setup(workspace) if pending else None,
     ):
         batch.append((media_id, analysis))
         if len(batch) >= COMMIT_EVERY:
@@ -56,6 +61,13 @@ def run_hash_stage(
             on_done()
     _save(workspace, batch)
     return len(pending)
+
+
+def _worker_setup(workspace: Workspace) -> WorkerSetup:
+    """Each worker gets the store's root and keyset once, not with every file."""
+    store = workspace.evidence
+    arguments = (str(store.root), store.keyset_for_workers())
+    return WorkerSetup(open_evidence, arguments, partial(sniff_evidence, store))
 
 
 def _chunks(

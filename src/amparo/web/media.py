@@ -13,7 +13,6 @@ import re
 import secrets
 from datetime import datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -136,8 +135,9 @@ def _treatment(request: Request, viewer: Viewer, media: tables.Media) -> Treatme
 
 
 @lru_cache(maxsize=512)
-def _thumbnail(evidence_root: Path, sha256: str, kind: str, level: str) -> bytes:
-    data = EvidenceStore(evidence_root).read(sha256) if kind == "image" else b""
+def _thumbnail(evidence: EvidenceStore, sha256: str, kind: str, level: str) -> bytes:
+    """Blurred thumbnails are kept in this process's memory only, never written to disk."""
+    data = evidence.read(sha256) if kind == "image" else b""
     return blurred_thumbnail(data, kind, level)
 
 
@@ -146,7 +146,7 @@ def thumbnail(request: Request, viewer: SignedIn, sha256: str) -> Response:
     media = _media(request, sha256)
     level = _treatment(request, viewer, media).thumbnail
     try:
-        body = _thumbnail(workspace_of(request).evidence.root, sha256, media.kind, level)
+        body = _thumbnail(workspace_of(request).evidence, sha256, media.kind, level)
     except EvidenceError as error:
         raise HTTPException(410, "the stored file cannot be read") from error
     return Response(body, media_type="image/jpeg", headers=NO_STORE)

@@ -191,7 +191,9 @@ class Media(Base):
     problem: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(String(20), index=True)
     matched_against: Mapped[str | None] = mapped_column(String(64))
-    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("series.id", ondelete="SET NULL"), index=True
+    )
 
 
 class Group(Base):

@@ -1,5 +1,5 @@
 """the network stage's stored results: persons' communities and centrality, cross-border links,
-first sharers, and the summary
+first sharers, and the summary; media indexed by series
 
 Revision ID: 0016
 Revises: 0011
@@ -21,6 +21,7 @@ _JSON = sa.JSON(none_as_null=True).with_variant(
 
 
 def upgrade() -> None:
+    op.create_index("ix_media_series_id", "media", ["series_id"])  # a series page's files
     op.create_table(
         "network_person",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -65,3 +66,4 @@ def downgrade() -> None:
     op.drop_table("network_first_sharers")
     op.drop_table("network_cross_border")
     op.drop_table("network_person")
+    op.drop_index("ix_media_series_id", table_name="media")

@@ -18,6 +18,7 @@ from amparo.export.findings import build_findings
 from amparo.intake.dispatch import IngestOptions, ingest_inputs
 from amparo.intake.ingest import ingest_paths
 from amparo.network.analysis import analyse
+from amparo.network.graphml import export_graphml
 from amparo.network.neighbourhood import load_group_neighbourhood, load_series_neighbourhood
 from amparo.network.results import STAGE, current_summary, stored_summary
 from amparo.network.store import load_network
@@ -113,7 +114,7 @@ def test_stored_results_equal_the_analysis(processed: Workspace) -> None:
     assert direct.communities and direct.first_sharers and direct.cross_border
 
 
-def test_readers_read_the_store_while_it_is_current(processed: Workspace) -> None:
+def test_readers_read_the_store_while_it_is_current(processed: Workspace, tmp_path: Path) -> None:
     with processed.session() as session:
         person = session.scalars(select(tables.Person.key).order_by(tables.Person.key)).first()
         marked = update(tables.NetworkPerson).where(tables.NetworkPerson.person == person)
@@ -124,6 +125,8 @@ def test_readers_read_the_store_while_it_is_current(processed: Workspace) -> Non
         persons = {p["id"]: p for p in build_findings(session)["persons"]}
     assert facts.persons[person].centrality == 0.42
     assert persons[person]["network"]["weighted_degree"] == 0.42
+    graphml = export_graphml(processed, tmp_path / "network.graphml")
+    assert graphml.summary.centrality[person].weighted_degree == 0.42
 
 
 def test_readers_analyse_afresh_once_the_store_changed(processed: Workspace) -> None:
@@ -157,6 +160,8 @@ def test_pages_read_only_their_neighbourhood_and_show_the_same(processed: Worksp
             assert series_network(part, key) == series_network(whole, key), key
             assert _sharers(part, key) == _sharers(whole, key), key
     assert groups and series
+    shown = [n["kind"] for g in groups for n in group_network(whole, g)["nodes"]]
+    assert "person" in shown, "a person holding several accounts is among them"
 
 
 def _first_two_linked(workspace: Workspace) -> Decision:

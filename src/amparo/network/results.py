@@ -22,6 +22,7 @@ from amparo.network.analysis import (
     NetworkSummary,
     analyse,
 )
+from amparo.network.graph import NetworkData
 from amparo.network.store import load_network
 from amparo.store import tables
 from amparo.store.fingerprint import fingerprint, last_fingerprint, value_counts
@@ -48,13 +49,14 @@ def network_fingerprint(session: Session) -> str:
     return fingerprint(session, _INPUTS, after=_UPSTREAM, extra=extra)
 
 
-def current_summary(session: Session) -> NetworkSummary:
-    """The network's summary as of now: stored when still current, else analysed here."""
+def current_summary(session: Session, data: NetworkData | None = None) -> NetworkSummary:
+    """The network's summary as of now: stored when still current, else analysed here (from
+    ``data`` when the caller has loaded the network already)."""
     if last_fingerprint(session, STAGE) == network_fingerprint(session):
         stored = stored_summary(session)
         if stored is not None:
             return stored
-    return analyse(load_network(session))
+    return analyse(load_network(session) if data is None else data)
 
 
 def store_summary(session: Session, summary: NetworkSummary) -> None:

@@ -12,7 +12,8 @@ chat exports, videos, hash sets left unimported), ingests it into a new SQLite w
 - a group page's and a series page's network data (their member and sharer lists and the
   network view's JSON) from their neighbourhood, against the same from the whole network.
 
-In-process figures are medians of ``--rounds`` rounds, the two variants interleaved. The result
+In-process figures are medians of ``--rounds`` rounds, the two variants interleaved, each
+round in the other order. The result
 goes to ``benchmarks/results/network_stage.json``.
 """
 
@@ -84,17 +85,21 @@ def _ms(call: Callable[[], object]) -> float:
 
 def _interleaved(rounds: int, **calls: Callable[[], object]) -> dict[str, float]:
     times: dict[str, list[float]] = {name: [] for name in calls}
+    order = list(calls)
     for _ in range(rounds):
-        for name, call in calls.items():
-            times[name].append(_ms(call))
+        for name in order:
+            times[name].append(_ms(calls[name]))
+        order.reverse()  # neither variant always runs first
     return {name: round(statistics.median(found), 1) for name, found in times.items()}
 
 
-def _findings_afresh(session: Session) -> None:
-    """The findings with the stored network made stale (rolled back after)."""
-    session.get(tables.StageRun, STAGE).fingerprint = "stale"  # type: ignore[union-attr]
-    build_findings(session)
-    session.rollback()
+def _findings(workspace: Workspace, *, afresh: bool) -> None:
+    """The findings; ``afresh``: with the stored network made stale (rolled back after)."""
+    with Session(workspace.engine) as session:
+        if afresh:
+            session.get(tables.StageRun, STAGE).fingerprint = "stale"  # type: ignore[union-attr]
+        build_findings(session)
+        session.rollback()
 
 
 def _pages(workspace: Workspace, rounds: int) -> dict[str, Any]:
@@ -105,8 +110,8 @@ def _pages(workspace: Workspace, rounds: int) -> dict[str, Any]:
         assert series is not None
         return {
             "findings_ms": _interleaved(
-                rounds, stored=lambda: build_findings(session),
-                analysed_afresh=lambda: _findings_afresh(session),
+                rounds, stored=lambda: _findings(workspace, afresh=False),
+                analysed_afresh=lambda: _findings(workspace, afresh=True),
             ),
             "group_page_ms": _interleaved(
                 rounds,
@@ -134,7 +139,7 @@ def _series(data: Any, series: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reports", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=15)
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         workspace_folder = _prepare(Path(folder), arguments.reports)

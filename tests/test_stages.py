@@ -153,10 +153,12 @@ def test_pages_read_only_their_neighbourhood_and_show_the_same(processed: Worksp
         series = sorted(session.scalars(select(tables.Series.key)))
         for group in groups:
             part = load_group_neighbourhood(session, group)
+            assert {m.group for m in part.memberships} | {s.group for s in part.shares} <= {group}
             assert group_network(part, group) == group_network(whole, group), group
             assert _members(part, group) == _members(whole, group), group
         for key in series:
             part = load_series_neighbourhood(session, key)
+            assert {s.series for s in part.shares} <= {key}
             assert series_network(part, key) == series_network(whole, key), key
             assert _sharers(part, key) == _sharers(whole, key), key
     assert groups and series

@@ -34,7 +34,7 @@ _HOMES = {
     "IngestSummary": "amparo.intake.ingest",
     "import_hash_set": "amparo.stages.hashsets",
     "import_subscriber_returns": "amparo.geo.subscribers",
-    "STAGE_NAMES": "amparo.stages.names",
+    "STAGE_NAMES": "amparo.stages.registry",
     "run_pipeline": "amparo.stages.pipeline",
     "LINK": "amparo.people.clusters",
     "UNLINK": "amparo.people.clusters",
@@ -137,8 +137,8 @@ if TYPE_CHECKING:
     from amparo.network.graphml import export_graphml
     from amparo.people.clusters import LINK, UNLINK, Decision
     from amparo.stages.hashsets import import_hash_set
-    from amparo.stages.names import STAGE_NAMES
     from amparo.stages.pipeline import run_pipeline
+    from amparo.stages.registry import STAGE_NAMES
     from amparo.stages.resolution import decide
     from amparo.web.app import create_app
     from amparo.workspace import Workspace, open_workspace

@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 EXIT_INPUT = 1
 EXIT_WORKSPACE = 3
 FINDINGS_FILE = "findings.json"
-STAGE_UNITS = {"cluster": "series", "resolve": "persons", "locate": "persons located",
-               "score": "cases"}  # fmt: skip
 
 # soft_wrap: a message is one line whatever the terminal's width (logs, grep, tests).
 console = Console(stderr=True, soft_wrap=True)
@@ -126,12 +124,13 @@ def process_with_progress(
     )
 
     from amparo.stages.pipeline import run_pipeline
+    from amparo.stages.registry import stage_named
 
     columns = (TextColumn("[bold]{task.description:>7}"), BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=console) as progress:
         reports = run_pipeline(workspace, stages, workers=workers, progress=StageBars(progress))
     for report in reports:
-        what = STAGE_UNITS.get(report.stage, "files")
+        what = stage_named(report.stage).unit
         done = "nothing changed" if report.processed is None else f"{report.processed} {what}"
         console.print(f"  {report.stage}: {done}", highlight=False)

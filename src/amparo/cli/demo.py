@@ -19,7 +19,7 @@ from amparo.cli.common import (
     reports_errors,
     workspace_of,
 )
-from amparo.stages.names import STAGE_NAMES
+from amparo.stages.registry import STAGE_NAMES
 from amparo.terminal import untrusted
 
 if TYPE_CHECKING:

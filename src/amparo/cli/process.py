@@ -5,10 +5,19 @@ from __future__ import annotations
 import click
 
 from amparo.cli.common import process_with_progress, reports_errors, workspace_of
-from amparo.stages.names import STAGE_NAMES
+from amparo.stages.registry import STAGE_NAMES, stages_help
+
+HELP = f"""Run the pipeline's stages, in this order:
+
+\b
+{stages_help()}
+
+Each stage does only the work whose inputs changed (or is skipped), so re-running is cheap and
+safe.
+"""
 
 
-@click.command()
+@click.command(help=HELP, short_help=f"Run the pipeline: {', '.join(STAGE_NAMES)}.")
 @click.option(
     "--stage",
     "stages",
@@ -20,11 +29,5 @@ from amparo.stages.names import STAGE_NAMES
 @click.pass_context
 @reports_errors
 def process(context: click.Context, stages: tuple[str, ...], workers: int | None) -> None:
-    """Run the pipeline: hash, match, cluster, resolve, locate, score.
-
-    hash: PDQ, vPDQ, EXIF; match: against the hash sets; cluster: new material into series;
-    resolve: accounts into persons; locate: IP lookups, providers' answers, places and ages;
-    score: priorities and cases. Each stage does only the work whose inputs changed (or is
-    skipped), so re-running is cheap and safe.
-    """
+    """Run the stages asked for, or all (``HELP`` is the command's help)."""
     process_with_progress(workspace_of(context), stages or STAGE_NAMES, workers)

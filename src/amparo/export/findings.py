@@ -22,8 +22,8 @@ from amparo.geo.referrals import AgencyDirectory, load_directory, referrals_for_
 from amparo.geo.requests import legal_requests_for_findings
 from amparo.geo.stats import stats_for_findings
 from amparo.model import account_key, instant
-from amparo.network.analysis import analyse, to_findings
-from amparo.network.store import load_network
+from amparo.network.analysis import to_findings
+from amparo.network.results import current_summary
 from amparo.people.report import person_keys_by_account, persons_document
 from amparo.store import tables
 from amparo.triage.cases import priority_for_findings
@@ -72,7 +72,7 @@ def _network(session: Session, persons: list[dict[str, Any]]) -> dict[str, Any]:
     Each person gets its own centrality and community; the cross-border list is cut to the
     strongest links, with the total kept, since a large operation has hundreds of thousands.
     """
-    document = to_findings(analyse(load_network(session)))
+    document = to_findings(current_summary(session))
     centrality = document.pop("centrality")
     for person in persons:
         person["network"] = centrality.get(person["id"])

@@ -25,6 +25,7 @@ from amparo.network.graph import (
     build_graph,
     vertex_name,
 )
+from amparo.network.results import current_summary
 from amparo.network.store import load_network
 from amparo.workspace import Workspace
 
@@ -42,11 +43,15 @@ class GraphmlExport:
     summary: NetworkSummary
 
 
-def annotated_graph(data: NetworkData) -> tuple[igraph.Graph, NetworkSummary]:
-    """The typed graph with the analysis written on its vertices and person-person edges."""
+def annotated_graph(
+    data: NetworkData, summary: NetworkSummary | None = None
+) -> tuple[igraph.Graph, NetworkSummary]:
+    """The typed graph with the analysis (``summary``, or done here) written on its vertices
+    and person-person edges."""
     graph = build_graph(data)
     projection = person_graph(data)
-    summary = summarise(projection, data)
+    if summary is None:
+        summary = summarise(projection, data)
     _annotate_vertices(graph, summary, data.owners())
     _add_person_links(graph, projection.graph)
     for name in VERTEX_TEXT:
@@ -93,7 +98,8 @@ def export_graphml(workspace: Workspace, out: Path) -> GraphmlExport:
     """Write the workspace's network to ``out`` as GraphML."""
     with workspace.session() as session:
         data = load_network(session)
-    graph, summary = annotated_graph(data)
+        stored = current_summary(session, data)
+    graph, summary = annotated_graph(data, stored)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         graph.write_graphml(str(out))

@@ -17,8 +17,8 @@ from amparo.geo.ages import assess_ages
 from amparo.geo.locate_store import locate_persons
 from amparo.geo.lookup import run_ip_lookups
 from amparo.geo.subscribers import match_subscribers
-from amparo.stages.fingerprint import fingerprint, last_fingerprint
 from amparo.store import tables
+from amparo.store.fingerprint import fingerprint, last_fingerprint
 from amparo.workspace import Workspace
 
 STAGE = "locate"

@@ -9,15 +9,11 @@ from typing import Protocol
 from sqlalchemy.exc import SQLAlchemyError
 
 from amparo.errors import StoreError
-from amparo.stages.hashing import run_hash_stage
-from amparo.stages.locate import run_locate_stage
-from amparo.stages.matching import run_match_stage
-from amparo.stages.names import STAGE_NAMES
-from amparo.stages.resolution import run_resolve_stage
-from amparo.stages.score import run_score_stage
-from amparo.stages.series import run_cluster_stage
+from amparo.stages.registry import STAGE_NAMES, STAGES, Stage, StageProgress
 from amparo.store.database import refusal_reason
 from amparo.workspace import Workspace
+
+__all__ = ["STAGE_NAMES", "Progress", "StageReport", "run_pipeline"]
 
 
 class Progress(Protocol):
@@ -41,37 +37,31 @@ def run_pipeline(
 ) -> list[StageReport]:
     """Run ``stages`` in pipeline order; a stage with nothing to do returns at once."""
     reports = []
-    for stage in [name for name in STAGE_NAMES if name in stages]:
+    for stage in [stage for stage in STAGES if stage.name in stages]:
         try:
-            reports.append(StageReport(stage, _run(workspace, stage, workers, progress)))
+            processed = stage.run(workspace, _progress_of(stage, progress, workers))
         except SQLAlchemyError as error:
             reason = refusal_reason(error)
-            raise StoreError(f"the {stage} stage could not write its results: {reason}") from error
+            raise StoreError(
+                f"the {stage.name} stage could not write its results: {reason}"
+            ) from error
+        reports.append(StageReport(stage.name, processed))
     return reports
 
 
-def _run(
-    workspace: Workspace, stage: str, workers: int | None, progress: Progress | None
-) -> int | None:
-    def total(count: int) -> None:
-        if progress is not None:
-            progress.start(stage, count)
+def _progress_of(stage: Stage, progress: Progress | None, workers: int | None) -> StageProgress:
+    if progress is None:
+        return StageProgress(start=_ignore, advance=_ignore, workers=workers)
+    shown = progress
 
-    def done(amount: int = 1) -> None:
-        if progress is not None:
-            progress.advance(stage, amount)
+    def start(total: int) -> None:
+        shown.start(stage.name, total)
 
-    if stage == "hash":
-        return run_hash_stage(workspace, workers=workers, on_total=total, on_done=done)
-    if stage == "match":
-        return run_match_stage(workspace, on_total=total, on_done=done)
-    if stage == "locate":
-        located = run_locate_stage(workspace, on_total=total, on_done=done)
-        return None if located is None else located.located
-    if stage == "resolve":
-        resolution = run_resolve_stage(workspace)
-        return None if resolution is None else len(resolution.persons)
-    if stage == "score":
-        cases = run_score_stage(workspace)
-        return None if cases is None else cases.cases
-    return run_cluster_stage(workspace)
+    def advance(amount: int) -> None:
+        shown.advance(stage.name, amount)
+
+    return StageProgress(start=start, advance=advance, workers=workers)
+
+
+def _ignore(_: int) -> None:
+    pass

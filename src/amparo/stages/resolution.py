@@ -18,8 +18,8 @@ from amparo.people.store import (
     record_decision,
     write_persons,
 )
-from amparo.stages.fingerprint import fingerprint, last_fingerprint
 from amparo.store import tables
+from amparo.store.fingerprint import fingerprint, last_fingerprint
 from amparo.workspace import Workspace
 
 STAGE = "resolve"

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from amparo.stages.fingerprint import fingerprint
 from amparo.store import tables
+from amparo.store.fingerprint import fingerprint
 from amparo.triage.case_sync import CaseSync, Scored, sync_cases
 from amparo.triage.facts import PERSON, SERIES, PersonFacts, SeriesFacts
 from amparo.triage.gather import TriageFacts, gather_facts
@@ -28,7 +28,7 @@ _INPUTS = (
     tables.Report, tables.Party, tables.Sighting, tables.Membership, tables.Match,
     tables.KnownEntry, tables.Series, tables.Person, tables.Case,
 )  # fmt: skip
-_UPSTREAM = ("resolve", "locate")
+_UPSTREAM = ("resolve", "locate", "network")
 
 
 def run_score_stage(workspace: Workspace, *, force: bool = False) -> CaseSync | None:

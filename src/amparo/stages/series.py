@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, bindparam, delete, select, update
+from sqlalchemy import BindParameter, Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from amparo.intake.writer import insert_rows
@@ -24,12 +24,16 @@ from amparo.match.known_index import HexPdqIndex
 from amparo.match.matcher import KNOWN, KNOWN_VARIANT, MIN_PDQ_QUALITY, NEW
 from amparo.model import account_key
 from amparo.store import tables
+from amparo.store.fingerprint import fingerprint, last_fingerprint, record_run, value_counts
 from amparo.store.nulls import not_null
 from amparo.workspace import Workspace
 
 NEW_SERIES_RADIUS = 31
 FIRST_ACCOUNTS = 5
 M, K, H, S = tables.Media, tables.KnownEntry, tables.HashSet, tables.Sighting
+STAGE = "cluster"
+# Series too, so that series changed behind the stage's back are made anew.
+_INPUTS = (M, tables.Match, S, tables.Account, tables.Group, K, H, tables.Series)
 
 
 @dataclass
@@ -41,15 +45,31 @@ class _Seen:
     groups: set[str] = field(default_factory=set)
 
 
-def run_cluster_stage(workspace: Workspace) -> int:
-    """Recompute every series from the current matches; return how many series there are."""
+def run_cluster_stage(workspace: Workspace, *, force: bool = False) -> int | None:
+    """Recompute every series from the current matches; return how many series there are,
+    or None when nothing it reads changed since its last run."""
     with workspace.session() as session:
+        if not force and last_fingerprint(session, STAGE) == _fingerprint(session):
+            return None
         members = _known_series(session)
         for group in _new_clusters(session):
             members.setdefault(("new", group[0]), []).extend(group)
         seen = _sightings(session)
         _write_series(session, members, seen)
+        record_run(session, STAGE, _fingerprint(session))  # after: its own series count too
         return len(members)
+
+
+def _fingerprint(session: Session) -> str:
+    """The inputs' row counts and highest ids, and what the hash and match stages wrote in
+    place: how many files are analysed, each status and each hash-set state matched against."""
+    analysed = select(func.count()).where(M.analysed_at.is_not(None))
+    extra = [
+        f"analysed:{session.scalar(analysed)}",
+        value_counts(session, M.status),
+        value_counts(session, M.matched_against),
+    ]
+    return fingerprint(session, _INPUTS, extra=extra)
 
 
 def _known_series(session: Session) -> dict[tuple[str, Any], list[int]]:

@@ -191,7 +191,9 @@ class Media(Base):
     problem: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(String(20), index=True)
     matched_against: Mapped[str | None] = mapped_column(String(64))
-    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("series.id", ondelete="SET NULL"), index=True
+    )
 
 
 class Group(Base):
@@ -612,3 +614,49 @@ class ExposureInterval(Base):
     started_at: Mapped[datetime]
     until: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+
+
+class NetworkPerson(Base):
+    """A person's place in the network as the network stage last found it (``network/``).
+
+    ``person`` is a person key, or the key of an account no person holds yet.
+    """
+
+    __tablename__ = "network_person"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person: Mapped[str] = mapped_column(Text, unique=True)
+    community: Mapped[int | None]  # None: alone in a community of its own
+    weighted_degree: Mapped[float]
+    betweenness: Mapped[float]
+
+
+class NetworkCrossBorder(Base):
+    """Two linked persons whose country hints differ, with the groups that link them."""
+
+    __tablename__ = "network_cross_border"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_a: Mapped[str] = mapped_column(Text)
+    person_b: Mapped[str] = mapped_column(Text)
+    country_a: Mapped[str] = mapped_column(Text)
+    country_b: Mapped[str] = mapped_column(Text)
+    weight: Mapped[float]
+    groups: Mapped[list[Any]]
+
+
+class NetworkFirstSharers(Base):
+    """A new series' first sharers as persons, earliest first."""
+
+    __tablename__ = "network_first_sharers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series: Mapped[str] = mapped_column(Text, unique=True)
+    persons: Mapped[list[Any]]
+
+
+class NetworkSummary(Base):
+    """The network as a whole: one row, written with the rows above."""
+
+    __tablename__ = "network_summary"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    persons: Mapped[int]
+    large_groups: Mapped[list[Any]]  # groups too large to link their members
+    betweenness_sources: Mapped[int | None]  # None: exact; else how many sources were sampled

@@ -1,7 +1,7 @@
 """The facts of every person and every new series, tallied from the store's rows in bulk.
 
 ``rows`` reads whole tables once each; here each sighting, reported party and membership is
-tallied once onto its person and its series; centrality comes from the network analysis.
+tallied once onto its person and its series; centrality comes from the network stage.
 Accounts that no person holds yet (resolve has not run) belong to no person.
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from amparo.match.matcher import KNOWN, KNOWN_VARIANT, NEW
-from amparo.network.analysis import Centrality, analyse
-from amparo.network.store import load_network
+from amparo.network.analysis import Centrality
+from amparo.network.results import current_summary
 from amparo.triage.facts import PersonFacts, SeriesFacts
 from amparo.triage.rows import ReportRow, SightingRow, StoreRows, long_known_media, person_ages
 
@@ -68,7 +68,7 @@ def gather_facts(
 ) -> TriageFacts:
     """Facts for every person and every new series the store holds."""
     if centrality is None:
-        centrality = analyse(load_network(session)).centrality
+        centrality = current_summary(session).centrality
     store = StoreRows.read(session)
     newest = store.newest()
     long_known = long_known_media(session, newest, long_known_days)

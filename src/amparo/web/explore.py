@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from amparo.network.graph import NetworkData
-from amparo.network.store import load_network
+from amparo.network.neighbourhood import load_group_neighbourhood, load_series_neighbourhood
 from amparo.store import tables
 from amparo.web import casefile
 from amparo.web.auth import SignedIn
@@ -39,14 +39,14 @@ def _group(session: Session, key: str) -> tables.Group:
 
 @router.get("/groups/{key:path}/network.json")
 def group_network_json(request: Request, viewer: SignedIn, key: str) -> Response:
-    return _network_json(request, key, _group, group_network)
+    return _network_json(request, key, _group, load_group_neighbourhood, group_network)
 
 
 @router.get("/groups/{key:path}")
 def group_page(request: Request, viewer: SignedIn, key: str) -> Response:
     with workspace_of(request).session() as session:
         group = _group(session, key)
-        data = load_network(session)
+        data = load_group_neighbourhood(session, key)
         s = tables.Sighting
         media_ids = set(session.scalars(select(s.media_id).where(s.group_id == group.id)))
         media = media_items(request, session, viewer, casefile.media_section(session, media_ids))
@@ -93,19 +93,20 @@ def _series(session: Session, key: str) -> tables.Series:
 
 @router.get("/series/{key:path}/network.json")
 def series_network_json(request: Request, viewer: SignedIn, key: str) -> Response:
-    return _network_json(request, key, _series, series_network)
+    return _network_json(request, key, _series, load_series_neighbourhood, series_network)
 
 
 def _network_json(
     request: Request,
     key: str,
     find: Callable[[Session, str], Any],
+    load: Callable[[Session, str], NetworkData],
     draw: Callable[[NetworkData, str], dict[str, Any]],
 ) -> Response:
     """The network around a group or series (404 when there is none), nodes linked to cases."""
     with workspace_of(request).session() as session:
         find(session, key)
-        document = draw(load_network(session), key)
+        document = draw(load(session, key), key)
         _link_cases(session, document)
     return JSONResponse(document, headers={"cache-control": "no-store"})
 
@@ -121,9 +122,10 @@ def series_page(request: Request, viewer: SignedIn, key: str) -> Response:
         case = session.scalar(
             select(tables.Case.id).where(tables.Case.kind == "series", tables.Case.subject == key)
         )
+        sharers = _sharers(load_series_neighbourhood(session, key), key)
         context = {
             "series": series, "key": key, "media": media, "case_id": case,
-            "sharers": _sharers(load_network(session), key), "cases": _person_cases(session),
+            "sharers": sharers, "cases": _person_cases(session),
             "network_url": f"/series/{key_url(key)}/network.json",
         }  # fmt: skip
     return render(request, "series.html", context)

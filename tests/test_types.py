@@ -16,14 +16,6 @@ BEING_REWRITTEN = (
     "src/amparo/formats/hashsets/",
     "src/amparo/stages/hashset_store.py",
     "src/amparo/stages/hashsets.py",
-    "src/amparo/store/evidence.py",
-    "src/amparo/keys.py",
-    "src/amparo/stages/pipeline.py",
-    "src/amparo/network/analysis.py",
-    "src/amparo/media/pool.py",
-    "src/amparo/media/stored.py",
-    "src/amparo/web/thumbnails.py",
-    "src/amparo/web/media.py",
 )
 # Errors elsewhere that a module above causes: EvidenceStore.put_stream (store/evidence.py)
 # asks for a BinaryIO where reading a stream is all it does.

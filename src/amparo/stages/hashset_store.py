@@ -72,6 +72,8 @@ STAGING = Table(
     postgresql_on_commit="DROP",
 )
 S = STAGING.c
+_STAGED_NAMES = tuple(column.name for column in STAGING.columns)
+_BOOLEAN_STAGED = {*_FLAG_COLUMNS, "deleted"}
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,34 @@ def stage(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
             for row in rows:
                 copy.write_row(row)
         return
-    marks = ", ".join("?" * len(STAGING.columns))
-    connection.exec_driver_sql(f"INSERT INTO {STAGING.name} VALUES ({marks})", rows)
+    names, filled = _sqlite_columns(rows)
+    marks = ", ".join("?" * len(names))
+    statement = f"INSERT INTO {STAGING.name} ({', '.join(names)}) VALUES ({marks})"
+    connection.exec_driver_sql(statement, list(zip(*filled, strict=True)))
+
+
+def _sqlite_columns(rows: list[tuple[Any, ...]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The columns of a batch that hold any value, flags as 0/1: Python's sqlite3 binds a None
+    or a bool several times slower than an int or a text, so columns left NULL are not bound."""
+    names: list[str] = []
+    filled: list[tuple[Any, ...]] = []
+    for name, values in zip(_STAGED_NAMES, zip(*rows, strict=True), strict=True):
+        blanks = values.count(None)
+        if blanks == len(values):
+            continue
+        if name in _BOOLEAN_STAGED:
+            values = _as_integers(values, any_blank=blanks > 0)
+        names.append(name)
+        filled.append(values)
+    return names, filled
+
+
+def _as_integers(flags: tuple[Any, ...], *, any_blank: bool) -> tuple[Any, ...]:
+    if any_blank:
+        return tuple(None if value is None else int(value) for value in flags)
+    if flags.count(False) == len(flags):
+        return (0,) * len(flags)
+    return tuple(map(int, flags))
 
 
 def index_staging(connection: Connection) -> None:
@@ -154,6 +182,12 @@ def repeated_ids(connection: Connection, *, keep_last: bool) -> Iterator[tuple[s
     )
     for place, entry_id, kept_place in connection.execute(query):
         yield str(place), str(entry_id), str(kept_place)
+
+
+def any_repeated(connection: Connection) -> bool:
+    """Whether any id is staged more than once (read from the staging index)."""
+    repeated = select(S.entry_id).group_by(S.entry_id).having(func.count() > 1).limit(1)
+    return connection.execute(repeated).first() is not None
 
 
 def drop_repeated(connection: Connection, *, keep_last: bool) -> None:

@@ -174,11 +174,16 @@ def _write_entries(
     _stage_all(connection, stream, source_id, set_aside)
     store.index_staging(connection)
     keep_last = stream.unique_id is None
-    if not keep_last:
+    if keep_last:
+        repeated = store.any_repeated(connection)
+    else:
+        bad_before = set_aside.count
         repeats = store.repeated_ids(connection, keep_last=False)
         errors = (_repeat_error(stream, repeat, path) for repeat in repeats)
         _record_parts(connection, source_id, errors, set_aside)
-    store.drop_repeated(connection, keep_last=keep_last)
+        repeated = set_aside.count > bad_before
+    if repeated:
+        store.drop_repeated(connection, keep_last=keep_last)
     full_export = stream.format not in DELTA_FORMATS
     applied = store.apply_staged(connection, hash_set_id, full_export=full_export)
     store.drop_staging(connection)

@@ -19,7 +19,7 @@ times faster than maintaining them row by row.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from amparo.formats.hashsets import EntryRow, nul_free_entry
+from amparo.formats.hashsets import EntryBatch, EntryRow, nul_free_entry
 from amparo.model import KnownEntry
 from amparo.store import tables
 
@@ -114,39 +114,66 @@ def staging_row(seq: int, place: str, row: EntryRow) -> tuple[Any, ...]:
             details_json, row[13])  # fmt: skip
 
 
+def stage_batch(connection: Connection, seq: int, batch: EntryBatch) -> None:
+    """Write the entries of ``batch`` to the staging table, numbered from ``seq``."""
+    count = len(batch.places)
+    columns: dict[str, Sequence[Any]] = {**batch.columns, "place": batch.places}
+    columns["seq"] = range(seq, seq + count)
+    details = batch.columns.get("details")
+    columns["details"] = (
+        ("{}",) * count if details is None else [json.dumps(d) if d else "{}" for d in details]
+    )
+    vpdq = batch.columns.get("vpdq")
+    if vpdq is not None:
+        columns["vpdq"] = [json.dumps(list(v)) if v else None for v in vpdq]
+    columns.setdefault("deleted", (False,) * count)
+    _write(connection, columns, count)
+
+
 def _nul_free(row: EntryRow) -> EntryRow:
     entry = nul_free_entry(KnownEntry(*row))
     return tuple(getattr(entry, name) for name in KnownEntry.__dataclass_fields__)
 
 
 def stage(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Write a batch of staging rows: COPY on PostgreSQL, executemany elsewhere."""
-    if not rows:
-        return
+    """Write staging rows (``staging_row``) to the staging table."""
+    if rows:
+        columns = dict(zip(_STAGED_NAMES, zip(*rows, strict=True), strict=True))
+        _write(connection, columns, len(rows))
+
+
+def _write(connection: Connection, columns: dict[str, Sequence[Any]], count: int) -> None:
+    """Write staging columns (a name left out is NULL): COPY on PostgreSQL, executemany
+    elsewhere."""
     if connection.dialect.name == "postgresql":
+        blank = (None,) * count
+        rows = zip(*(columns.get(name, blank) for name in _STAGED_NAMES), strict=True)
         driver = connection.connection.driver_connection
-        columns = ", ".join(column.name for column in STAGING.columns)
+        names = ", ".join(_STAGED_NAMES)
         with (
             driver.cursor() as cursor,
-            cursor.copy(f"COPY {STAGING.name} ({columns}) FROM STDIN") as copy,
+            cursor.copy(f"COPY {STAGING.name} ({names}) FROM STDIN") as copy,
         ):
             for row in rows:
                 copy.write_row(row)
         return
-    names, filled = _sqlite_columns(rows)
+    names, filled = _sqlite_columns(columns)
     marks = ", ".join("?" * len(names))
     statement = f"INSERT INTO {STAGING.name} ({', '.join(names)}) VALUES ({marks})"
     connection.exec_driver_sql(statement, list(zip(*filled, strict=True)))
 
 
-def _sqlite_columns(rows: list[tuple[Any, ...]]) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """The columns of a batch that hold any value, flags as 0/1: Python's sqlite3 binds a None
-    or a bool several times slower than an int or a text, so columns left NULL are not bound."""
+def _sqlite_columns(
+    columns: dict[str, Sequence[Any]],
+) -> tuple[list[str], list[Sequence[Any]]]:
+    """The columns that hold any value, flags as 0/1: Python's sqlite3 binds a None or a bool
+    several times slower than an int or a text, so columns left NULL are not bound."""
     names: list[str] = []
-    filled: list[tuple[Any, ...]] = []
-    for name, values in zip(_STAGED_NAMES, zip(*rows, strict=True), strict=True):
-        blanks = values.count(None)
-        if blanks == len(values):
+    filled: list[Sequence[Any]] = []
+    for name in _STAGED_NAMES:
+        values = columns.get(name)
+        blanks = -1 if values is None else values.count(None)
+        if values is None or blanks == len(values):
             continue
         if name in _BOOLEAN_STAGED:
             values = _as_integers(values, any_blank=blanks > 0)
@@ -155,7 +182,7 @@ def _sqlite_columns(rows: list[tuple[Any, ...]]) -> tuple[list[str], list[tuple[
     return names, filled
 
 
-def _as_integers(flags: tuple[Any, ...], *, any_blank: bool) -> tuple[Any, ...]:
+def _as_integers(flags: Sequence[Any], *, any_blank: bool) -> Sequence[Any]:
     if any_blank:
         return tuple(None if value is None else int(value) for value in flags)
     if flags.count(False) == len(flags):

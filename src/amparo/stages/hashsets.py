@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from amparo.errors import InputRejected, InvalidInput, StoreError
-from amparo.formats.hashsets import HashSetStream, open_hash_set
+from amparo.formats.hashsets import EntryBatch, HashSetStream, open_hash_set
 from amparo.intake.writer import source_row
 from amparo.match.thresholds import DEFAULT_PDQ_THRESHOLD
 from amparo.stages import hashset_store as store
@@ -197,11 +197,17 @@ def _stage_all(
     rows: list[tuple[Any, ...]] = []
     bad: list[InputRejected] = []
     staging_row = store.staging_row
-    for seq, item in enumerate(stream.items):
+    seq = 0
+    for item in stream.items:
         if isinstance(item, InputRejected):
             bad.append(item)
             continue
-        rows.append(staging_row(seq, *item))
+        if isinstance(item, EntryBatch):
+            store.stage_batch(connection, seq, item)
+            seq += len(item.places)
+        else:
+            rows.append(staging_row(seq, *item))
+            seq += 1
         if len(rows) >= store.BATCH:
             store.stage(connection, rows)
             rows = []
@@ -248,6 +254,12 @@ def _applied_after(hash_set: tables.HashSet, file_format: str, digest: str) -> l
         return [digest]
     earlier = [d for d in hash_set.applied or [] if d != digest]
     return [*earlier, digest]
+
+
+def holds_files(workspace: Workspace) -> bool:
+    """Whether the workspace holds any file that hash sets could be matched against."""
+    with workspace.session() as session:
+        return session.execute(select(tables.Media.id).limit(1)).first() is not None
 
 
 def _entry_count(session: Session, hash_set_id: int) -> int:

@@ -10,8 +10,10 @@ a file whose structure is broken is quarantined whole and changes nothing.
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,7 +74,7 @@ def import_hash_set(
     digest = _file_digest(path)
     settings = {"name": name, "purpose": purpose, "threshold": pdq_threshold}
     try:
-        with open(path, "rb") as file:
+        with open(path, "rb") as file, _frozen_heap():
             stream = open_hash_set(file, path=str(path))
             with workspace.session() as session:
                 return _apply(session, stream, digest, str(path), **settings)
@@ -82,6 +84,18 @@ def import_hash_set(
     except SQLAlchemyError as error:
         reason = refusal_reason(error)
         raise StoreError(f"the database refused hash set {name!r}: {reason}") from error
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """The objects alive before the import are kept out of the garbage collector's passes
+    while it reads and writes: each pass would walk them again for every few thousand entries
+    (about a tenth of a CSV import's CPU time)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _file_digest(path: Path) -> str:

@@ -42,6 +42,7 @@ MAX_HASH_SET_BYTES = 2 * 1024**3
 HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
 HASH_FIELDS = (*HEX_LENGTHS, "photodna", "vpdq")
 HEX_PATTERNS = {kind: re.compile(f"[0-9a-f]{{{length}}}") for kind, length in HEX_LENGTHS.items()}
+_HEX_MATCH = {kind: pattern.fullmatch for kind, pattern in HEX_PATTERNS.items()}
 _FLAG_WORDS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -251,6 +252,11 @@ def entry_hashes(
     hashes: dict[str, Any] = {}
     quality = None
     for field, (value, place) in found.items():
+        if field in _HEX_MATCH and isinstance(value, str):  # the common case, checked at once
+            lowered = value.strip().lower()
+            if _HEX_MATCH[field](lowered) is not None:
+                hashes[field] = lowered
+                continue
         if field == "pdq":
             hashes["pdq"], quality = pdq_hash(value, path=path, place=place)
         elif field == "vpdq":

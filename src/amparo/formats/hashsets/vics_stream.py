@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import ijson
 
@@ -40,9 +40,9 @@ _UTF_BOMS = (
 )
 
 
-@dataclass(frozen=True)
-class Located:
-    """One media object, where it stands in the document and the case it belongs to."""
+class Located(NamedTuple):
+    """One media object, where it stands in the document and the case it belongs to (a named
+    tuple: one is made per media, and a frozen dataclass costs several times more to make)."""
 
     place: str
     case_index: int | None

@@ -227,7 +227,10 @@ def apply_staged(connection: Connection, hash_set_id: int, *, full_export: bool)
     """Steps 2 to 4 of the module docstring, for the set ``hash_set_id``."""
     in_set = K.c.hash_set_id == hash_set_id
     held = connection.scalar(select(func.count()).select_from(K).where(in_set)) or 0
-    live = connection.scalar(select(func.count()).select_from(STAGING).where(not_(S.deleted)))
+    hashless_entry = and_(*(S[name].is_(None) for name in _CONTENT[1:7]))
+    live, hashless = connection.execute(
+        select(func.count(), func.count().filter(hashless_entry)).where(not_(S.deleted))
+    ).one()  # one scan of the staging table for both
     removed = changed = 0
     if held:
         staged = exists().where(S.entry_id == K.c.entry_id)
@@ -241,11 +244,6 @@ def apply_staged(connection: Connection, hash_set_id: int, *, full_export: bool)
     # Every entry a full export keeps is staged, so what is not kept yet is new.
     expected = (live or 0) - (held - removed - changed) if full_export or not held else None
     written = _insert_new(connection, hash_set_id, expected, check_stored=held > 0)
-    hashless = connection.scalar(
-        select(func.count()).select_from(STAGING).where(
-            not_(S.deleted), *(S[name].is_(None) for name in _CONTENT[1:7])
-        )
-    )  # fmt: skip
     return Applied(removed, changed, written, hashless or 0)
 
 

@@ -110,7 +110,8 @@ def _categories(texts: dict[str, tuple[str, ...]], columns: dict[str, Sequence[A
         return True
     if not schemes or not codes:
         return not any(schemes) and not any(codes)
-    if any(bool(scheme) != bool(code) for scheme, code in zip(schemes, codes, strict=True)):
+    both = "" not in schemes and "" not in codes
+    if not both and any(bool(s) != bool(c) for s, c in zip(schemes, codes, strict=True)):
         return False
     columns["category_scheme"] = [scheme or None for scheme in schemes]
     columns["category_code"] = [code or None for code in codes]

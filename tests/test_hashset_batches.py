@@ -5,16 +5,25 @@ place (issue 11, part 3: a fast path must not change what is read)."""
 from __future__ import annotations
 
 import io
+import json
 import os
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from amparo.errors import InvalidInput
-from amparo.formats.hashsets import EntryBatch, one_at_a_time
+from amparo.formats.hashsets import EntryBatch, HashSetStream, one_at_a_time
 from amparo.formats.hashsets import csv_set as csv_module
+from amparo.formats.hashsets import vics as vics_module
 from amparo.formats.hashsets.csv_set import stream_csv_set
+from amparo.formats.hashsets.vics import stream_vics
+from amparo.stages.hashsets import import_hash_set
+from amparo.store import tables
+from amparo.workspace import Workspace
 
 EXAMPLES = int(os.environ.get("AMPARO_FUZZ_EXAMPLES", "150"))
 MD5 = "9995d4d79fc1caa10042118539c621c2"
@@ -57,11 +66,15 @@ def csv_file(draw: st.DrawFn) -> tuple[list[str], list[list[str]]]:
 def _items(data: bytes, *, batches: bool, monkeypatch: pytest.MonkeyPatch) -> list[object]:
     if not batches:
         monkeypatch.setattr(csv_module, "plain_batch", lambda *_: None)
+    return _read(lambda: stream_csv_set(io.BytesIO(data), path="set.csv"), monkeypatch)
+
+
+def _read(stream: Callable[[], HashSetStream], monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every entry of the stream, and every bad one as (reason, place)."""
     try:
-        stream = stream_csv_set(io.BytesIO(data), path="set.csv")
         return [
             ("bad", item.reason, item.place) if isinstance(item, InvalidInput) else item
-            for item in one_at_a_time(stream.items)
+            for item in one_at_a_time(stream().items)
         ]
     finally:
         monkeypatch.undo()
@@ -114,3 +127,86 @@ def test_one_bad_row_costs_that_row_only_in_a_batch() -> None:
         ("line 2003", False),
     ]
     assert len(found) == 2001
+
+
+VICS = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$metadata#"
+MEDIA_VALUES = {
+    "MediaID": [1, 22, "m-3", " m4 ", "", None, 1.5, True],
+    "MD5": [MD5, MD5.upper(), f" {MD5}", "", None, 5],
+    "SHA1": ["a" * 40, None, "xyz"],
+    "PhotoDNA": ["UoHE+/=", " ", None, 3],
+    "Category": [0, 2, None, "B", "Cat A", -1, True, 2**62],
+    "MimeType": ["image/jpeg", "Video/mp4", "text/plain", None, 5],
+    "Series": ["s", " ", None, 7],
+    "IsDistributed": [True, False, None, "yes", 1],
+    "MediaSize": [100, None, "12", -5, 1.5],
+    "AlternativeHashes": [[], [{"HashName": "PDQ", "HashValue": PDQ}],
+                          [{"HashName": "SHA-256", "HashValue": "B" * 64}],
+                          [{"HashName": " sha1 ", "HashValue": "c" * 40}],
+                          [{"HashName": "pdq", "HashValue": f"{PDQ},90"}], "x", [5],
+                          [{"HashName": None}], [{"HashName": "PhotoDNA", "HashValue": "Qk=="}]],
+    "Comments": ["c", "x\x00y", "back\\u0000slash"],
+    "SHA256": ["d" * 64],
+}  # fmt: skip
+PLAIN_MEDIA = {"MediaID": 2, "MD5": 3, "SHA1": 2, "PhotoDNA": 3, "Category": 3, "MimeType": 3,
+               "Series": 3, "IsDistributed": 3, "MediaSize": 2, "AlternativeHashes": 4,
+               "Comments": 1, "SHA256": 0}  # fmt: skip
+
+
+@st.composite
+def vics_document(draw: st.DrawFn) -> bytes:
+    """A #Media document or one of cases: mostly plain media, now and then an unusual value."""
+    rough = draw(st.booleans())
+    keys = draw(st.lists(st.sampled_from(sorted(MEDIA_VALUES)), max_size=8, unique=True))
+    media: list[object] = []
+    for _ in range(draw(st.integers(0, 10))):
+        one = {}
+        for key in ["MediaID", *keys]:
+            choices = MEDIA_VALUES[key] if rough else MEDIA_VALUES[key][: PLAIN_MEDIA[key]]
+            if choices:
+                one[key] = draw(st.sampled_from(choices))
+        media.append(5 if rough and draw(st.integers(0, 20)) == 0 else one)
+    if draw(st.booleans()):
+        return json.dumps({"@odata.context": VICS + "Media", "value": media}).encode()
+    half = len(media) // 2
+    cases = [{"CaseID": "c-1", "Media": media[:half]}, {"Media": media[half:]}]
+    return json.dumps({"@odata.context": VICS + "Cases", "value": cases}).encode()
+
+
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(document=vics_document())
+def test_vics_batches_read_as_media_do(document: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    def read() -> HashSetStream:
+        return stream_vics(io.BytesIO(document), path="set.json")
+
+    monkeypatch.setattr(vics_module, "plain_media", lambda *_: None)
+    try:
+        by_media = _read(read, monkeypatch)
+    except InvalidInput as error:
+        with pytest.raises(InvalidInput) as raised:
+            _read(read, monkeypatch)
+        assert (raised.value.reason, raised.value.place) == (error.reason, error.place)
+        return
+    assert _read(read, monkeypatch) == by_media
+
+
+def test_nul_is_removed_from_batched_entries_and_an_escaped_one_is_kept(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    media = [{"MediaID": n, "MD5": MD5, "Comments": "a\x00b" if n == 1 else "back\\u0000"}
+             for n in range(3)]  # fmt: skip
+    path = tmp_path / "set.json"
+    path.write_text(json.dumps({"@odata.context": VICS + "Media", "value": media}))
+    assert isinstance(next(iter(stream_vics(path.open("rb"), path=str(path)).items)), EntryBatch)
+    import_hash_set(workspace, path, name="nul")
+    with workspace.session() as session:
+        stored = session.execute(
+            select(tables.KnownEntry.entry_id, tables.KnownEntry.details)
+            .order_by(tables.KnownEntry.entry_id)
+        ).all()  # fmt: skip
+    assert [(entry_id, details["Comments"]) for entry_id, details in stored] == [
+        ("0", "back\\u0000"),
+        ("1", "ab"),
+        ("2", "back\\u0000"),
+    ]

@@ -108,7 +108,9 @@ def staging_row(seq: int, place: str, row: EntryRow) -> tuple[Any, ...]:
     scheme, code = (None, None) if category is None else (category.scheme, category.code)
     probe = f"{row[0]}\x1f{row[6]}\x1f{row[9]}\x1f{scheme}\x1f{code}\x1f{details_json}"
     if "\x00" in probe or "\\u0000" in probe:
-        return staging_row(seq, place, _nul_free(row))
+        cleaned = _nul_free(row)
+        if cleaned != row:  # "\\u0000" may also be the text of a backslash and "u0000"
+            return staging_row(seq, place, cleaned)
     vpdq = None if not row[7] else json.dumps(list(row[7]))
     return (seq, place, row[0], row[1], *row[2:7], vpdq, scheme, code, *row[9:13],
             details_json, row[13])  # fmt: skip
@@ -123,11 +125,22 @@ def stage_batch(connection: Connection, seq: int, batch: EntryBatch) -> None:
     columns["details"] = (
         ("{}",) * count if details is None else [json.dumps(d) if d else "{}" for d in details]
     )
+    if _holds_nul(columns):  # rarely: the entries go one by one, where NUL is removed
+        rows = batch.rows()
+        stage(connection, [staging_row(seq + i, *entry) for i, entry in enumerate(rows)])
+        return
     vpdq = batch.columns.get("vpdq")
     if vpdq is not None:
         columns["vpdq"] = [json.dumps(list(v)) if v else None for v in vpdq]
     columns.setdefault("deleted", (False,) * count)
     _write(connection, columns, count)
+
+
+def _holds_nul(columns: dict[str, Sequence[Any]]) -> bool:
+    texts = ("entry_id", "kind", "photodna", "series", "category_scheme", "category_code")
+    if any("\x00" in "".join(filter(None, columns.get(name, ()))) for name in texts):
+        return True
+    return "\\u0000" in "".join(columns["details"])
 
 
 def _nul_free(row: EntryRow) -> EntryRow:

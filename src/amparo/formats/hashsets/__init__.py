@@ -64,8 +64,8 @@ class EntryBatch:
     """Consecutive good entries as columns, which a reader can check and build at C speed:
     entry ``i`` stands at ``places[i]`` and its field ``name`` is ``columns[name][i]`` (a field
     left out is None for every entry). The fields are KnownEntry's, with ``category`` given as
-    ``category_scheme`` and ``category_code``, and ``details`` None where it is empty. A reader
-    puts no text holding NUL in a batch."""
+    ``category_scheme`` and ``category_code``, and ``details`` None where it is empty. Text may
+    hold NUL: it is removed as for entries given one at a time."""
 
     places: Sequence[str]
     columns: Mapping[str, Sequence[Any]]

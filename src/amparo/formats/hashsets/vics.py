@@ -48,6 +48,7 @@ from typing import Any, BinaryIO
 from amparo import values
 from amparo.errors import ExportError, InvalidInput
 from amparo.formats.hashsets import (
+    EntryBatch,
     EntryRow,
     HashSetStream,
     check_size,
@@ -57,6 +58,7 @@ from amparo.formats.hashsets import (
     is_hex_hash,
     strict_read,
 )
+from amparo.formats.hashsets.vics_batch import plain_media
 from amparo.formats.hashsets.vics_stream import (
     Located,
     Outline,
@@ -68,6 +70,7 @@ from amparo.formats.hashsets.vics_stream import (
 from amparo.model import Category, HashSetFile
 
 FORMAT = "vics"
+READ_BATCH = 512  # media checked together; small enough to keep reading memory flat
 CONTEXT_2_0 = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$metadata#Cases"
 _MODEL_URL = re.compile(r"DataModels/(\d+(?:\.\d+)*)\.xml(?:/([^/$#]+))?")
 _SCHEME_ALIASES = {"us": "vics-us", "default": "vics-us", "uk": "vics-uk"}
@@ -129,11 +132,29 @@ def stream_vics(file: BinaryIO, *, path: str) -> HashSetStream:
 
 def _entries(
     located: Iterator[Located | InvalidInput], scheme: str, prefix_case: bool | None, *, path: str
-) -> Iterator[tuple[str, EntryRow] | InvalidInput]:
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
+    """Runs of plain media as batches (``vics_batch``), the others media by media."""
+    run: list[Located] = []
     for item in located:
+        if not isinstance(item, InvalidInput):
+            run.append(item)
+            if len(run) < READ_BATCH:
+                continue
+        yield from _run(run, scheme, prefix_case, path=path)
+        run = []
         if isinstance(item, InvalidInput):
             yield item
-            continue
+    yield from _run(run, scheme, prefix_case, path=path)
+
+
+def _run(
+    run: list[Located], scheme: str, prefix_case: bool | None, *, path: str
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
+    batch = plain_media(run, scheme, prefix_case) if run else None
+    if batch is not None:
+        yield batch
+        return
+    for item in run:
         try:
             yield item.place, _entry(item, scheme, prefix_case, path=path)
         except InvalidInput as error:

@@ -19,7 +19,7 @@ times faster than maintaining them row by row.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     not_,
     or_,
     select,
@@ -136,7 +137,7 @@ def stage_batch(connection: Connection, seq: int, batch: EntryBatch) -> None:
     _write(connection, columns, count)
 
 
-def _holds_nul(columns: dict[str, Sequence[Any]]) -> bool:
+def _holds_nul(columns: Mapping[str, Sequence[Any]]) -> bool:
     texts = ("entry_id", "kind", "photodna", "series", "category_scheme", "category_code")
     if any("\x00" in "".join(filter(None, columns.get(name, ()))) for name in texts):
         return True
@@ -155,17 +156,17 @@ def stage(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
         _write(connection, columns, len(rows))
 
 
-def _write(connection: Connection, columns: dict[str, Sequence[Any]], count: int) -> None:
+def _write(connection: Connection, columns: Mapping[str, Sequence[Any]], count: int) -> None:
     """Write staging columns (a name left out is NULL): COPY on PostgreSQL, executemany
     elsewhere."""
     if connection.dialect.name == "postgresql":
         blank = (None,) * count
         rows = zip(*(columns.get(name, blank) for name in _STAGED_NAMES), strict=True)
-        driver = connection.connection.driver_connection
-        names = ", ".join(_STAGED_NAMES)
+        driver: Any = connection.connection.driver_connection  # psycopg's own connection
+        listed = ", ".join(_STAGED_NAMES)
         with (
             driver.cursor() as cursor,
-            cursor.copy(f"COPY {STAGING.name} ({names}) FROM STDIN") as copy,
+            cursor.copy(f"COPY {STAGING.name} ({listed}) FROM STDIN") as copy,
         ):
             for row in rows:
                 copy.write_row(row)
@@ -177,7 +178,7 @@ def _write(connection: Connection, columns: dict[str, Sequence[Any]], count: int
 
 
 def _sqlite_columns(
-    columns: dict[str, Sequence[Any]],
+    columns: Mapping[str, Sequence[Any]],
 ) -> tuple[list[str], list[Sequence[Any]]]:
     """The columns that hold any value, flags as 0/1: Python's sqlite3 binds a None or a bool
     several times slower than an int or a text, so columns left NULL are not bound."""
@@ -261,7 +262,7 @@ def apply_staged(connection: Connection, hash_set_id: int, *, full_export: bool)
 
 
 def _differs(connection: Connection, name: str) -> Any:
-    staged = S[name]
+    staged: Any = S[name]
     if name in _JSON_COLUMNS and connection.dialect.name == "postgresql":
         staged = cast(staged, JSONB)
     return staged.is_distinct_from(K.c[name])
@@ -274,7 +275,7 @@ def _insert_new(
     the caller knows it)."""
     stored = K.alias("stored")
     values = (_stored_value(connection, name) for name in _CONTENT)
-    new = select(hash_set_id, S.entry_id, *values).where(not_(S.deleted)).order_by(S.seq)
+    new = select(literal(hash_set_id), S.entry_id, *values).where(not_(S.deleted)).order_by(S.seq)
     if check_stored:
         held = exists().where(stored.c.hash_set_id == hash_set_id, stored.c.entry_id == S.entry_id)
         new = new.where(~held)

@@ -72,12 +72,12 @@ def import_hash_set(
     if not 0 <= pdq_threshold <= 256:
         raise InvalidInput("the PDQ threshold must be between 0 and 256 bits", path=str(path))
     digest = _file_digest(path)
-    settings = {"name": name, "purpose": purpose, "threshold": pdq_threshold}
     try:
         with open(path, "rb") as file, _frozen_heap():
             stream = open_hash_set(file, path=str(path))
             with workspace.session() as session:
-                return _apply(session, stream, digest, str(path), **settings)
+                return _apply(session, stream, digest, str(path), name=name, purpose=purpose,
+                              threshold=pdq_threshold)  # fmt: skip
     except InputRejected as error:
         _record_rejected_file(workspace, str(path), digest, error)
         raise
@@ -134,7 +134,7 @@ def _apply(
         purpose, threshold,
     )  # fmt: skip
     seen = hash_set is not None and digest in (hash_set.applied or [hash_set.digest])
-    if seen and settings_same:
+    if hash_set is not None and seen and settings_same:
         return HashSetImport(name, stream.format, hash_set.entry_count, 0, 0, unchanged=True)
     if hash_set is None:
         hash_set = tables.HashSet(name=name, entry_count=0)

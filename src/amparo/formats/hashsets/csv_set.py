@@ -106,7 +106,7 @@ def _rows(reader: Any, *, path: str) -> Iterator[tuple[int, list[str] | InvalidI
     """Non-blank rows with the line each ends on; a row the CSV parser refuses is an error."""
     for chunk in _chunks(reader, path=path, size=1):
         if isinstance(chunk, InvalidInput):
-            yield int(chunk.place.removeprefix("line ")), chunk
+            yield int(str(chunk.place).removeprefix("line ")), chunk
             continue
         lines, rows = chunk
         if _blank(rows[0]):

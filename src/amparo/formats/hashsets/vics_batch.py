@@ -155,7 +155,7 @@ def _text(value: object) -> str | None:
 
 def _flag(value: object) -> bool | None:
     if value is None or type(value) is bool:
-        return value  # type: ignore[return-value]
+        return value
     raise _NotPlain
 
 

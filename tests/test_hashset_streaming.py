@@ -231,3 +231,15 @@ def test_the_command_names_the_bad_entries(tmp_path: Path) -> None:
     assert "4 entries; 4 written" in result.output
     assert "1 bad entries set aside" in result.output
     assert f"{path}, line 4: md5 must be 32 hex digits" in result.output.replace("\n", "")
+
+
+def test_an_import_into_a_workspace_without_files_does_not_re_match(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "s.csv", 5)
+    workspace = tmp_path / "workspace"
+    result = CliRunner().invoke(main, ["-w", str(workspace), "hashsets", "import", str(path),
+                                       "--name", "s"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "5 entries; 5 written" in output
+    assert "No stored files to re-match." in output
+    assert "match:" not in output

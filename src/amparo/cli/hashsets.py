@@ -35,7 +35,7 @@ def hashsets_import(
     context: click.Context, file: Path, name: str, allow: bool, pdq_threshold: int
 ) -> None:
     """Import FILE as the hash set NAME, then re-match the files already in the workspace."""
-    from amparo.stages.hashsets import import_hash_set
+    from amparo.stages.hashsets import holds_files, import_hash_set
 
     workspace = workspace_of(context)
     purpose = "allow" if allow else "block"
@@ -49,8 +49,7 @@ def hashsets_import(
         return
     console.print(
         f"Hash set {untrusted(repr(name))} ({result.format}): {result.entries} entries; "
-        f"{result.added} written ({result.changed} of them changed), {result.removed} withdrawn."
-        " Re-matching stored files ...",
+        f"{result.added} written ({result.changed} of them changed), {result.removed} withdrawn.",
         highlight=False,
     )
     if result.rejected:
@@ -69,4 +68,10 @@ def hashsets_import(
             "anything; they are kept with their metadata.",
             highlight=False,
         )
-    process_with_progress(workspace, ("match", "cluster"), None)
+    # Without stored files there is nothing to re-match, and loading the stages costs more
+    # time and memory than a small import.
+    if holds_files(workspace):
+        console.print("Re-matching stored files ...", highlight=False)
+        process_with_progress(workspace, ("match", "cluster"), None)
+    else:
+        console.print("No stored files to re-match.", highlight=False)

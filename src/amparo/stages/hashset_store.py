@@ -19,7 +19,7 @@ times faster than maintaining them row by row.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     not_,
     or_,
     select,
@@ -44,7 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from amparo.formats.hashsets import EntryRow, nul_free_entry
+from amparo.formats.hashsets import EntryBatch, EntryRow, nul_free_entry
 from amparo.model import KnownEntry
 from amparo.store import tables
 
@@ -72,6 +73,8 @@ STAGING = Table(
     postgresql_on_commit="DROP",
 )
 S = STAGING.c
+_STAGED_NAMES = tuple(column.name for column in STAGING.columns)
+_BOOLEAN_STAGED = {*_FLAG_COLUMNS, "deleted"}
 
 
 @dataclass(frozen=True)
@@ -106,10 +109,39 @@ def staging_row(seq: int, place: str, row: EntryRow) -> tuple[Any, ...]:
     scheme, code = (None, None) if category is None else (category.scheme, category.code)
     probe = f"{row[0]}\x1f{row[6]}\x1f{row[9]}\x1f{scheme}\x1f{code}\x1f{details_json}"
     if "\x00" in probe or "\\u0000" in probe:
-        return staging_row(seq, place, _nul_free(row))
+        cleaned = _nul_free(row)
+        if cleaned != row:  # "\\u0000" may also be the text of a backslash and "u0000"
+            return staging_row(seq, place, cleaned)
     vpdq = None if not row[7] else json.dumps(list(row[7]))
     return (seq, place, row[0], row[1], *row[2:7], vpdq, scheme, code, *row[9:13],
             details_json, row[13])  # fmt: skip
+
+
+def stage_batch(connection: Connection, seq: int, batch: EntryBatch) -> None:
+    """Write the entries of ``batch`` to the staging table, numbered from ``seq``."""
+    count = len(batch.places)
+    columns: dict[str, Sequence[Any]] = {**batch.columns, "place": batch.places}
+    columns["seq"] = range(seq, seq + count)
+    details = batch.columns.get("details")
+    columns["details"] = (
+        ("{}",) * count if details is None else [json.dumps(d) if d else "{}" for d in details]
+    )
+    if _holds_nul(columns):  # rarely: the entries go one by one, where NUL is removed
+        rows = batch.rows()
+        stage(connection, [staging_row(seq + i, *entry) for i, entry in enumerate(rows)])
+        return
+    vpdq = batch.columns.get("vpdq")
+    if vpdq is not None:
+        columns["vpdq"] = [json.dumps(list(v)) if v else None for v in vpdq]
+    columns.setdefault("deleted", (False,) * count)
+    _write(connection, columns, count)
+
+
+def _holds_nul(columns: Mapping[str, Sequence[Any]]) -> bool:
+    texts = ("entry_id", "kind", "photodna", "series", "category_scheme", "category_code")
+    if any("\x00" in "".join(filter(None, columns.get(name, ()))) for name in texts):
+        return True
+    return "\\u0000" in "".join(columns["details"])
 
 
 def _nul_free(row: EntryRow) -> EntryRow:
@@ -118,21 +150,58 @@ def _nul_free(row: EntryRow) -> EntryRow:
 
 
 def stage(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Write a batch of staging rows: COPY on PostgreSQL, executemany elsewhere."""
-    if not rows:
-        return
+    """Write staging rows (``staging_row``) to the staging table."""
+    if rows:
+        columns = dict(zip(_STAGED_NAMES, zip(*rows, strict=True), strict=True))
+        _write(connection, columns, len(rows))
+
+
+def _write(connection: Connection, columns: Mapping[str, Sequence[Any]], count: int) -> None:
+    """Write staging columns (a name left out is NULL): COPY on PostgreSQL, executemany
+    elsewhere."""
     if connection.dialect.name == "postgresql":
-        driver = connection.connection.driver_connection
-        columns = ", ".join(column.name for column in STAGING.columns)
+        blank = (None,) * count
+        rows = zip(*(columns.get(name, blank) for name in _STAGED_NAMES), strict=True)
+        driver: Any = connection.connection.driver_connection  # psycopg's own connection
+        listed = ", ".join(_STAGED_NAMES)
         with (
             driver.cursor() as cursor,
-            cursor.copy(f"COPY {STAGING.name} ({columns}) FROM STDIN") as copy,
+            cursor.copy(f"COPY {STAGING.name} ({listed}) FROM STDIN") as copy,
         ):
             for row in rows:
                 copy.write_row(row)
         return
-    marks = ", ".join("?" * len(STAGING.columns))
-    connection.exec_driver_sql(f"INSERT INTO {STAGING.name} VALUES ({marks})", rows)
+    names, filled = _sqlite_columns(columns)
+    marks = ", ".join("?" * len(names))
+    statement = f"INSERT INTO {STAGING.name} ({', '.join(names)}) VALUES ({marks})"
+    connection.exec_driver_sql(statement, list(zip(*filled, strict=True)))
+
+
+def _sqlite_columns(
+    columns: Mapping[str, Sequence[Any]],
+) -> tuple[list[str], list[Sequence[Any]]]:
+    """The columns that hold any value, flags as 0/1: Python's sqlite3 binds a None or a bool
+    several times slower than an int or a text, so columns left NULL are not bound."""
+    names: list[str] = []
+    filled: list[Sequence[Any]] = []
+    for name in _STAGED_NAMES:
+        values = columns.get(name)
+        blanks = -1 if values is None else values.count(None)
+        if values is None or blanks == len(values):
+            continue
+        if name in _BOOLEAN_STAGED:
+            values = _as_integers(values, any_blank=blanks > 0)
+        names.append(name)
+        filled.append(values)
+    return names, filled
+
+
+def _as_integers(flags: Sequence[Any], *, any_blank: bool) -> Sequence[Any]:
+    if any_blank:
+        return tuple(None if value is None else int(value) for value in flags)
+    if flags.count(False) == len(flags):
+        return (0,) * len(flags)
+    return tuple(map(int, flags))
 
 
 def index_staging(connection: Connection) -> None:
@@ -156,6 +225,12 @@ def repeated_ids(connection: Connection, *, keep_last: bool) -> Iterator[tuple[s
         yield str(place), str(entry_id), str(kept_place)
 
 
+def any_repeated(connection: Connection) -> bool:
+    """Whether any id is staged more than once (read from the staging index)."""
+    repeated = select(S.entry_id).group_by(S.entry_id).having(func.count() > 1).limit(1)
+    return connection.execute(repeated).first() is not None
+
+
 def drop_repeated(connection: Connection, *, keep_last: bool) -> None:
     other = STAGING.alias("other")
     later = other.c.seq > S.seq if keep_last else other.c.seq < S.seq
@@ -166,7 +241,10 @@ def apply_staged(connection: Connection, hash_set_id: int, *, full_export: bool)
     """Steps 2 to 4 of the module docstring, for the set ``hash_set_id``."""
     in_set = K.c.hash_set_id == hash_set_id
     held = connection.scalar(select(func.count()).select_from(K).where(in_set)) or 0
-    live = connection.scalar(select(func.count()).select_from(STAGING).where(not_(S.deleted)))
+    hashless_entry = and_(*(S[name].is_(None) for name in _CONTENT[1:7]))
+    live, hashless = connection.execute(
+        select(func.count(), func.count().filter(hashless_entry)).where(not_(S.deleted))
+    ).one()  # one scan of the staging table for both
     removed = changed = 0
     if held:
         staged = exists().where(S.entry_id == K.c.entry_id)
@@ -180,16 +258,11 @@ def apply_staged(connection: Connection, hash_set_id: int, *, full_export: bool)
     # Every entry a full export keeps is staged, so what is not kept yet is new.
     expected = (live or 0) - (held - removed - changed) if full_export or not held else None
     written = _insert_new(connection, hash_set_id, expected, check_stored=held > 0)
-    hashless = connection.scalar(
-        select(func.count()).select_from(STAGING).where(
-            not_(S.deleted), *(S[name].is_(None) for name in _CONTENT[1:7])
-        )
-    )  # fmt: skip
     return Applied(removed, changed, written, hashless or 0)
 
 
 def _differs(connection: Connection, name: str) -> Any:
-    staged = S[name]
+    staged: Any = S[name]
     if name in _JSON_COLUMNS and connection.dialect.name == "postgresql":
         staged = cast(staged, JSONB)
     return staged.is_distinct_from(K.c[name])
@@ -202,7 +275,7 @@ def _insert_new(
     the caller knows it)."""
     stored = K.alias("stored")
     values = (_stored_value(connection, name) for name in _CONTENT)
-    new = select(hash_set_id, S.entry_id, *values).where(not_(S.deleted)).order_by(S.seq)
+    new = select(literal(hash_set_id), S.entry_id, *values).where(not_(S.deleted)).order_by(S.seq)
     if check_stored:
         held = exists().where(stored.c.hash_set_id == hash_set_id, stored.c.entry_id == S.entry_id)
         new = new.where(~held)

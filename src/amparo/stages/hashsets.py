@@ -10,8 +10,10 @@ a file whose structure is broken is quarantined whole and changes nothing.
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from amparo.errors import InputRejected, InvalidInput, StoreError
-from amparo.formats.hashsets import HashSetStream, open_hash_set
+from amparo.formats.hashsets import EntryBatch, HashSetStream, open_hash_set
 from amparo.intake.writer import source_row
 from amparo.match.thresholds import DEFAULT_PDQ_THRESHOLD
 from amparo.stages import hashset_store as store
@@ -70,18 +72,30 @@ def import_hash_set(
     if not 0 <= pdq_threshold <= 256:
         raise InvalidInput("the PDQ threshold must be between 0 and 256 bits", path=str(path))
     digest = _file_digest(path)
-    settings = {"name": name, "purpose": purpose, "threshold": pdq_threshold}
     try:
-        with open(path, "rb") as file:
+        with open(path, "rb") as file, _frozen_heap():
             stream = open_hash_set(file, path=str(path))
             with workspace.session() as session:
-                return _apply(session, stream, digest, str(path), **settings)
+                return _apply(session, stream, digest, str(path), name=name, purpose=purpose,
+                              threshold=pdq_threshold)  # fmt: skip
     except InputRejected as error:
         _record_rejected_file(workspace, str(path), digest, error)
         raise
     except SQLAlchemyError as error:
         reason = refusal_reason(error)
         raise StoreError(f"the database refused hash set {name!r}: {reason}") from error
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """The objects alive before the import are kept out of the garbage collector's passes
+    while it reads and writes: each pass would walk them again for every few thousand entries
+    (about a tenth of a CSV import's CPU time)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _file_digest(path: Path) -> str:
@@ -120,7 +134,7 @@ def _apply(
         purpose, threshold,
     )  # fmt: skip
     seen = hash_set is not None and digest in (hash_set.applied or [hash_set.digest])
-    if seen and settings_same:
+    if hash_set is not None and seen and settings_same:
         return HashSetImport(name, stream.format, hash_set.entry_count, 0, 0, unchanged=True)
     if hash_set is None:
         hash_set = tables.HashSet(name=name, entry_count=0)
@@ -174,11 +188,16 @@ def _write_entries(
     _stage_all(connection, stream, source_id, set_aside)
     store.index_staging(connection)
     keep_last = stream.unique_id is None
-    if not keep_last:
+    if keep_last:
+        repeated = store.any_repeated(connection)
+    else:
+        bad_before = set_aside.count
         repeats = store.repeated_ids(connection, keep_last=False)
         errors = (_repeat_error(stream, repeat, path) for repeat in repeats)
         _record_parts(connection, source_id, errors, set_aside)
-    store.drop_repeated(connection, keep_last=keep_last)
+        repeated = set_aside.count > bad_before
+    if repeated:
+        store.drop_repeated(connection, keep_last=keep_last)
     full_export = stream.format not in DELTA_FORMATS
     applied = store.apply_staged(connection, hash_set_id, full_export=full_export)
     store.drop_staging(connection)
@@ -192,11 +211,17 @@ def _stage_all(
     rows: list[tuple[Any, ...]] = []
     bad: list[InputRejected] = []
     staging_row = store.staging_row
-    for seq, item in enumerate(stream.items):
+    seq = 0
+    for item in stream.items:
         if isinstance(item, InputRejected):
             bad.append(item)
             continue
-        rows.append(staging_row(seq, *item))
+        if isinstance(item, EntryBatch):
+            store.stage_batch(connection, seq, item)
+            seq += len(item.places)
+        else:
+            rows.append(staging_row(seq, *item))
+            seq += 1
         if len(rows) >= store.BATCH:
             store.stage(connection, rows)
             rows = []
@@ -243,6 +268,12 @@ def _applied_after(hash_set: tables.HashSet, file_format: str, digest: str) -> l
         return [digest]
     earlier = [d for d in hash_set.applied or [] if d != digest]
     return [*earlier, digest]
+
+
+def holds_files(workspace: Workspace) -> bool:
+    """Whether the workspace holds any file that hash sets could be matched against."""
+    with workspace.session() as session:
+        return session.execute(select(tables.Media.id).limit(1)).first() is not None
 
 
 def _entry_count(session: Session, hash_set_id: int) -> int:

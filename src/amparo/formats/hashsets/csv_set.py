@@ -31,6 +31,7 @@ from amparo.formats.hashsets import (
     ENTRY_FIELDS,
     HASH_FIELDS,
     HEX_PATTERNS,
+    EntryBatch,
     EntryRow,
     HashSetStream,
     check_size,
@@ -43,9 +44,11 @@ from amparo.formats.hashsets import (
     strict_read,
     vpdq_features,
 )
+from amparo.formats.hashsets.csv_batch import plain_batch
 from amparo.model import Category, HashSetFile, KnownEntry
 
 FORMAT = "csv"
+READ_BATCH = 1024  # rows checked together; small enough to keep reading memory flat
 FLAG_COLUMNS = ("victim_identified", "offender_identified", "is_distributed")
 _KNOWN_COLUMNS = {
     *HASH_FIELDS,
@@ -69,9 +72,10 @@ def read_csv_set(data: bytes, *, path: str) -> HashSetFile:
 def stream_csv_set(file: BinaryIO, *, path: str) -> HashSetStream:
     """The rows of a CSV hash set, read as they come (see the module docstring)."""
     text = io.TextIOWrapper(file, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    rows = _rows(csv.reader(text), path=path)
-    columns = _Columns.of(_header(next(rows, None), path=path))
-    return HashSetStream(FORMAT, None, "id", _entries(columns, rows, path=path))
+    reader = csv.reader(text)
+    header = _header(next(_rows(reader, path=path), None), path=path)
+    chunks = _chunks(reader, path=path)
+    return HashSetStream(FORMAT, None, "id", _entries(header, chunks, path=path))
 
 
 @dataclass(frozen=True)
@@ -100,23 +104,48 @@ class _Columns:
 
 def _rows(reader: Any, *, path: str) -> Iterator[tuple[int, list[str] | InvalidInput]]:
     """Non-blank rows with the line each ends on; a row the CSV parser refuses is an error."""
+    for chunk in _chunks(reader, path=path, size=1):
+        if isinstance(chunk, InvalidInput):
+            yield int(str(chunk.place).removeprefix("line ")), chunk
+            continue
+        lines, rows = chunk
+        if _blank(rows[0]):
+            continue
+        yield lines[0], rows[0]
+
+
+def _chunks(
+    reader: Any, *, path: str, size: int = READ_BATCH
+) -> Iterator[tuple[list[int], list[list[str]]] | InvalidInput]:
+    """Up to ``size`` rows at a time (blank ones too) with the lines they end on, and an
+    InvalidInput for each row the CSV parser refuses."""
+    lines: list[int] = []
+    rows: list[list[str]] = []
     last_error_line = -1
     while True:
         try:
-            cells = next(reader)
-        except StopIteration:
-            return
+            for cells in reader:
+                rows.append(cells)
+                lines.append(reader.line_num)
+                if len(rows) >= size:
+                    yield lines, rows
+                    lines, rows = [], []
+            break
         except csv.Error as error:
+            if rows:
+                yield lines, rows
+                lines, rows = [], []
+            place = f"line {reader.line_num}"
             if reader.line_num == last_error_line:
-                raise InvalidInput(
-                    f"not valid CSV: {error}", path=path, place=f"line {reader.line_num}"
-                ) from error
+                raise InvalidInput(f"not valid CSV: {error}", path=path, place=place) from error
             last_error_line = reader.line_num
-            reason = f"not valid CSV: {error}"
-            yield reader.line_num, InvalidInput(reason, path=path, place=f"line {reader.line_num}")
-            continue
-        if any(cell.strip() for cell in cells):
-            yield reader.line_num, cells
+            yield InvalidInput(f"not valid CSV: {error}", path=path, place=place)
+    if rows:
+        yield lines, rows
+
+
+def _blank(cells: list[str]) -> bool:
+    return not any(cell.strip() for cell in cells)
 
 
 def _header(first: tuple[int, list[str] | InvalidInput] | None, *, path: str) -> list[str]:
@@ -139,17 +168,29 @@ def _header(first: tuple[int, list[str] | InvalidInput] | None, *, path: str) ->
 
 
 def _entries(
-    columns: _Columns, rows: Iterator[tuple[int, list[str] | InvalidInput]], *, path: str
-) -> Iterator[tuple[str, EntryRow] | InvalidInput]:
-    for line, cells in rows:
-        if isinstance(cells, InvalidInput):
-            yield cells
+    header: list[str],
+    chunks: Iterator[tuple[list[int], list[list[str]]] | InvalidInput],
+    *,
+    path: str,
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
+    """A batch of entries where the rows are plain, else entries and errors row by row."""
+    columns = _Columns.of(header)
+    for chunk in chunks:
+        if isinstance(chunk, InvalidInput):
+            yield chunk
             continue
-        place = f"line {line}"
-        try:
-            yield place, _entry(columns, cells, line, path=path, place=place)
-        except InvalidInput as error:
-            yield error
+        batch = plain_batch(header, *chunk)
+        if batch is not None:
+            yield batch
+            continue
+        for line, cells in zip(*chunk, strict=True):
+            if _blank(cells):
+                continue
+            place = f"line {line}"
+            try:
+                yield place, _entry(columns, cells, line, path=path, place=place)
+            except InvalidInput as error:
+                yield error
 
 
 def _entry(columns: _Columns, cells: list[str], line: int, *, path: str, place: str) -> EntryRow:

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any, BinaryIO
 
 from lxml import etree
@@ -95,24 +96,32 @@ def stream_ncmec(file: BinaryIO, *, path: str) -> HashSetStream:
 def _items(file: BinaryIO, *, path: str) -> Iterator[tuple[str, EntryRow] | InvalidInput]:
     for element in iterparse_xml(file, path=path, tags=_TAGS):
         parent = element.getparent()
-        if local_name(element) in _SECTIONS:
+        if _name(element.tag) in _SECTIONS:
             if _is_root(parent):
                 yield from _unexpected(list(element), element, path=path)
                 element.clear()
             continue
-        if (
-            parent is None
-            or local_name(parent) not in _SECTIONS
-            or not _is_root(parent.getparent())
-        ):
+        if parent is None or _name(parent.tag) not in _SECTIONS or not _is_root(parent.getparent()):
             continue  # an element named like an entry elsewhere is data, read with its entry
-        yield from _unexpected(_before(element), parent, path=path)
+        if element.getprevious() is not None:
+            yield from _unexpected(_before(element), parent, path=path)
         try:
             yield _line(element), _entry(element, path=path)
         except InvalidInput as error:
             yield error
         element.clear()
         del parent[0]
+
+
+@lru_cache(maxsize=1024)
+def _tag_name(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _name(tag: object) -> str:
+    """An element's local name from its tag (``local_name``, remembered for the few tags a
+    file uses)."""
+    return _tag_name(tag) if isinstance(tag, str) else ""
 
 
 def _is_root(element: etree._Element | None) -> bool:
@@ -138,10 +147,15 @@ def _unexpected(
 
 def _entry(element: etree._Element, *, path: str) -> EntryRow:
     kind, deleted = _ENTRY_ELEMENTS[local_name(element)]
-    children = _children(element)
+    children: dict[str, etree._Element] = {}
+    details: dict[str, Any] = {}
+    for child in element:  # one pass: the first child of each name, the others as data
+        name = _name(child.tag) or local_name(child)
+        children.setdefault(name, child)
+        if name not in _MODELLED:
+            add_repeated(details, name, element_data(child))
     found, other_fingerprints = _fingerprints(children.get("fingerprints"))
     hashes, quality = entry_hashes(found, path=path)
-    details = _unmodelled(element)
     if other_fingerprints:
         details["fingerprints"] = other_fingerprints
     if quality is not None:
@@ -165,14 +179,6 @@ def _entry(element: etree._Element, *, path: str) -> EntryRow:
     )
 
 
-def _children(element: etree._Element) -> dict[str, etree._Element]:
-    """The first child of each name."""
-    children: dict[str, etree._Element] = {}
-    for child in element:
-        children.setdefault(local_name(child), child)
-    return children
-
-
 def _entry_id(element: etree._Element, children: dict[str, etree._Element], *, path: str) -> str:
     ncmec_id = _text(children.get("id"))
     if ncmec_id is None:
@@ -190,8 +196,8 @@ def _fingerprints(
     """The hashes Amparo models as ``{field: (text, place)}``, and the other fingerprints."""
     found: dict[str, tuple[str | None, str]] = {}
     other: dict[str, Any] = {}
-    for child in [] if element is None else element:
-        name = local_name(child)
+    for child in () if element is None else element:
+        name = _name(child.tag) or local_name(child)
         if name in _HASH_FINGERPRINTS:
             found[_HASH_FINGERPRINTS[name]] = (child.text, _line(child))
         else:
@@ -206,14 +212,6 @@ def _category(element: etree._Element | None) -> Category | None:
     if code.upper() in _INDUSTRY_CODES:
         return Category("ncmec-industry", code.upper())
     return Category("ncmec", code)
-
-
-def _unmodelled(element: etree._Element) -> dict[str, Any]:
-    details: dict[str, Any] = {}
-    for child in element:
-        if local_name(child) not in _MODELLED:
-            add_repeated(details, local_name(child), element_data(child))
-    return details
 
 
 def _text(element: etree._Element | None) -> str | None:

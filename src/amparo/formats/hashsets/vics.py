@@ -48,6 +48,7 @@ from typing import Any, BinaryIO
 from amparo import values
 from amparo.errors import ExportError, InvalidInput
 from amparo.formats.hashsets import (
+    EntryBatch,
     EntryRow,
     HashSetStream,
     check_size,
@@ -57,6 +58,7 @@ from amparo.formats.hashsets import (
     is_hex_hash,
     strict_read,
 )
+from amparo.formats.hashsets.vics_batch import plain_media
 from amparo.formats.hashsets.vics_stream import (
     Located,
     Outline,
@@ -68,6 +70,7 @@ from amparo.formats.hashsets.vics_stream import (
 from amparo.model import Category, HashSetFile
 
 FORMAT = "vics"
+READ_BATCH = 512  # media checked together; small enough to keep reading memory flat
 CONTEXT_2_0 = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$metadata#Cases"
 _MODEL_URL = re.compile(r"DataModels/(\d+(?:\.\d+)*)\.xml(?:/([^/$#]+))?")
 _SCHEME_ALIASES = {"us": "vics-us", "default": "vics-us", "uk": "vics-uk"}
@@ -129,11 +132,29 @@ def stream_vics(file: BinaryIO, *, path: str) -> HashSetStream:
 
 def _entries(
     located: Iterator[Located | InvalidInput], scheme: str, prefix_case: bool | None, *, path: str
-) -> Iterator[tuple[str, EntryRow] | InvalidInput]:
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
+    """Runs of plain media as batches (``vics_batch``), the others media by media."""
+    run: list[Located] = []
     for item in located:
+        if not isinstance(item, InvalidInput):
+            run.append(item)
+            if len(run) < READ_BATCH:
+                continue
+        yield from _run(run, scheme, prefix_case, path=path)
+        run = []
         if isinstance(item, InvalidInput):
             yield item
-            continue
+    yield from _run(run, scheme, prefix_case, path=path)
+
+
+def _run(
+    run: list[Located], scheme: str, prefix_case: bool | None, *, path: str
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
+    batch = plain_media(run, scheme, prefix_case) if run else None
+    if batch is not None:
+        yield batch
+        return
+    for item in run:
         try:
             yield item.place, _entry(item, scheme, prefix_case, path=path)
         except InvalidInput as error:
@@ -187,13 +208,17 @@ def _entry(item: Located, scheme: str, prefix_case: bool | None, *, path: str) -
         None,
         _category(media.get("Category"), scheme, path=path, place=f"{place}.Category"),
         clean_text(media.get("Series")),
-        *(
-            flag(media.get(key), name=key, path=path, place=f"{place}.{key}")
-            for key in _FLAGS.values()
-        ),
+        *(_flag(media, key, path=path, place=place) for key in _FLAGS.values()),
         False,
         _details(item, quality, path=path),
     )
+
+
+def _flag(media: dict[str, Any], key: str, *, path: str, place: str) -> bool | None:
+    value = media.get(key)
+    if value is None or isinstance(value, bool):  # the common cases, at once
+        return value
+    return flag(value, name=key, path=path, place=f"{place}.{key}")
 
 
 def _entry_id(item: Located, prefix_case: bool | None, *, path: str) -> str:
@@ -208,25 +233,28 @@ def _entry_id(item: Located, prefix_case: bool | None, *, path: str) -> str:
 
 def _found_hashes(media: dict[str, Any], place: str, *, path: str) -> dict[str, tuple[Any, str]]:
     """``{field: (value, place)}``; a top-level field wins over an alternative hash."""
-    found = dict(_alternative_hashes(media, place, path=path))
+    found = _alternative_hashes(media, place, path=path) if "AlternativeHashes" in media else {}
     for field, key in _TOP_LEVEL_HASHES.items():
-        if clean_text(media.get(key)) is not None:
+        if key in media and clean_text(media[key]) is not None:
             found[field] = (media[key], f"{place}.{key}")
     return found
 
 
 def _alternative_hashes(
     media: dict[str, Any], place: str, *, path: str
-) -> Iterator[tuple[str, tuple[Any, str]]]:
-    if "AlternativeHashes" not in media:
-        return
+) -> dict[str, tuple[Any, str]]:
+    found: dict[str, tuple[Any, str]] = {}
     listed = _array(media["AlternativeHashes"], path=path, place=f"{place}.AlternativeHashes")
     for index, alternative in enumerate(listed):
-        where = f"{place}.AlternativeHashes[{index}]"
-        _require_object(alternative, path=path, place=where)
-        field = _ALTERNATIVE_HASHES.get((clean_text(alternative.get("HashName")) or "").lower())
+        if not isinstance(alternative, dict):
+            _require_object(alternative, path=path, place=f"{place}.AlternativeHashes[{index}]")
+        name = alternative.get("HashName")
+        name = name.strip() if isinstance(name, str) else clean_text(name) or ""
+        field = _ALTERNATIVE_HASHES.get(name.lower())
         if field is not None and clean_text(alternative.get("HashValue")) is not None:
-            yield field, (alternative["HashValue"], f"{where}.HashValue")
+            where = f"{place}.AlternativeHashes[{index}].HashValue"
+            found[field] = (alternative["HashValue"], where)
+    return found
 
 
 def _kind(mime_type: object) -> str | None:
@@ -235,6 +263,8 @@ def _kind(mime_type: object) -> str | None:
 
 
 def _category(value: object, scheme: str, *, path: str, place: str) -> Category | None:
+    if type(value) is int and 0 <= value <= values.INT64_MAX:  # a VICS number, the usual way
+        return Category(scheme, str(value))
     text = clean_text(value)
     if text is None:
         return None
@@ -255,8 +285,10 @@ def _category(value: object, scheme: str, *, path: str, place: str) -> Category 
 
 def _details(item: Located, pdq_quality: int | None, *, path: str) -> dict[str, Any]:
     details = {key: value for key, value in item.media.items() if key not in _MODELLED}
-    size = clean_text(item.media.get("MediaSize"))
-    if size is not None:
+    size = item.media.get("MediaSize")
+    if type(size) is int and 0 <= size <= values.INT64_MAX:  # the usual way, at once
+        details["MediaSize"] = size
+    elif (size := clean_text(size)) is not None:
         details["MediaSize"] = _media_size(size, path=path, place=f"{item.place}.MediaSize")
     if item.case_id is not None:
         details["CaseID"] = item.case_id

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple, cast
 
 import ijson
 
@@ -40,9 +40,9 @@ _UTF_BOMS = (
 )
 
 
-@dataclass(frozen=True)
-class Located:
-    """One media object, where it stands in the document and the case it belongs to."""
+class Located(NamedTuple):
+    """One media object, where it stands in the document and the case it belongs to (a named
+    tuple: one is made per media, and a frozen dataclass costs several times more to make)."""
 
     place: str
     case_index: int | None
@@ -69,16 +69,20 @@ def utf8_file(file: BinaryIO) -> BinaryIO:
     file.seek(0)
     for bom, encoding in _UTF_BOMS:
         if head.startswith(bom):
-            return _Transcoded(io.TextIOWrapper(file, encoding=encoding))
+            return _transcoded(file, encoding)
     if len(head) >= 4 and head[0] == 0 and head[1] == 0:
-        return _Transcoded(io.TextIOWrapper(file, encoding="utf-32-be"))
+        return _transcoded(file, "utf-32-be")
     if len(head) >= 4 and head[2] == 0 and head[3] == 0:
-        return _Transcoded(io.TextIOWrapper(file, encoding="utf-32-le"))
+        return _transcoded(file, "utf-32-le")
     if len(head) >= 2 and head[0] == 0:
-        return _Transcoded(io.TextIOWrapper(file, encoding="utf-16-be"))
+        return _transcoded(file, "utf-16-be")
     if len(head) >= 2 and head[1] == 0:
-        return _Transcoded(io.TextIOWrapper(file, encoding="utf-16-le"))
+        return _transcoded(file, "utf-16-le")
     return file
+
+
+def _transcoded(file: BinaryIO, encoding: str) -> BinaryIO:
+    return cast(BinaryIO, _Transcoded(io.TextIOWrapper(file, encoding=encoding)))
 
 
 class _Transcoded(io.RawIOBase):

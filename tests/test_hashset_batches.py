@@ -1,0 +1,212 @@
+"""Hash-set readers that check and build whole batches of entries at once give exactly what
+reading entry by entry gives: the same entries, and every bad entry with the same reason and
+place (issue 11, part 3: a fast path must not change what is read)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from amparo.errors import InvalidInput
+from amparo.formats.hashsets import EntryBatch, HashSetStream, one_at_a_time
+from amparo.formats.hashsets import csv_set as csv_module
+from amparo.formats.hashsets import vics as vics_module
+from amparo.formats.hashsets.csv_set import stream_csv_set
+from amparo.formats.hashsets.vics import stream_vics
+from amparo.stages.hashsets import import_hash_set
+from amparo.store import tables
+from amparo.workspace import Workspace
+
+EXAMPLES = int(os.environ.get("AMPARO_FUZZ_EXAMPLES", "150"))
+MD5 = "9995d4d79fc1caa10042118539c621c2"
+PDQ = "f" * 63 + "0"
+COLUMNS = ("id", "md5", "sha1", "pdq", "photodna", "vpdq", "kind", "series", "category_scheme",
+           "category_code", "victim_identified", "is_distributed", "note")  # fmt: skip
+
+PLAIN = {
+    "id": ["a1", "", " b "], "md5": [MD5, MD5.upper(), ""], "sha1": ["a" * 40, "A" * 40],
+    "pdq": [PDQ, ""], "photodna": ["", "UoHE+/="], "vpdq": [""], "kind": ["image", "Video", ""],
+    "series": ["s1", "", " Vídeo "], "category_scheme": ["vics-us", "VICS-US"],
+    "category_code": ["1", "B"], "victim_identified": ["true", "No", "1", ""],
+    "is_distributed": ["", "yes"], "note": ["x", "", " text ", "Vídeo"],
+}  # fmt: skip
+COLUMNS = tuple(PLAIN)
+HOSTILE = ["", " ", f" {MD5}", f"{PDQ},80", f"{PDQ},x", "maybe", "x\x00y", "\udcff",
+           '["' + PDQ + ',100,0.5"]']  # fmt: skip
+hostile = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=6))
+
+
+@st.composite
+def csv_file(draw: st.DrawFn) -> tuple[list[str], list[list[str]]]:
+    """A header and rows: plain cells (each column's usual values), now and then a hostile
+    cell or a row of another width."""
+    header = draw(st.lists(st.sampled_from(COLUMNS), min_size=1, max_size=7, unique=True))
+    if not {"md5", "sha1", "pdq", "photodna", "vpdq"} & set(header):
+        header = ["md5", *header]
+    rough = draw(st.booleans())
+    rows = []
+    for _ in range(draw(st.integers(0, 12))):
+        row = [draw(st.sampled_from(PLAIN[name])) for name in header]
+        if rough and draw(st.booleans()):
+            row[draw(st.integers(0, len(row) - 1))] = draw(hostile)
+        if rough and draw(st.integers(0, 9)) == 0:
+            row = row[:-1] if draw(st.booleans()) else [*row, "extra"]
+        rows.append(row)
+    return header, rows
+
+
+def _items(data: bytes, *, batches: bool, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    if not batches:
+        monkeypatch.setattr(csv_module, "plain_batch", lambda *_: None)
+    return _read(lambda: stream_csv_set(io.BytesIO(data), path="set.csv"), monkeypatch)
+
+
+def _read(stream: Callable[[], HashSetStream], monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every entry of the stream, and every bad one as (reason, place)."""
+    try:
+        return [
+            ("bad", item.reason, item.place) if isinstance(item, InvalidInput) else item
+            for item in one_at_a_time(stream().items)
+        ]
+    finally:
+        monkeypatch.undo()
+
+
+def _csv(header: list[str], rows: list[list[str]]) -> bytes:
+    lines = [",".join(header)]
+    lines += [",".join('"' + c.replace('"', '""') + '"' for c in row) for row in rows]
+    return "\n".join(lines).encode("utf-8", errors="surrogatepass")
+
+
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(generated=csv_file())
+def test_csv_batches_read_as_rows_do(
+    generated: tuple[list[str], list[list[str]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _csv(*generated)
+    try:
+        by_row = _items(data, batches=False, monkeypatch=monkeypatch)
+    except InvalidInput as error:
+        with pytest.raises(InvalidInput) as raised:
+            _items(data, batches=True, monkeypatch=monkeypatch)
+        assert (raised.value.reason, raised.value.place) == (error.reason, error.place)
+        return
+    assert _items(data, batches=True, monkeypatch=monkeypatch) == by_row
+
+
+def test_plain_csv_is_read_in_batches_with_its_lines() -> None:
+    rows = [f"e{n},{MD5.upper()},vics-us,{n % 3},true,x{n}" for n in range(3000)]
+    data = "\n".join(["id,md5,category_scheme,category_code,is_distributed,note", *rows])
+    stream = stream_csv_set(io.BytesIO(data.encode()), path="set.csv")
+    items = list(stream.items)
+    assert all(isinstance(item, EntryBatch) for item in items)
+    place, entry = list(one_at_a_time(items))[2999]
+    assert place == "line 3001"
+    assert entry[0] == "e2999" and entry[2] == MD5 and entry[12] is True
+    assert entry[8].scheme == "vics-us" and entry[8].code == "2"
+    assert entry[14] == {"note": "x2999"}
+
+
+def test_one_bad_row_costs_that_row_only_in_a_batch() -> None:
+    rows = [f"e{n},{MD5}" for n in range(2000)]
+    rows[1500] = "e1500,not-a-hash"
+    data = "\n".join(["id,md5", *rows, "", "e-last,"]).encode()
+    found = list(one_at_a_time(stream_csv_set(io.BytesIO(data), path="set.csv").items))
+    bad = [item for item in found if isinstance(item, InvalidInput)]
+    assert [(error.place, "md5" in error.reason) for error in bad] == [
+        ("line 1502", True),
+        ("line 2003", False),
+    ]
+    assert len(found) == 2001
+
+
+VICS = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$metadata#"
+MEDIA_VALUES = {
+    "MediaID": [1, 22, "m-3", " m4 ", "", None, 1.5, True],
+    "MD5": [MD5, MD5.upper(), f" {MD5}", "", None, 5],
+    "SHA1": ["a" * 40, None, "xyz"],
+    "PhotoDNA": ["UoHE+/=", " ", None, 3],
+    "Category": [0, 2, None, "B", "Cat A", -1, True, 2**62],
+    "MimeType": ["image/jpeg", "Video/mp4", "text/plain", None, 5],
+    "Series": ["s", " ", None, 7],
+    "IsDistributed": [True, False, None, "yes", 1],
+    "MediaSize": [100, None, "12", -5, 1.5],
+    "AlternativeHashes": [[], [{"HashName": "PDQ", "HashValue": PDQ}],
+                          [{"HashName": "SHA-256", "HashValue": "B" * 64}],
+                          [{"HashName": " sha1 ", "HashValue": "c" * 40}],
+                          [{"HashName": "pdq", "HashValue": f"{PDQ},90"}], "x", [5],
+                          [{"HashName": None}], [{"HashName": "PhotoDNA", "HashValue": "Qk=="}]],
+    "Comments": ["c", "x\x00y", "back\\u0000slash"],
+    "SHA256": ["d" * 64],
+}  # fmt: skip
+PLAIN_MEDIA = {"MediaID": 2, "MD5": 3, "SHA1": 2, "PhotoDNA": 3, "Category": 3, "MimeType": 3,
+               "Series": 3, "IsDistributed": 3, "MediaSize": 2, "AlternativeHashes": 4,
+               "Comments": 1, "SHA256": 0}  # fmt: skip
+
+
+@st.composite
+def vics_document(draw: st.DrawFn) -> bytes:
+    """A #Media document or one of cases: mostly plain media, now and then an unusual value."""
+    rough = draw(st.booleans())
+    keys = draw(st.lists(st.sampled_from(sorted(MEDIA_VALUES)), max_size=8, unique=True))
+    media: list[object] = []
+    for _ in range(draw(st.integers(0, 10))):
+        one = {}
+        for key in ["MediaID", *keys]:
+            choices = MEDIA_VALUES[key] if rough else MEDIA_VALUES[key][: PLAIN_MEDIA[key]]
+            if choices:
+                one[key] = draw(st.sampled_from(choices))
+        media.append(5 if rough and draw(st.integers(0, 20)) == 0 else one)
+    if draw(st.booleans()):
+        return json.dumps({"@odata.context": VICS + "Media", "value": media}).encode()
+    half = len(media) // 2
+    cases = [{"CaseID": "c-1", "Media": media[:half]}, {"Media": media[half:]}]
+    return json.dumps({"@odata.context": VICS + "Cases", "value": cases}).encode()
+
+
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(document=vics_document())
+def test_vics_batches_read_as_media_do(document: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    def read() -> HashSetStream:
+        return stream_vics(io.BytesIO(document), path="set.json")
+
+    monkeypatch.setattr(vics_module, "plain_media", lambda *_: None)
+    try:
+        by_media = _read(read, monkeypatch)
+    except InvalidInput as error:
+        with pytest.raises(InvalidInput) as raised:
+            _read(read, monkeypatch)
+        assert (raised.value.reason, raised.value.place) == (error.reason, error.place)
+        return
+    assert _read(read, monkeypatch) == by_media
+
+
+def test_nul_is_removed_from_batched_entries_and_an_escaped_one_is_kept(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    media = [{"MediaID": n, "MD5": MD5, "Comments": "a\x00b" if n == 1 else "back\\u0000"}
+             for n in range(3)]  # fmt: skip
+    path = tmp_path / "set.json"
+    path.write_text(json.dumps({"@odata.context": VICS + "Media", "value": media}))
+    assert isinstance(next(iter(stream_vics(path.open("rb"), path=str(path)).items)), EntryBatch)
+    import_hash_set(workspace, path, name="nul")
+    with workspace.session() as session:
+        stored = session.execute(
+            select(tables.KnownEntry.entry_id, tables.KnownEntry.details)
+            .order_by(tables.KnownEntry.entry_id)
+        ).all()  # fmt: skip
+    assert [(entry_id, details["Comments"]) for entry_id, details in stored] == [
+        ("0", "back\\u0000"),
+        ("1", "ab"),
+        ("2", "back\\u0000"),
+    ]

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from amparo.identifiers import is_e164
 from amparo.model import account_key, instant
-from amparo.people.identifiers import is_e164
 from amparo.people.resolve import describe
 from amparo.store import tables
 

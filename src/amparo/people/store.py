@@ -10,10 +10,10 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from amparo.errors import UnknownReference
+from amparo.identifiers import is_e164
 from amparo.intake.writer import insert_rows
 from amparo.model import PHONE_NUMBER_PLATFORMS, account_key
 from amparo.people.clusters import Decision, ResolvedPerson
-from amparo.people.identifiers import is_e164
 from amparo.people.records import AccountRecord, IpSighting, comparable_name
 from amparo.store import tables
 from amparo.store.nulls import not_null

@@ -21,7 +21,7 @@ from amparo.geo.requests import (
     export_legal_requests,
     legal_requests_for_findings,
 )
-from amparo.geo.subscribers import import_subscriber_returns
+from amparo.intake.subscribers import import_subscriber_returns
 from amparo.workspace import Workspace, open_workspace
 from tests.test_subscribers import Ev, seed
 

@@ -28,11 +28,11 @@ from amparo.geo.subscribers import (
     SEVERAL_SUBSCRIBERS,
     SHARED_ADDRESS,
     answer_notes,
-    import_subscriber_returns,
     match_subscribers,
     shares_addresses,
     subscriber_answers,
 )
+from amparo.intake.subscribers import import_subscriber_returns
 from amparo.store import tables
 from amparo.workspace import Workspace
 

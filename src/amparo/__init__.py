@@ -33,7 +33,7 @@ _HOMES = {
     "ingest_inputs": "amparo.intake.dispatch",
     "IngestSummary": "amparo.intake.ingest",
     "import_hash_set": "amparo.stages.hashsets",
-    "import_subscriber_returns": "amparo.geo.subscribers",
+    "import_subscriber_returns": "amparo.intake.subscribers",
     "STAGE_NAMES": "amparo.stages.registry",
     "run_pipeline": "amparo.stages.pipeline",
     "LINK": "amparo.people.clusters",
@@ -131,9 +131,9 @@ if TYPE_CHECKING:
     from amparo.geo.referrals import export_referrals
     from amparo.geo.requests import export_legal_requests
     from amparo.geo.stats import export_stats
-    from amparo.geo.subscribers import import_subscriber_returns
     from amparo.intake.dispatch import IngestOptions, ingest_inputs
     from amparo.intake.ingest import IngestSummary
+    from amparo.intake.subscribers import import_subscriber_returns
     from amparo.network.graphml import export_graphml
     from amparo.people.clusters import LINK, UNLINK, Decision
     from amparo.stages.hashsets import import_hash_set

@@ -46,7 +46,7 @@ _HOMES = {
     "export_referrals": "amparo.geo.referrals",
     "export_legal_requests": "amparo.geo.requests",
     "export_stats": "amparo.geo.stats",
-    "export_graphml": "amparo.network.graphml",
+    "export_graphml": "amparo.export.graphml",
     "create_app": "amparo.web.app",
     "AmparoError": "amparo.errors",
     "WorkspaceError": "amparo.errors",
@@ -126,6 +126,7 @@ if TYPE_CHECKING:
         WorkspaceError,
     )
     from amparo.export.findings import export_findings
+    from amparo.export.graphml import export_graphml
     from amparo.export.vics import export_vics
     from amparo.geo.handling import Handling
     from amparo.geo.referrals import export_referrals
@@ -134,7 +135,6 @@ if TYPE_CHECKING:
     from amparo.intake.dispatch import IngestOptions, ingest_inputs
     from amparo.intake.ingest import IngestSummary
     from amparo.intake.subscribers import import_subscriber_returns
-    from amparo.network.graphml import export_graphml
     from amparo.people.clusters import LINK, UNLINK, Decision
     from amparo.stages.hashsets import import_hash_set
     from amparo.stages.pipeline import run_pipeline

@@ -167,7 +167,7 @@ def export_graphml_command(context: click.Context, output: Path | None) -> None:
     ``co_member`` edges are the links the analysis ran on. Accounts not yet resolved into a
     person are persons of their own.
     """
-    from amparo.network.graphml import export_graphml
+    from amparo.export.graphml import export_graphml
 
     workspace = workspace_of(context)
     out = output or workspace.root / "network.graphml"

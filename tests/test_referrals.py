@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from amparo.errors import ExportError
-from amparo.geo.referrals import (
+from amparo.export.referrals import (
     Handling,
     build_referrals,
     export_referrals,

@@ -93,7 +93,7 @@ def export_referrals_command(
     country. The receiving agency and channel come from the bundled directory; a file
     agencies.csv in the workspace (country,agency,channel,note) replaces its rows.
     """
-    from amparo.geo.referrals import export_referrals
+    from amparo.export.referrals import export_referrals
 
     if handling_code == "H3" and not (handling_note or "").strip():
         raise click.UsageError("--handling-code H3 needs --handling-note stating the restrictions")

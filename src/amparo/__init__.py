@@ -44,7 +44,7 @@ _HOMES = {
     "export_vics": "amparo.export.vics",
     "Handling": "amparo.geo.handling",
     "export_referrals": "amparo.export.referrals",
-    "export_legal_requests": "amparo.geo.requests",
+    "export_legal_requests": "amparo.export.requests",
     "export_stats": "amparo.geo.stats",
     "export_graphml": "amparo.export.graphml",
     "create_app": "amparo.web.app",
@@ -128,9 +128,9 @@ if TYPE_CHECKING:
     from amparo.export.findings import export_findings
     from amparo.export.graphml import export_graphml
     from amparo.export.referrals import export_referrals
+    from amparo.export.requests import export_legal_requests
     from amparo.export.vics import export_vics
     from amparo.geo.handling import Handling
-    from amparo.geo.requests import export_legal_requests
     from amparo.geo.stats import export_stats
     from amparo.intake.dispatch import IngestOptions, ingest_inputs
     from amparo.intake.ingest import IngestSummary

@@ -76,7 +76,7 @@ def demo(context: click.Context, reports: int, seed: int) -> None:
 def _demo_provider_answers(workspace: Workspace, operation: Any) -> None:
     """Ask the providers, let the home country's answer from the made-up truth, import it."""
     from amparo.demo.isp import write_provider_answers
-    from amparo.geo.requests import export_legal_requests
+    from amparo.export.requests import export_legal_requests
     from amparo.intake.subscribers import import_subscriber_returns
 
     requests = export_legal_requests(workspace, workspace.root / "legal-requests")

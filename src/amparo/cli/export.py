@@ -199,7 +199,7 @@ def export_legal_requests_command(context: click.Context, output: Path | None) -
     (neither names accounts, persons or reports). Triples without a port, or of a provider
     known to use carrier-grade NAT, are flagged: the answer may be several subscribers.
     """
-    from amparo.geo.requests import export_legal_requests
+    from amparo.export.requests import export_legal_requests
 
     workspace = workspace_of(context)
     result = export_legal_requests(workspace, output or workspace.root / "legal-requests")

@@ -45,7 +45,7 @@ _HOMES = {
     "Handling": "amparo.geo.handling",
     "export_referrals": "amparo.export.referrals",
     "export_legal_requests": "amparo.export.requests",
-    "export_stats": "amparo.geo.stats",
+    "export_stats": "amparo.export.stats",
     "export_graphml": "amparo.export.graphml",
     "create_app": "amparo.web.app",
     "AmparoError": "amparo.errors",
@@ -129,9 +129,9 @@ if TYPE_CHECKING:
     from amparo.export.graphml import export_graphml
     from amparo.export.referrals import export_referrals
     from amparo.export.requests import export_legal_requests
+    from amparo.export.stats import export_stats
     from amparo.export.vics import export_vics
     from amparo.geo.handling import Handling
-    from amparo.geo.stats import export_stats
     from amparo.intake.dispatch import IngestOptions, ingest_inputs
     from amparo.intake.ingest import IngestSummary
     from amparo.intake.subscribers import import_subscriber_returns

@@ -126,8 +126,8 @@ def _persons_line(document: dict[str, Any]) -> str:
 def _print_demo_result(workspace: Workspace) -> None:
     from amparo.export.findings import export_findings
     from amparo.export.referrals import export_referrals
+    from amparo.export.stats import export_stats
     from amparo.export.vics import export_vics
-    from amparo.geo.stats import export_stats
 
     findings, vics = workspace.root / FINDINGS_FILE, workspace.root / "vics.json"
     document = export_findings(workspace, findings)

@@ -130,7 +130,7 @@ def export_stats_command(context: click.Context, output: Path | None) -> None:
     them: "Alicante (2), Barcelona (8)"), minors, those below the age of criminal
     responsibility, and where persons go (child protection, juvenile prosecutor, prosecution).
     """
-    from amparo.geo.stats import export_stats
+    from amparo.export.stats import export_stats
 
     workspace = workspace_of(context)
     result = export_stats(workspace, output)

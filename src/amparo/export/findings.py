@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from amparo.errors import ExportError
 from amparo.export.referrals import AgencyDirectory, load_directory, referrals_for_findings
 from amparo.export.requests import legal_requests_for_findings
-from amparo.geo.stats import stats_for_findings
+from amparo.export.stats import stats_for_findings
 from amparo.model import account_key, instant
 from amparo.network.analysis import to_findings
 from amparo.network.results import current_summary

@@ -382,7 +382,7 @@ def _line_document(line: RequestLine) -> dict[str, Any]:
 
 
 _ENVIRONMENT = Environment(
-    loader=PackageLoader("amparo.geo", "templates"),
+    loader=PackageLoader("amparo.export", "templates"),
     autoescape=True,
     undefined=StrictUndefined,
     trim_blocks=True,

@@ -19,6 +19,14 @@ def without_accents(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def ascii_key(text: str) -> str:
+    """Lower case, accents dropped, every run of other characters one underscore: how headers,
+    provider names and hand-written place names are compared (``Inicio (UTC)``: ``inicio_utc``).
+    """
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
+
+
 def instant(moment: datetime | None) -> str | None:
     """ISO 8601 in UTC with a ``Z``, or None."""
     if moment is None:

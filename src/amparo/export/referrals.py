@@ -26,8 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from amparo.errors import ExportError
-from amparo.export.stats import country_name, subdivision_name
 from amparo.geo.handling import Handling
+from amparo.geo.places import country_name, subdivision_name
 from amparo.settings import get_setting
 from amparo.store import tables
 from amparo.workspace import Workspace

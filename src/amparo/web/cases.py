@@ -12,8 +12,9 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from amparo.export.referrals import REFERRALS_DIR, load_directory
-from amparo.export.stats import ROUTE_LABELS, country_name, subdivision_name
+from amparo.export.stats import ROUTE_LABELS
 from amparo.geo.ages import route
+from amparo.geo.places import country_name, subdivision_name
 from amparo.people.report import find_person
 from amparo.settings import get_setting
 from amparo.store import tables

@@ -15,10 +15,10 @@ from amparo.cli import main
 from amparo.errors import InvalidInput
 from amparo.formats.subscriber_csv import (
     CANONICAL_COLUMNS,
-    normalise_ip,
     read_subscriber_csv,
     write_subscriber_csv,
 )
+from amparo.geo.addresses import normalise_ip
 from amparo.geo.places import SPANISH_POSTAL_PROVINCES, resolve_place
 from amparo.geo.subscribers import (
     OPEN_WINDOW,

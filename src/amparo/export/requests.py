@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from amparo.errors import ExportError
 from amparo.formats.spreadsheet_safe import SafeWriter
-from amparo.formats.subscriber_csv import normalise_ip
+from amparo.geo.addresses import normalise_ip
 from amparo.geo.providers import Provider, TimeZone, find_provider, time_zone_for
 from amparo.model import account_key, ascii_key
 from amparo.people.report import person_keys_by_account

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import csv
 import io
-import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from typing import Any
 from amparo import values
 from amparo.errors import InvalidInput
 from amparo.formats.spreadsheet_safe import SafeDictWriter
+from amparo.geo.addresses import normalise_ip
 from amparo.geo.places import resolve_place
 from amparo.model import ascii_key
 
@@ -304,16 +304,6 @@ def _required(value: str | None, reason: str) -> str:
 
 def _name(name: str | None, surname: str | None) -> str | None:
     return " ".join(part for part in (name, surname) if part) or None
-
-
-def normalise_ip(text: str) -> str:
-    """The canonical text of an address (IPv6 compressed, IPv4-mapped IPv6 as IPv4)."""
-    try:
-        address = ipaddress.ip_address(text.strip().strip("[]"))
-    except ValueError:
-        raise ValueError(f"{text!r} is not an IP address") from None
-    mapped = getattr(address, "ipv4_mapped", None)
-    return str(mapped or address.compressed)
 
 
 def parse_port(text: str | None) -> int | None:

@@ -1,6 +1,6 @@
 """IP lookup, offline: country, place and network owner of an address, stored per IP event.
 
-An address is first checked against the special-purpose ranges (``amparo.geo.reserved``): a
+An address is first checked against the special-purpose ranges (``amparo.geo.addresses``): a
 private, loopback, carrier-grade NAT, documentation... address gets the reason and no country
 or owner. Any other address is asked of the databases in order, the first answer winning:
 
@@ -28,8 +28,8 @@ from sqlalchemy import Column, MetaData, String, Table, insert, literal, select
 from sqlalchemy.orm import Session
 
 from amparo.errors import WorkspaceError
+from amparo.geo.addresses import Address, parse_address, reserved_range, routed_address
 from amparo.geo.places import iso_country, iso_subdivision
-from amparo.geo.reserved import Address, parse_address, reserved_range, routed_address
 from amparo.settings import get_setting
 from amparo.store import tables
 from amparo.store.types import UTCDateTime

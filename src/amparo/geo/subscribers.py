@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from amparo.formats.subscriber_csv import normalise_ip
+from amparo.geo.addresses import normalise_ip
 from amparo.geo.providers import find_provider
 from amparo.store import tables
 from amparo.store.nulls import not_null

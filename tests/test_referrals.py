@@ -14,14 +14,14 @@ import pytest
 from sqlalchemy.orm import Session
 
 from amparo.errors import ExportError
+from amparo.export.agencies import load_directory
 from amparo.export.referrals import (
-    Handling,
     build_referrals,
     export_referrals,
-    load_directory,
     referrals_for_findings,
     render_html,
 )
+from amparo.geo.handling import Handling
 from amparo.store import tables
 from amparo.workspace import Workspace
 

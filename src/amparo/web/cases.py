@@ -11,7 +11,8 @@ from sqlalchemy import Row, func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
-from amparo.export.referrals import REFERRALS_DIR, load_directory
+from amparo.export.agencies import load_directory
+from amparo.export.referrals import REFERRALS_DIR
 from amparo.export.stats import ROUTE_LABELS
 from amparo.geo.ages import route
 from amparo.geo.places import country_name, subdivision_name

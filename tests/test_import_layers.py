@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "amparo"
 MIGRATIONS = PACKAGE / "store" / "migrations"
+MAX_MODULE_LINES = 500
 # What a migration may import: the store and the layers below it (pyproject.toml).
 BELOW_MIGRATIONS = ("store", "identifiers", "model", "values", "terminal", "keys", "errors")
 
@@ -39,6 +40,16 @@ def test_migrations_import_only_the_store_and_below() -> None:
         if module.split(".")[1] not in BELOW_MIGRATIONS
     ]
     assert upward == []
+
+
+def test_no_module_is_over_500_lines_outside_migrations() -> None:
+    long = [
+        f"{path.relative_to(PACKAGE)}: {lines} lines"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if not path.is_relative_to(MIGRATIONS)
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    ]
+    assert long == []
 
 
 def _amparo_imports(path: Path) -> list[tuple[int, str]]:

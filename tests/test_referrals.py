@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 
 from amparo.errors import ExportError
 from amparo.export.agencies import load_directory
+from amparo.export.handling import Handling
 from amparo.export.referrals import (
     build_referrals,
     export_referrals,
     referrals_for_findings,
     render_html,
 )
-from amparo.geo.handling import Handling
 from amparo.store import tables
 from amparo.workspace import Workspace
 

@@ -42,7 +42,7 @@ _HOMES = {
     "decide": "amparo.stages.resolution",
     "export_findings": "amparo.export.findings",
     "export_vics": "amparo.export.vics",
-    "Handling": "amparo.geo.handling",
+    "Handling": "amparo.export.handling",
     "export_referrals": "amparo.export.referrals",
     "export_legal_requests": "amparo.export.requests",
     "export_stats": "amparo.export.stats",
@@ -127,11 +127,11 @@ if TYPE_CHECKING:
     )
     from amparo.export.findings import export_findings
     from amparo.export.graphml import export_graphml
+    from amparo.export.handling import Handling
     from amparo.export.referrals import export_referrals
     from amparo.export.requests import export_legal_requests
     from amparo.export.stats import export_stats
     from amparo.export.vics import export_vics
-    from amparo.geo.handling import Handling
     from amparo.intake.dispatch import IngestOptions, ingest_inputs
     from amparo.intake.ingest import IngestSummary
     from amparo.intake.subscribers import import_subscriber_returns

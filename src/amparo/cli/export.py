@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from amparo.cli.common import FINDINGS_FILE, console, reports_errors, workspace_of
-from amparo.geo.handling import DEFAULT_HANDLING_CODE, HANDLING_CODES, Handling
+from amparo.export.handling import DEFAULT_HANDLING_CODE, HANDLING_CODES, Handling
 from amparo.terminal import untrusted
 
 

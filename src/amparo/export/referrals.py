@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from amparo.errors import ExportError
 from amparo.export.agencies import Agency, AgencyDirectory, load_directory
-from amparo.geo.handling import Handling
+from amparo.export.handling import Handling
 from amparo.geo.places import country_name, subdivision_name
 from amparo.settings import get_setting
 from amparo.store import tables

@@ -128,6 +128,7 @@ def _print_demo_result(workspace: Workspace) -> None:
     from amparo.export.referrals import export_referrals
     from amparo.export.stats import export_stats
     from amparo.export.vics import export_vics
+    from amparo.model import SeriesStatus
 
     findings, vics = workspace.root / FINDINGS_FILE, workspace.root / "vics.json"
     document = export_findings(workspace, findings)
@@ -135,7 +136,7 @@ def _print_demo_result(workspace: Workspace) -> None:
     stats = export_stats(workspace)
     referrals = export_referrals(workspace)
     statuses = Counter(m["status"] or "not media" for m in document["media"])
-    new_series = sum(1 for s in document["series"] if s["status"] == "new")
+    new_series = sum(1 for s in document["series"] if s["status"] == SeriesStatus.NEW)
     release = stats.stats["press_release"]
     console.print(
         f"\n[bold green]Demo ready.[/] Workspace: {untrusted(workspace.root)}\n"

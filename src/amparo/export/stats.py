@@ -21,6 +21,7 @@ from amparo.errors import ExportError
 from amparo.formats.spreadsheet_safe import SafeWriter
 from amparo.geo.ages import ROUTES, UNKNOWN, chosen_places, route
 from amparo.geo.places import country_name, name_key, subdivision_name
+from amparo.model import SeriesStatus
 from amparo.settings import get_setting
 from amparo.stages.resolution import STAGE as RESOLVE_STAGE
 from amparo.store import tables
@@ -63,7 +64,7 @@ def build_stats(session: Session) -> dict[str, Any]:
         "home_country": home,
         "reports": _rows(session, tables.Report),
         "files": _rows(session, tables.Media),
-        "new_series": _rows(session, tables.Series, tables.Series.status == "new"),
+        "new_series": _rows(session, tables.Series, tables.Series.status == SeriesStatus.NEW),
         "persons": _rows(session, tables.Person),
         "located": sum(1 for country, _ in places.values() if country),
         **_ages(session),

@@ -114,7 +114,7 @@ def _spellings(name: str) -> list[str]:
     return spellings
 
 
-# --- ISO codes as IP databases give them -----------------------------------------------------
+# --- ISO codes as IP databases give them ---------------------------------------------------
 
 
 @cache

@@ -35,7 +35,6 @@ larger one), IPv4 addresses from the documentation and benchmarking ranges, IPv6
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,9 +50,11 @@ from amparo.demo.identity_addresses import (
 )
 from amparo.demo.identity_names import (
     LANGUAGES,
+    ascii_name,
     distinct_first_names,
     draw_by_language,
     name_pools,
+    swap_two_letters,
 )
 from amparo.people.records import AccountRecord, IpSighting, comparable_name
 from amparo.people.resolve import collector_paused
@@ -299,8 +300,8 @@ class _AccountWriter:
         """The main e-mail, an own one, or none; never one another person holds."""
         people, rng, n = self.people, self.rng, self.accounts
         pools = name_pools()
-        ascii_first = [_ascii(name) for name in pools.first]
-        ascii_last = [_ascii(name) for name in pools.last]
+        ascii_first = [ascii_name(name) for name in pools.first]
+        ascii_last = [ascii_name(name) for name in pools.last]
         person_number = scrambled(np.arange(people.persons), 10**7, rng).tolist()
         account_number = scrambled(np.arange(n), 10**8, rng).tolist()
         host = rng.integers(0, len(MAIL_HOSTS), n).tolist()
@@ -354,7 +355,7 @@ class _AccountWriter:
     def _handles(self) -> list[str]:
         """The person's usual handle or one of the account's own: a word or name and a number."""
         people, rng, n = self.people, self.rng, self.accounts
-        words = list(HANDLE_WORDS) + [_ascii(name) for name in name_pools().first]
+        words = list(HANDLE_WORDS) + [ascii_name(name) for name in name_pools().first]
         usual = _handle_strings(rng, people.persons, words, people.first)
         own = _handle_strings(rng, n, words, people.first[people.person])
         reuse = (rng.random(n) < USUAL_HANDLE).tolist()
@@ -374,7 +375,7 @@ class _AccountWriter:
             shown_last = draw[i] < FULL_NAME
             firsts.append(_once(folded_first[first[p]]) if shown_first else Counter())
             surname = folded_last[last[p]]
-            lasts.append(_once(_swap_two_letters(surname) if typo[i] else surname)
+            lasts.append(_once(swap_two_letters(surname) if typo[i] else surname)
                          if shown_last else Counter())  # fmt: skip
         return firsts, lasts
 
@@ -483,18 +484,6 @@ def _imeis(numbers: np.ndarray) -> list[str]:
     from_right -= 9 * (from_right > 9)
     check = (-from_right.sum(axis=1) % 10).tolist()
     return [f"35{n:012d}{c}" for n, c in zip(numbers.tolist(), check, strict=True)]
-
-
-def _ascii(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return "".join(c for c in plain if c.isalnum())
-
-
-def _swap_two_letters(name: str) -> str:
-    if len(name) < 4:
-        return name
-    middle = len(name) // 2
-    return name[: middle - 1] + name[middle] + name[middle - 1] + name[middle + 1 :]
 
 
 def _digest(seed: int, file: int) -> str:

@@ -5,6 +5,7 @@ syllable-made surnames, drawn with Zipf-like frequencies; housemates' first name
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -175,3 +176,17 @@ def distinct_first_names(
             candidate = int(rng.integers(start, end))
         first[person] = candidate
         taken.append(candidate)
+
+
+def ascii_name(text: str) -> str:
+    """A name as handles and e-mail addresses write it: lower-case ASCII letters and digits."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return "".join(c for c in plain if c.isalnum())
+
+
+def swap_two_letters(name: str) -> str:
+    """The name with its two middle letters swapped: a typist's slip."""
+    if len(name) < 4:
+        return name
+    middle = len(name) // 2
+    return name[: middle - 1] + name[middle] + name[middle - 1] + name[middle + 1 :]

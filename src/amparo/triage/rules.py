@@ -145,7 +145,7 @@ class _RulesReader:
         if not isinstance(levels, dict):
             raise self.fail("[levels]", "a [levels] table with urgent, high and normal is needed")
         self._known_keys(levels, set(THRESHOLD_LEVELS), "[levels]")
-        thresholds = {}
+        thresholds: dict[str, float] = {}
         for level in THRESHOLD_LEVELS:
             if not _is_number(levels.get(level)):
                 raise self.fail(f"[levels], key {level.value!r}", "must be a number")

@@ -22,8 +22,8 @@ from amparo.settings import get_setting
 from amparo.store import tables
 from amparo.web import casefile
 
-LEVELS = tuple(PriorityLevel)
-STATUSES = tuple(CaseStatus)
+LEVELS: tuple[str, ...] = tuple(PriorityLevel)
+STATUSES: tuple[str, ...] = tuple(CaseStatus)
 C = tables.Case
 
 

@@ -40,8 +40,8 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from amparo.geo.addresses import parse_address, reserved_range, routed_address
 from amparo.geo.lookup import bundled_database, bundled_service, run_ip_lookups
-from amparo.geo.reserved import parse_address, reserved_range, routed_address
 from amparo.store import tables
 from amparo.workspace import Workspace, open_workspace
 

@@ -15,10 +15,10 @@ import pytest
 
 from amparo.demo.hashset import write_hash_set
 from amparo.demo.truth import HashSetEntry
+from amparo.export.requests import _write_csv, build_legal_requests, export_legal_requests
+from amparo.export.stats import build_stats, stats_csv
 from amparo.formats.spreadsheet_safe import neutralised
 from amparo.formats.subscriber_csv import write_subscriber_csv
-from amparo.geo.requests import _write_csv, build_legal_requests, export_legal_requests
-from amparo.geo.stats import build_stats, stats_csv
 from amparo.workspace import Workspace
 from tests.test_subscribers import Ev, seed
 

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from amparo.demo import NEW, ExpectedChatExport, GeneratedOperation, generate_operation
 from amparo.formats.whatsapp import ChatExport, parse_whatsapp
+from amparo.identifiers import normalize_identifier
 from amparo.intake.chat import ingest_chat_export
 from amparo.intake.ingest import ingest_paths
-from amparo.people.identifiers import normalize_identifier
 from amparo.store import tables
 from amparo.workspace import Workspace
 

@@ -14,8 +14,8 @@ from amparo.demo import GeneratedOperation, generate_operation
 from amparo.demo.identities import pairwise_precision_recall
 from amparo.demo.isp import write_provider_answers
 from amparo.export.findings import build_findings
-from amparo.geo.subscribers import import_subscriber_returns
 from amparo.intake.ingest import ingest_paths
+from amparo.intake.subscribers import import_subscriber_returns
 from amparo.stages.pipeline import run_pipeline
 from amparo.workspace import open_workspace
 from tests.conftest import BACKENDS, new_database_url

@@ -22,13 +22,6 @@ from amparo.cli import main
 from amparo.demo import GeneratedOperation, generate_operation
 from amparo.demo.avi import mjpeg_avi
 from amparo.errors import EvidenceCorrupted, EvidenceKeyError
-from amparo.evidence_keys import (
-    KEY_VARIABLE,
-    KEYSET_FILE,
-    PASSPHRASE_VARIABLE,
-    SEALED_KEYSET_FILE,
-    EvidenceKeys,
-)
 from amparo.intake.device import ingest_device_tree
 from amparo.media.stored import CORRUPTED, analyse_evidence, open_evidence
 from amparo.media.video import vpdq
@@ -37,6 +30,13 @@ from amparo.stages.hashing import run_hash_stage
 from amparo.store import evidence
 from amparo.store.evidence import EvidenceStore
 from amparo.store.evidence_cipher import HEADER_SIZE, is_sealed
+from amparo.store.evidence_keys import (
+    KEY_VARIABLE,
+    KEYSET_FILE,
+    PASSPHRASE_VARIABLE,
+    SEALED_KEYSET_FILE,
+    EvidenceKeys,
+)
 from amparo.store.evidence_rotation import encrypt_clear_evidence, rotate_evidence_key
 from amparo.workspace import Workspace, open_workspace
 from tests.conftest import new_database_url

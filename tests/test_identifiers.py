@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from amparo.people.identifiers import (
+from amparo.identifiers import (
     ADDRESS,
     CALLING_CODE,
     ESTIMATED_LOCATION,

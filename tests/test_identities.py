@@ -10,11 +10,11 @@ import duckdb
 import pytest
 
 from amparo.demo.identities import (
-    SIMILAR_NAME,
     GeneratedIdentities,
     generate_identities,
     pairwise_precision_recall,
 )
+from amparo.demo.identity_names import SIMILAR_NAME
 from amparo.people.records import AccountRecord
 from amparo.people.resolve import Resolution, resolve
 

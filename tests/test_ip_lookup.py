@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from amparo.errors import UnknownReference, WorkspaceError
+from amparo.geo.addresses import reserved_range
 from amparo.geo.lookup import (
     NOT_AN_ADDRESS,
     IpFacts,
@@ -22,7 +23,6 @@ from amparo.geo.lookup import (
     lookup_service_for,
     run_ip_lookups,
 )
-from amparo.geo.reserved import reserved_range
 from amparo.settings import get_setting, set_setting
 from amparo.store import tables
 from amparo.workspace import Workspace

@@ -11,8 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from amparo.cli import main
-from amparo.geo.providers import find_provider, load_providers, time_zone_for
-from amparo.geo.requests import (
+from amparo.export.requests import (
     CGNAT,
     NO_PORT,
     NO_TIME,
@@ -21,7 +20,8 @@ from amparo.geo.requests import (
     export_legal_requests,
     legal_requests_for_findings,
 )
-from amparo.geo.subscribers import import_subscriber_returns
+from amparo.geo.providers import find_provider, load_providers, time_zone_for
+from amparo.intake.subscribers import import_subscriber_returns
 from amparo.workspace import Workspace, open_workspace
 from tests.test_subscribers import Ev, seed
 

@@ -18,7 +18,7 @@ from amparo.geo.locate import (
 )
 from amparo.geo.locate_store import locate_persons
 from amparo.geo.places import country_code, phone_region, subdivision_code
-from amparo.geo.subscribers import import_subscriber_returns
+from amparo.intake.subscribers import import_subscriber_returns
 from amparo.store import tables
 from amparo.workspace import Workspace
 from tests.test_subscribers import T0, Ev, seed

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from amparo.demo import GeneratedOperation, generate_operation
+from amparo.export.graphml import annotated_graph, export_graphml
 from amparo.intake.ingest import ingest_paths
 from amparo.model import account_key
 from amparo.network import analysis
@@ -29,7 +30,6 @@ from amparo.network.graph import (
     Share,
     build_graph,
 )
-from amparo.network.graphml import annotated_graph, export_graphml
 from amparo.network.store import load_network
 from amparo.stages.pipeline import run_pipeline
 from amparo.store import tables

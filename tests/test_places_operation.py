@@ -18,8 +18,8 @@ from amparo.demo import GeneratedOperation, generate_operation
 from amparo.demo.isp import write_provider_answers
 from amparo.demo.people import Persona
 from amparo.export.findings import build_findings, validate_findings
-from amparo.geo.subscribers import import_subscriber_returns
 from amparo.intake.ingest import ingest_paths
+from amparo.intake.subscribers import import_subscriber_returns
 from amparo.stages.pipeline import run_pipeline
 from amparo.store import tables
 from amparo.workspace import Workspace

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from amparo.errors import ExportError
-from amparo.geo.referrals import (
-    Handling,
+from amparo.export.agencies import load_directory
+from amparo.export.handling import Handling
+from amparo.export.referrals import (
     build_referrals,
     export_referrals,
-    load_directory,
     referrals_for_findings,
     render_html,
 )

@@ -15,10 +15,10 @@ from sqlalchemy import delete, select, update
 from amparo.cli import main
 from amparo.demo import GeneratedOperation, generate_operation
 from amparo.export.findings import build_findings
+from amparo.export.graphml import export_graphml
 from amparo.intake.dispatch import IngestOptions, ingest_inputs
 from amparo.intake.ingest import ingest_paths
 from amparo.network.analysis import analyse
-from amparo.network.graphml import export_graphml
 from amparo.network.neighbourhood import load_group_neighbourhood, load_series_neighbourhood
 from amparo.network.results import STAGE, current_summary, stored_summary
 from amparo.network.store import load_network

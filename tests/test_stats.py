@@ -14,15 +14,14 @@ import pytest
 from PIL import Image
 
 from amparo.export.findings import findings_schema
-from amparo.geo.ages import assess_ages
-from amparo.geo.stats import (
+from amparo.export.stats import (
     build_stats,
-    country_name,
     export_stats,
     press_line,
     stats_for_findings,
-    subdivision_name,
 )
+from amparo.geo.ages import assess_ages
+from amparo.geo.places import country_name, subdivision_name
 from amparo.store import tables
 from amparo.workspace import Workspace
 from tests.test_referrals import OperationBuilder

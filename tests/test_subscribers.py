@@ -15,12 +15,11 @@ from amparo.cli import main
 from amparo.errors import InvalidInput
 from amparo.formats.subscriber_csv import (
     CANONICAL_COLUMNS,
-    SPANISH_POSTAL_PROVINCES,
-    normalise_ip,
     read_subscriber_csv,
-    resolve_place,
     write_subscriber_csv,
 )
+from amparo.geo.addresses import normalise_ip
+from amparo.geo.places import SPANISH_POSTAL_PROVINCES, resolve_place
 from amparo.geo.subscribers import (
     OPEN_WINDOW,
     PORT_ONLY_IN_EVENT,
@@ -28,11 +27,11 @@ from amparo.geo.subscribers import (
     SEVERAL_SUBSCRIBERS,
     SHARED_ADDRESS,
     answer_notes,
-    import_subscriber_returns,
     match_subscribers,
     shares_addresses,
     subscriber_answers,
 )
+from amparo.intake.subscribers import import_subscriber_returns
 from amparo.store import tables
 from amparo.workspace import Workspace
 

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from amparo.geo.subscribers import import_subscriber_returns
 from amparo.intake.chat import ingest_chat_export
+from amparo.intake.subscribers import import_subscriber_returns
 from amparo.intake.telegram import ingest_telegram_export
 from amparo.store import tables
 from amparo.workspace import Workspace

@@ -33,7 +33,7 @@ _HOMES = {
     "ingest_inputs": "amparo.intake.dispatch",
     "IngestSummary": "amparo.intake.ingest",
     "import_hash_set": "amparo.stages.hashsets",
-    "import_subscriber_returns": "amparo.geo.subscribers",
+    "import_subscriber_returns": "amparo.intake.subscribers",
     "STAGE_NAMES": "amparo.stages.registry",
     "run_pipeline": "amparo.stages.pipeline",
     "LINK": "amparo.people.clusters",
@@ -42,11 +42,11 @@ _HOMES = {
     "decide": "amparo.stages.resolution",
     "export_findings": "amparo.export.findings",
     "export_vics": "amparo.export.vics",
-    "Handling": "amparo.geo.handling",
-    "export_referrals": "amparo.geo.referrals",
-    "export_legal_requests": "amparo.geo.requests",
-    "export_stats": "amparo.geo.stats",
-    "export_graphml": "amparo.network.graphml",
+    "Handling": "amparo.export.handling",
+    "export_referrals": "amparo.export.referrals",
+    "export_legal_requests": "amparo.export.requests",
+    "export_stats": "amparo.export.stats",
+    "export_graphml": "amparo.export.graphml",
     "create_app": "amparo.web.app",
     "AmparoError": "amparo.errors",
     "WorkspaceError": "amparo.errors",
@@ -126,15 +126,15 @@ if TYPE_CHECKING:
         WorkspaceError,
     )
     from amparo.export.findings import export_findings
+    from amparo.export.graphml import export_graphml
+    from amparo.export.handling import Handling
+    from amparo.export.referrals import export_referrals
+    from amparo.export.requests import export_legal_requests
+    from amparo.export.stats import export_stats
     from amparo.export.vics import export_vics
-    from amparo.geo.handling import Handling
-    from amparo.geo.referrals import export_referrals
-    from amparo.geo.requests import export_legal_requests
-    from amparo.geo.stats import export_stats
-    from amparo.geo.subscribers import import_subscriber_returns
     from amparo.intake.dispatch import IngestOptions, ingest_inputs
     from amparo.intake.ingest import IngestSummary
-    from amparo.network.graphml import export_graphml
+    from amparo.intake.subscribers import import_subscriber_returns
     from amparo.people.clusters import LINK, UNLINK, Decision
     from amparo.stages.hashsets import import_hash_set
     from amparo.stages.pipeline import run_pipeline

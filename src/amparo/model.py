@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 from amparo.errors import InvalidInput
@@ -17,6 +18,14 @@ def without_accents(text: str) -> str:
     """``text`` with its letters' accents dropped (NFKD, combining marks removed)."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def ascii_key(text: str) -> str:
+    """Lower case, accents dropped, every run of other characters one underscore: how headers,
+    provider names and hand-written place names are compared (``Inicio (UTC)``: ``inicio_utc``).
+    """
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
 
 
 def instant(moment: datetime | None) -> str | None:
@@ -31,6 +40,40 @@ def platform_slug(name: str) -> str:
     return _NON_ALNUM.sub("-", name.strip().lower()).strip("-")
 
 
+class MediaStatus(StrEnum):
+    """What matching made of a file (``media.status``; None for what is not a picture or video)."""
+
+    KNOWN = "known"
+    KNOWN_VARIANT = "known_variant"
+    NEW = "new"
+    UNPROCESSABLE = "unprocessable"
+
+
+class SeriesStatus(StrEnum):
+    """A series from the hash sets (known) or clustered here from new material (series.status)."""
+
+    KNOWN = "known"
+    NEW = "new"
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands in the analysts' work (``case_file.status``)."""
+
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    REFERRED = "referred"
+    CLOSED = "closed"
+
+
+class PriorityLevel(StrEnum):
+    """A case's priority level (``case_file.priority_level``); declared highest first."""
+
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
 # Messengers whose user id is the phone number in E.164 (DESIGN.md section 5).
 PHONE_NUMBER_PLATFORMS = frozenset({"whatsapp"})
 
@@ -38,6 +81,12 @@ PHONE_NUMBER_PLATFORMS = frozenset({"whatsapp"})
 def account_key(platform: str, user_id: str) -> str:
     """The external key of an account (DESIGN.md section 5): ``platform:user_id``."""
     return f"{platform}:{user_id}"
+
+
+def parse_account_key(key: str) -> tuple[str, str]:
+    """``(platform, user_id)`` of an account key; the user id is empty when there is no colon."""
+    platform, _, user_id = key.partition(":")
+    return platform, user_id
 
 
 @dataclass(frozen=True)

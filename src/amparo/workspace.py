@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from amparo.audit import TRAIL_KEY, AuditTrail
 from amparo.audit_anchor import ANCHOR_FILE
 from amparo.errors import WorkspaceError
-from amparo.evidence_keys import EvidenceKeys
 from amparo.keys import audit_key_file
 from amparo.store import tables
 from amparo.store.database import make_engine, migrate, sqlite_url
 from amparo.store.evidence import EvidenceStore
+from amparo.store.evidence_keys import EvidenceKeys
 
 DEFAULT_HOME = Path("amparo-workspace")
 DATABASE_FILE = "amparo.db"

@@ -76,8 +76,8 @@ def demo(context: click.Context, reports: int, seed: int) -> None:
 def _demo_provider_answers(workspace: Workspace, operation: Any) -> None:
     """Ask the providers, let the home country's answer from the made-up truth, import it."""
     from amparo.demo.isp import write_provider_answers
-    from amparo.geo.requests import export_legal_requests
-    from amparo.geo.subscribers import import_subscriber_returns
+    from amparo.export.requests import export_legal_requests
+    from amparo.intake.subscribers import import_subscriber_returns
 
     requests = export_legal_requests(workspace, workspace.root / "legal-requests")
     console.print(
@@ -125,9 +125,10 @@ def _persons_line(document: dict[str, Any]) -> str:
 
 def _print_demo_result(workspace: Workspace) -> None:
     from amparo.export.findings import export_findings
+    from amparo.export.referrals import export_referrals
+    from amparo.export.stats import export_stats
     from amparo.export.vics import export_vics
-    from amparo.geo.referrals import export_referrals
-    from amparo.geo.stats import export_stats
+    from amparo.model import SeriesStatus
 
     findings, vics = workspace.root / FINDINGS_FILE, workspace.root / "vics.json"
     document = export_findings(workspace, findings)
@@ -135,7 +136,7 @@ def _print_demo_result(workspace: Workspace) -> None:
     stats = export_stats(workspace)
     referrals = export_referrals(workspace)
     statuses = Counter(m["status"] or "not media" for m in document["media"])
-    new_series = sum(1 for s in document["series"] if s["status"] == "new")
+    new_series = sum(1 for s in document["series"] if s["status"] == SeriesStatus.NEW)
     release = stats.stats["press_release"]
     console.print(
         f"\n[bold green]Demo ready.[/] Workspace: {untrusted(workspace.root)}\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from amparo.cli.common import FINDINGS_FILE, console, reports_errors, workspace_of
-from amparo.geo.handling import DEFAULT_HANDLING_CODE, HANDLING_CODES, Handling
+from amparo.export.handling import DEFAULT_HANDLING_CODE, HANDLING_CODES, Handling
 from amparo.terminal import untrusted
 
 
@@ -93,7 +93,7 @@ def export_referrals_command(
     country. The receiving agency and channel come from the bundled directory; a file
     agencies.csv in the workspace (country,agency,channel,note) replaces its rows.
     """
-    from amparo.geo.referrals import export_referrals
+    from amparo.export.referrals import export_referrals
 
     if handling_code == "H3" and not (handling_note or "").strip():
         raise click.UsageError("--handling-code H3 needs --handling-note stating the restrictions")
@@ -130,7 +130,7 @@ def export_stats_command(context: click.Context, output: Path | None) -> None:
     them: "Alicante (2), Barcelona (8)"), minors, those below the age of criminal
     responsibility, and where persons go (child protection, juvenile prosecutor, prosecution).
     """
-    from amparo.geo.stats import export_stats
+    from amparo.export.stats import export_stats
 
     workspace = workspace_of(context)
     result = export_stats(workspace, output)
@@ -167,7 +167,7 @@ def export_graphml_command(context: click.Context, output: Path | None) -> None:
     ``co_member`` edges are the links the analysis ran on. Accounts not yet resolved into a
     person are persons of their own.
     """
-    from amparo.network.graphml import export_graphml
+    from amparo.export.graphml import export_graphml
 
     workspace = workspace_of(context)
     out = output or workspace.root / "network.graphml"
@@ -199,7 +199,7 @@ def export_legal_requests_command(context: click.Context, output: Path | None) -
     (neither names accounts, persons or reports). Triples without a port, or of a provider
     known to use carrier-grade NAT, are flagged: the answer may be several subscribers.
     """
-    from amparo.geo.requests import export_legal_requests
+    from amparo.export.requests import export_legal_requests
 
     workspace = workspace_of(context)
     result = export_legal_requests(workspace, output or workspace.root / "legal-requests")

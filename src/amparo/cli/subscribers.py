@@ -12,7 +12,7 @@ from amparo.cli.common import EXIT_INPUT, console, reports_errors, workspace_of
 from amparo.terminal import printable
 
 if TYPE_CHECKING:
-    from amparo.geo.subscribers import ImportResult
+    from amparo.intake.subscribers import ImportResult
 
 
 @click.group()
@@ -32,7 +32,7 @@ def subscribers_import(context: click.Context, file: Path) -> None:
     Times need a zone (Z or an offset) unless the column name says UTC. Exits 1 when no row
     could be used.
     """
-    from amparo.geo.subscribers import import_subscriber_returns
+    from amparo.intake.subscribers import import_subscriber_returns
 
     result = import_subscriber_returns(workspace_of(context), file)
     _print_subscriber_import(result)

@@ -34,8 +34,8 @@ from amparo.demo.truth import (
     ExpectedChatFile,
     ExpectedMedia,
 )
+from amparo.identifiers import normalize_identifier
 from amparo.model import account_key, platform_slug
-from amparo.people.identifiers import normalize_identifier
 
 PLATFORM = platform_slug("WhatsApp")
 CHATS_START = datetime(2024, 1, 2, 8, 0, tzinfo=UTC)

@@ -35,17 +35,27 @@ larger one), IPv4 addresses from the documentation and benchmarking ranges, IPv6
 from __future__ import annotations
 
 import hashlib
-import ipaddress
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 
-import duckdb
 import numpy as np
 
+from amparo.demo.identity_addresses import (
+    cgnat_addresses,
+    home_addresses,
+    mobile_addresses,
+    scrambled,
+)
+from amparo.demo.identity_names import (
+    LANGUAGES,
+    ascii_name,
+    distinct_first_names,
+    draw_by_language,
+    name_pools,
+    swap_two_letters,
+)
 from amparo.people.records import AccountRecord, IpSighting, comparable_name
 from amparo.people.resolve import collector_paused
 
@@ -63,12 +73,10 @@ LAST_NAME_TYPO = 0.02
 USUAL_HANDLE = 0.35
 SIGHTINGS, SIGHTINGS_WEIGHTS = (1, 2, 3, 4), (0.15, 0.3, 0.3, 0.25)
 HOME, MOBILE = 0.8, 0.1  # else carrier-grade NAT
-SECOND_HOME_ADDRESS = 0.25
 SIGHTINGS_PER_CGNAT_ADDRESS = 6_000
 SIGHTINGS_PER_MOBILE_ADDRESS = 3
 MEDIA, MEDIA_WEIGHTS = (0, 1, 2, 3, 4), (0.35, 0.3, 0.2, 0.1, 0.05)
 OWN_MEDIA, OWN_FILES_PER_PERSON = 0.4, 3
-SIMILAR_NAME = 0.9  # the model's Jaro-Winkler threshold for "similar" names
 WINDOW_START = datetime(2025, 1, 6, tzinfo=UTC)
 WINDOW_DAYS = 150
 DAY = 86_400
@@ -102,70 +110,7 @@ COUNTRIES = (
     Country("DE", "49", 11, "de", 12), Country("GB", "44", 10, "en", 11),
 )  # fmt: skip
 SPILL_COUNTRIES = ("BR", "DE")  # blocks of a million numbers
-LANGUAGES = ("es", "pt", "it", "fr", "de", "en")
 FOREIGN_FIRST_NAME = 0.1
-FIRST_NAMES = {
-    "es": "Lucía Mateo Sofía Martín Valentina Hugo Camila Santiago Daniela Diego Isabel Javier "
-    "Paula Andrés Tomás Elena Carmen Alejandro Ana Pablo Laura Sergio Marta Jorge Claudia "
-    "Adrián Sara Álvaro Irene Raúl Natalia Iván Julia Rubén Andrea Óscar Alba Gonzalo Noelia "
-    "Emilio Rocío Ignacio Ximena Joaquín Renata Agustín Florencia Nicolás Guadalupe Rodrigo",
-    "pt": "João Beatriz Tiago Inês Rui Mariana Duarte Leonor Gabriel Ana Miguel Matilde Rafael "
-    "Carolina Gonçalo Francisca Pedro Lara Bruno Juliana Gustavo Larissa Felipe Letícia "
-    "Thiago Vitória Caio Yasmin Vinícius Luana Henrique Bianca Eduardo Manuela Leonardo",
-    "it": "Giulia Luca Chiara Matteo Francesca Lorenzo Alessia Davide Sofia Leonardo Aurora "
-    "Riccardo Ginevra Tommaso Beatrice Edoardo Martina Federico Greta Gabriele Elisa "
-    "Simone Noemi Pietro Arianna Filippo Vittoria Niccolò Camilla Stefano Ilaria",
-    "fr": "Camille Louis Léa Gabriel Chloé Arthur Manon Jules Inès Raphaël Zoé Adam Jade "
-    "Lucas Louise Hugo Emma Théo Alice Nathan Juliette Maxime Clémence Antoine Margaux "
-    "Baptiste Pauline Quentin Océane Romain Anaïs",
-    "de": "Lukas Hannah Leon Mia Finn Emilia Jonas Lena Paul Marie Felix Lea Elias Johanna "
-    "Maximilian Clara Niklas Greta Moritz Frieda Jan Katharina Tobias Franziska Florian "
-    "Jana Sebastian Anja Matthias Sabine",
-    "en": "Oliver Amelia George Isla Harry Ava Jack Freya Charlie Poppy Oscar Ivy Alfie Rosie "
-    "Thomas Grace Jacob Evie Noah Millie William Ella James Lily Joshua Chloe Daniel Holly "
-    "Samuel Megan",
-}
-LAST_NAMES = {
-    "es": "García Fernández López Martínez Romero Navarro Torres Ramírez Castro Vargas Herrera "
-    "Morales Ortega Delgado Rojas Medina Sánchez Pérez Gómez Díaz Jiménez Ruiz Hernández "
-    "Álvarez Moreno Muñoz Alonso Gutiérrez Domínguez Vázquez Ramos Gil Serrano Blanco Molina "
-    "Suárez Castillo Ortiz Rubio Marín Sanz Iglesias Núñez Garrido Cortés Flores Aguilar",
-    "pt": "Silva Santos Ferreira Pereira Oliveira Costa Martins Sousa Rodrigues Almeida Lima "
-    "Carvalho Gomes Ribeiro Lopes Barbosa Araújo Fernandes Rocha Dias Monteiro Cardoso "
-    "Teixeira Correia Mendes Nunes Soares Vieira Moreira Cavalcanti Nascimento Freitas",
-    "it": "Rossi Russo Ferrari Esposito Bianchi Romano Colombo Ricci Marino Greco Bruno "
-    "Gallo Conti DeLuca Mancini Costa Giordano Rizzo Lombardi Moretti Barbieri Fontana "
-    "Santoro Mariani Rinaldi Caruso Ferrara Galli Martini Leone Longo Gentile",
-    "fr": "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon "
-    "Laurent Lefebvre Michel Garcia David Bertrand Roux Vincent Fournier Morel Girard "
-    "André Lefèvre Mercier Dupont Lambert Bonnet François Martinez",
-    "de": "Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann "
-    "Schäfer Koch Bauer Richter Klein Wolf Schröder Neumann Schwarz Zimmermann Braun "
-    "Krüger Hofmann Hartmann Lange Schmitt Werner Krause Meier Lehmann",
-    "en": "Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts "
-    "Robinson Thompson Wright Walker White Edwards Hughes Green Hall Lewis Harris Clarke "
-    "Patel Jackson Wood Turner Martin Cooper Hill Ward Morris",
-}
-SURNAME_SYLLABLES = {
-    "es": ("Bar Cal Mon Val Ser Gal Ri Pa Al Cas Ver Lo Ma Sal Can Oli Fon Mir Qui Tor",
-           "ga ve le ri do ca na lla mo te ce",
-           "ez ero illa ón ado al ejo ino ares uela"),
-    "pt": ("Bra Fon Cor Mou Ta Vas Pin Quei Ser Gui Lou Ma Ben Cam Ro Pe Fa Sa Mel Ar",
-           "ra ta ve li do nha lho ce sa",
-           "es eira inho ão ral ares oso ela im uca"),
-    "it": ("Bel Cap Fer Gal Mar Pel Ros Sal Tor Vit Cas Bon Lan Ber Pag Del Cor Fio Ric Sca",
-           "la ne ri to ca mo de gi le",
-           "ini etti one ucci elli ato ese ari azzi otti"),
-    "fr": ("Bel Char Dau Fon Gau Lam Mar Per Rou Val Cha Ber Mon Lef Gir Bou Cor Dur Lan Mor",
-           "ri che lo ta de vi",
-           "ier eau ot in and et ard ault on ois"),
-    "de": ("Bach Berg Brand Eich Feld Grun Hahn Kirch Lind Stein Wald Ross Hof Mehl Dorn",
-           "en er el",
-           "mann er hardt berg feld stein meier bauer ling haus"),
-    "en": ("Ash Brad Cald Fair Hart Kings Mar Nor Red Stan Wes Whit Black Brook Cran Holm",
-           "ing ley ton ford",
-           "worth field well by ham wick more land ridge son"),
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -235,7 +180,7 @@ class _Population:
         self.namesakes = self._namesakes()
 
     def comparable_names(self) -> list[tuple[str, str]]:
-        pools = _name_pools()
+        pools = name_pools()
         first = [comparable_name(name) or "" for name in pools.first]
         last = [comparable_name(name) or "" for name in pools.last]
         pairs = zip(self.first.tolist(), self.last.tolist(), strict=True)
@@ -257,16 +202,16 @@ class _Population:
         return households
 
     def _names(self) -> tuple[np.ndarray, np.ndarray]:
-        names = _name_pools()
+        names = name_pools()
         language = np.array([LANGUAGES.index(c.language) for c in COUNTRIES])[self.country]
         foreign = self.rng.random(self.persons) < FOREIGN_FIRST_NAME
         first_language = np.where(foreign, self.rng.integers(0, len(LANGUAGES), self.persons),
                                   language)  # fmt: skip
-        first = _draw_by_language(self.rng, first_language, names.first_ranges)
-        last = _draw_by_language(self.rng, language, names.last_ranges)
+        first = draw_by_language(self.rng, first_language, names.first_ranges)
+        last = draw_by_language(self.rng, language, names.last_ranges)
         for household in self.households:
             last[list(household)] = last[household[0]]
-            _distinct_first_names(self.rng, first, household, first_language, names)
+            distinct_first_names(self.rng, first, household, first_language, names)
         return first, last
 
     def _namesakes(self) -> list[tuple[int, int]]:
@@ -287,96 +232,6 @@ class _Population:
 def _weights(countries: tuple[Country, ...]) -> np.ndarray:
     weights = np.array([c.weight for c in countries], dtype=float)
     return weights / weights.sum()
-
-
-@dataclass(frozen=True)
-class _NamePools:
-    first: list[str]  # as written
-    last: list[str]
-    first_ranges: list[tuple[int, int]]  # per language: [start, end) in ``first``
-    last_ranges: list[tuple[int, int]]
-    first_similar: frozenset[tuple[int, int]]  # first names a comparison calls similar
-
-
-@cache
-def _name_pools() -> _NamePools:
-    first: list[str] = []
-    last: list[str] = []
-    first_ranges: list[tuple[int, int]] = []
-    last_ranges: list[tuple[int, int]] = []
-    for language in LANGUAGES:
-        given = FIRST_NAMES[language].split()
-        first_ranges.append((len(first), len(first) + len(given)))
-        first += given
-        family = _unique(LAST_NAMES[language].split() + _syllable_surnames(language))
-        last_ranges.append((len(last), len(last) + len(family)))
-        last += family
-    return _NamePools(first, last, first_ranges, last_ranges, _similar_pairs(first))
-
-
-def _syllable_surnames(language: str) -> list[str]:
-    """Every surname the language's syllables make, in an order fixed by a seeded shuffle."""
-    starts, middles, ends = (part.split() for part in SURNAME_SYLLABLES[language])
-    made = [s + e for s in starts for e in ends]
-    made += [s + m + e for s in starts for m in middles for e in ends]
-    order = np.random.default_rng(len(made)).permutation(len(made))
-    return [made[i] for i in order]
-
-
-def _unique(names: list[str]) -> list[str]:
-    return list(dict.fromkeys(names))
-
-
-def _similar_pairs(names: list[str]) -> frozenset[tuple[int, int]]:
-    """Pairs of first names (by position) the model's Jaro-Winkler comparison takes as alike."""
-    folded = [comparable_name(name) for name in names]
-    connection = duckdb.connect()
-    try:
-        connection.execute("create table names (i integer, n varchar)")
-        connection.executemany("insert into names values (?, ?)", list(enumerate(folded)))
-        rows = connection.execute(
-            "select a.i, b.i from names a join names b on a.i <> b.i "
-            "and jaro_winkler_similarity(a.n, b.n) >= ?",
-            [SIMILAR_NAME],
-        ).fetchall()
-    finally:
-        connection.close()
-    return frozenset((a, b) for a, b in rows)
-
-
-def _draw_by_language(
-    rng: np.random.Generator, language: np.ndarray, ranges: list[tuple[int, int]]
-) -> np.ndarray:
-    """A name per person from its language's range, the first names of a range the commonest."""
-    drawn = np.empty(len(language), dtype=np.int64)
-    for number, (start, end) in enumerate(ranges):
-        who = np.flatnonzero(language == number)
-        drawn[who] = start + rng.choice(end - start, len(who), p=_zipf(end - start))
-    return drawn
-
-
-def _zipf(size: int) -> np.ndarray:
-    """Name frequencies falling as 1/(rank + offset), flatter at the head than a pure Zipf."""
-    weights = 1 / (np.arange(size) + 1 + size**0.5 / 2)
-    return weights / weights.sum()
-
-
-def _distinct_first_names(
-    rng: np.random.Generator,
-    first: np.ndarray,
-    household: tuple[int, ...],
-    language: np.ndarray,
-    names: _NamePools,
-) -> None:
-    """Redraw housemates' first names until no two are the same or alike."""
-    taken: list[int] = []
-    for person in household:
-        start, end = names.first_ranges[language[person]]
-        candidate = int(first[person])
-        while any(candidate == t or (candidate, t) in names.first_similar for t in taken):
-            candidate = int(rng.integers(start, end))
-        first[person] = candidate
-        taken.append(candidate)
 
 
 class _AccountWriter:
@@ -433,7 +288,7 @@ class _AccountWriter:
             np.cumsum(people.accounts_held) - people.accounts_held, people.accounts_held
         )
         platform = order[people.person, rank]
-        user_ids = _scrambled(np.arange(self.accounts), 9 * 10**9, rng) + 10**9
+        user_ids = scrambled(np.arange(self.accounts), 9 * 10**9, rng) + 10**9
         keys, profiles = [], []
         for number, user_id in zip(platform.tolist(), user_ids.tolist(), strict=True):
             name, domain = PLATFORMS[number]
@@ -444,11 +299,11 @@ class _AccountWriter:
     def _emails(self) -> list[set[str]]:
         """The main e-mail, an own one, or none; never one another person holds."""
         people, rng, n = self.people, self.rng, self.accounts
-        pools = _name_pools()
-        ascii_first = [_ascii(name) for name in pools.first]
-        ascii_last = [_ascii(name) for name in pools.last]
-        person_number = _scrambled(np.arange(people.persons), 10**7, rng).tolist()
-        account_number = _scrambled(np.arange(n), 10**8, rng).tolist()
+        pools = name_pools()
+        ascii_first = [ascii_name(name) for name in pools.first]
+        ascii_last = [ascii_name(name) for name in pools.last]
+        person_number = scrambled(np.arange(people.persons), 10**7, rng).tolist()
+        account_number = scrambled(np.arange(n), 10**8, rng).tolist()
         host = rng.integers(0, len(MAIL_HOSTS), n).tolist()
         draw = rng.random(n).tolist()
         first, last = people.first.tolist(), people.last.tolist()
@@ -480,14 +335,14 @@ class _AccountWriter:
             digits = found.national_digits - 5
             if len(who) > 10**digits:
                 raise ValueError(f"more persons than {found.code} has 555-01 numbers")
-            rest = _scrambled(np.arange(len(who)), 10**digits, rng).tolist()
+            rest = scrambled(np.arange(len(who)), 10**digits, rng).tolist()
             phones[who] = [f"+{found.calling_code}55501{r:0{digits}d}" for r in rest]
         return phones.tolist()
 
     def _devices(self) -> list[str | None]:
         """An IMEI or an Android id for half the persons, unique to each."""
         people, rng = self.people, self.rng
-        number = _scrambled(np.arange(people.persons), 10**12, rng)
+        number = scrambled(np.arange(people.persons), 10**12, rng)
         imeis = _imeis(number)
         has = (rng.random(people.persons) < DEVICE_SHARE).tolist()
         imei = (rng.random(people.persons) < 0.5).tolist()
@@ -500,7 +355,7 @@ class _AccountWriter:
     def _handles(self) -> list[str]:
         """The person's usual handle or one of the account's own: a word or name and a number."""
         people, rng, n = self.people, self.rng, self.accounts
-        words = list(HANDLE_WORDS) + [_ascii(name) for name in _name_pools().first]
+        words = list(HANDLE_WORDS) + [ascii_name(name) for name in name_pools().first]
         usual = _handle_strings(rng, people.persons, words, people.first)
         own = _handle_strings(rng, n, words, people.first[people.person])
         reuse = (rng.random(n) < USUAL_HANDLE).tolist()
@@ -508,7 +363,7 @@ class _AccountWriter:
 
     def _shown_names(self) -> tuple[list[Counter[str]], list[Counter[str]]]:
         people, rng, n = self.people, self.rng, self.accounts
-        pools = _name_pools()
+        pools = name_pools()
         folded_first = [comparable_name(name) for name in pools.first]
         folded_last = [comparable_name(name) for name in pools.last]
         draw = rng.random(n).tolist()
@@ -520,7 +375,7 @@ class _AccountWriter:
             shown_last = draw[i] < FULL_NAME
             firsts.append(_once(folded_first[first[p]]) if shown_first else Counter())
             surname = folded_last[last[p]]
-            lasts.append(_once(_swap_two_letters(surname) if typo[i] else surname)
+            lasts.append(_once(swap_two_letters(surname) if typo[i] else surname)
                          if shown_last else Counter())  # fmt: skip
         return firsts, lasts
 
@@ -545,7 +400,7 @@ class _AccountWriter:
         owner = np.repeat(people.person, per_account)
         pool = max(1_000, n // 2)
         popular = (rng.zipf(1.6, len(owner)) - 1) % pool
-        popular = _scrambled(popular, pool, rng)
+        popular = scrambled(popular, pool, rng)
         own = pool + owner * OWN_FILES_PER_PERSON + rng.integers(0, OWN_FILES_PER_PERSON,
                                                                  len(owner))  # fmt: skip
         files = np.where(rng.random(len(owner)) < OWN_MEDIA, own, popular).tolist()
@@ -564,7 +419,7 @@ class _SightingAddresses:
         self.rng = rng
         self.people = people
         homes = np.unique(people.home)
-        self.first_home, self.second_home = _home_addresses(rng, people.persons, homes)
+        self.first_home, self.second_home = home_addresses(rng, people.persons, homes)
 
     def for_sightings(self, owner: np.ndarray) -> list[str]:
         rng, count = self.rng, len(owner)
@@ -573,66 +428,13 @@ class _SightingAddresses:
         second = (rng.random(count) < 0.5) & (self.second_home[home] != "")
         at_home = np.where(second, self.second_home[home], self.first_home[home])
         mobile_count = int(((kind >= HOME) & (kind < HOME + MOBILE)).sum())
-        mobile = _mobile_addresses(max(16, mobile_count // SIGHTINGS_PER_MOBILE_ADDRESS))
+        mobile = mobile_addresses(max(16, mobile_count // SIGHTINGS_PER_MOBILE_ADDRESS))
         cgnat_count = int((kind >= HOME + MOBILE).sum())
-        cgnat = _cgnat_addresses(max(4, cgnat_count // SIGHTINGS_PER_CGNAT_ADDRESS))
+        cgnat = cgnat_addresses(max(4, cgnat_count // SIGHTINGS_PER_CGNAT_ADDRESS))
         through_mobile = mobile[rng.integers(0, len(mobile), count)]
         through_cgnat = cgnat[rng.integers(0, len(cgnat), count)]
         elsewhere = np.where(kind < HOME + MOBILE, through_mobile, through_cgnat)
         return np.where(kind < HOME, at_home, elsewhere).tolist()
-
-
-def _home_addresses(
-    rng: np.random.Generator, persons: int, homes: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per home (indexed by its first member): an address, and a second one or ""."""
-    first = np.full(persons, "", dtype=object)
-    second = np.full(persons, "", dtype=object)
-    ipv4 = _home_ipv4()
-    count = len(homes)
-    with_ipv4 = rng.permutation(count)[: min(count // 2, len(ipv4))]
-    addresses = np.array(_ipv6(_scrambled(np.arange(2 * count), 2**24, rng), 0x1), dtype=object)
-    addresses[with_ipv4] = [ipv4[i] for i in rng.permutation(len(ipv4))[: len(with_ipv4)]]
-    first[homes] = addresses[:count]
-    has_second = rng.random(count) < SECOND_HOME_ADDRESS
-    second[homes[has_second]] = addresses[count:][has_second]
-    return first, second
-
-
-@cache
-def _home_ipv4() -> list[str]:
-    networks = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "198.19.0.0/16")
-    return [str(host) for cidr in networks for host in ipaddress.IPv4Network(cidr).hosts()]
-
-
-def _mobile_addresses(count: int) -> np.ndarray:
-    """198.18.0.0/16 first, then IPv6 in a carrier's own part of the documentation prefix."""
-    ipv4 = _mobile_ipv4()[:count]
-    ipv6 = _ipv6(np.arange(count - len(ipv4)), 0xCA)
-    return np.array(ipv4 + ipv6, dtype=object)
-
-
-@cache
-def _mobile_ipv4() -> list[str]:
-    return [str(host) for host in ipaddress.IPv4Network("198.18.0.0/16").hosts()]
-
-
-def _cgnat_addresses(count: int) -> np.ndarray:
-    network = ipaddress.IPv4Network("100.64.0.0/10")
-    return np.array([str(network[1 + 257 * i]) for i in range(count)], dtype=object)
-
-
-def _ipv6(numbers: np.ndarray, subnet: int) -> list[str]:
-    """``2001:db8:SSNN:NNNN::1``: one /64 per number (below 2**24) in 2001:db8:SS00::/40.
-
-    Written as ``ipaddress`` writes them (the longest run of zero groups compressed), faster.
-    """
-    third = ((subnet << 8) | (np.asarray(numbers, dtype=np.int64) >> 16)).tolist()
-    fourth = (np.asarray(numbers, dtype=np.int64) & 0xFFFF).tolist()
-    return [
-        f"2001:db8:{a:x}:{b:x}::1" if b else f"2001:db8:{a:x}::1"
-        for a, b in zip(third, fourth, strict=True)
-    ]
 
 
 def _sighting_seconds(rng: np.random.Generator, persons: int, owner: np.ndarray) -> np.ndarray:
@@ -648,15 +450,6 @@ def _sighting_seconds(rng: np.random.Generator, persons: int, owner: np.ndarray)
 def _evening() -> np.ndarray:
     weights = np.array([2, 1, 1, 1, 1, 1, 2, 3, 4, 4, 4, 4, 5, 5, 4, 4, 5, 6, 7, 8, 9, 9, 7, 4])
     return weights / weights.sum()
-
-
-def _scrambled(numbers: np.ndarray, modulus: int, rng: np.random.Generator) -> np.ndarray:
-    """A seeded bijection of [0, modulus): distinct inputs give distinct, random-looking outputs."""
-    multiplier = int(rng.integers(1, min(modulus, 2**62 // modulus)))
-    while np.gcd(multiplier, modulus) != 1:
-        multiplier += 1
-    offset = int(rng.integers(0, modulus))
-    return (np.asarray(numbers, dtype=np.int64) * multiplier + offset) % modulus
 
 
 def _once(name: str) -> Counter[str]:
@@ -691,18 +484,6 @@ def _imeis(numbers: np.ndarray) -> list[str]:
     from_right -= 9 * (from_right > 9)
     check = (-from_right.sum(axis=1) % 10).tolist()
     return [f"35{n:012d}{c}" for n, c in zip(numbers.tolist(), check, strict=True)]
-
-
-def _ascii(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return "".join(c for c in plain if c.isalnum())
-
-
-def _swap_two_letters(name: str) -> str:
-    if len(name) < 4:
-        return name
-    middle = len(name) // 2
-    return name[: middle - 1] + name[middle] + name[middle - 1] + name[middle + 1 :]
 
 
 def _digest(seed: int, file: int) -> str:

@@ -17,8 +17,8 @@ from typing import Any
 
 from amparo.demo.networks import provider_of
 from amparo.demo.people import Persona
+from amparo.export.requests import build_legal_requests
 from amparo.formats.subscriber_csv import write_subscriber_csv
-from amparo.geo.requests import build_legal_requests
 from amparo.workspace import Workspace
 
 SESSION = timedelta(hours=6)  # how long the provider says the address was held around the time

@@ -8,13 +8,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from amparo.model import MediaStatus
+
 if TYPE_CHECKING:
     from amparo.demo.people import Persona
 
-KNOWN = "known"
-KNOWN_VARIANT = "known_variant"
-NEW = "new"
-UNPROCESSABLE = "unprocessable"
+KNOWN, KNOWN_VARIANT = MediaStatus.KNOWN, MediaStatus.KNOWN_VARIANT
+NEW, UNPROCESSABLE = MediaStatus.NEW, MediaStatus.UNPROCESSABLE
 NON_PERTINENT = "non_pertinent"
 MEDIA_STATUSES = (KNOWN, KNOWN_VARIANT, NEW, UNPROCESSABLE, NON_PERTINENT)
 

@@ -18,9 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from amparo.errors import ExportError
-from amparo.geo.referrals import AgencyDirectory, load_directory, referrals_for_findings
-from amparo.geo.requests import legal_requests_for_findings
-from amparo.geo.stats import stats_for_findings
+from amparo.export.agencies import AgencyDirectory, load_directory
+from amparo.export.referrals import referrals_for_findings
+from amparo.export.requests import legal_requests_for_findings
+from amparo.export.stats import stats_for_findings
 from amparo.model import account_key, instant
 from amparo.network.analysis import to_findings
 from amparo.network.results import current_summary

@@ -21,6 +21,12 @@ from lxml import etree
 from amparo import values
 from amparo.errors import InvalidInput, ValueOutOfRange
 from amparo.formats.xml import add_repeated, element_data, load_schema, parse_xml, validate
+from amparo.identifiers import (
+    imei_check_digit_valid,
+    messenger_identifier,
+    normalize_identifier,
+    read_party_phones,
+)
 from amparo.model import (
     PHONE_NUMBER_PLATFORMS,
     AccountRef,
@@ -32,12 +38,6 @@ from amparo.model import (
     ReportContent,
     Timestamp,
     platform_slug,
-)
-from amparo.people.identifiers import (
-    imei_check_digit_valid,
-    messenger_identifier,
-    normalize_identifier,
-    read_party_phones,
 )
 
 _T = TypeVar("_T")

@@ -32,20 +32,19 @@ from __future__ import annotations
 
 import csv
 import io
-import ipaddress
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import pycountry
-
 from amparo import values
 from amparo.errors import InvalidInput
 from amparo.formats.spreadsheet_safe import SafeDictWriter
+from amparo.geo.addresses import normalise_ip
+from amparo.geo.places import resolve_place
+from amparo.model import ascii_key
 
 CANONICAL_COLUMNS = (
     "ip", "port", "start_utc", "end_utc", "isp", "subscriber_name", "address", "postal_code",
@@ -78,34 +77,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
 _CANONICAL_OF = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
 _UTC_WORDS = {"utc", "gmt", "z"}
 DELIMITERS = (",", ";", "\t", "|")
-
-# INE province codes (the first two digits of a Spanish postal code) → ISO 3166-2.
-SPANISH_POSTAL_PROVINCES = {
-    "01": "ES-VI", "02": "ES-AB", "03": "ES-A", "04": "ES-AL", "05": "ES-AV", "06": "ES-BA",
-    "07": "ES-PM", "08": "ES-B", "09": "ES-BU", "10": "ES-CC", "11": "ES-CA", "12": "ES-CS",
-    "13": "ES-CR", "14": "ES-CO", "15": "ES-C", "16": "ES-CU", "17": "ES-GI", "18": "ES-GR",
-    "19": "ES-GU", "20": "ES-SS", "21": "ES-H", "22": "ES-HU", "23": "ES-J", "24": "ES-LE",
-    "25": "ES-L", "26": "ES-LO", "27": "ES-LU", "28": "ES-M", "29": "ES-MA", "30": "ES-MU",
-    "31": "ES-NA", "32": "ES-OR", "33": "ES-O", "34": "ES-P", "35": "ES-GC", "36": "ES-PO",
-    "37": "ES-SA", "38": "ES-TF", "39": "ES-S", "40": "ES-SG", "41": "ES-SE", "42": "ES-SO",
-    "43": "ES-T", "44": "ES-TE", "45": "ES-TO", "46": "ES-V", "47": "ES-VA", "48": "ES-BI",
-    "49": "ES-ZA", "50": "ES-Z", "51": "ES-CE", "52": "ES-ML",
-}  # fmt: skip
-# Names pycountry lacks: co-official, older and everyday names of Spanish provinces.
-SUBDIVISION_NAMES = {
-    "alacant": "ES-A", "castello": "ES-CS", "castellon de la plana": "ES-CS",
-    "castello de la plana": "ES-CS", "valencia": "ES-V", "vizcaya": "ES-BI",
-    "guipuzcoa": "ES-SS", "araba": "ES-VI", "alava": "ES-VI", "araba alava": "ES-VI",
-    "baleares": "ES-PM", "balears": "ES-PM", "coruna": "ES-C", "la coruna": "ES-C",
-    "palmas": "ES-GC", "tenerife": "ES-TF", "navarra": "ES-NA", "nafarroa": "ES-NA",
-    "la rioja": "ES-LO", "madrid": "ES-M", "murcia": "ES-MU", "asturias": "ES-O",
-    "cantabria": "ES-S",
-}  # fmt: skip
-COUNTRY_NAMES = {
-    "espana": "ES", "spain": "ES", "mexico": "MX", "estados unidos": "US", "eeuu": "US",
-    "reino unido": "GB", "alemania": "DE", "francia": "FR", "italia": "IT", "brasil": "BR",
-    "paises bajos": "NL", "holanda": "NL", "marruecos": "MA", "peru": "PE", "portugal": "PT",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -221,18 +192,12 @@ def _records(text: str, delimiter: str, *, path: str) -> Iterator[tuple[int, lis
         ) from error
 
 
-def fold(text: str) -> str:
-    """Lower case, accents dropped, every run of other characters one underscore."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
-
-
 def _column_name(header: str) -> tuple[str | None, bool]:
     """The canonical column a header names, and whether it says its times are UTC."""
-    words = fold(header).split("_")
+    words = ascii_key(header).split("_")
     utc = any(word in _UTC_WORDS for word in words)
     name = "_".join(word for word in words if word not in _UTC_WORDS)
-    canonical = _CANONICAL_OF.get(name) or _CANONICAL_OF.get(fold(header))
+    canonical = _CANONICAL_OF.get(name) or _CANONICAL_OF.get(ascii_key(header))
     return canonical, utc and canonical in ("start", "end")
 
 
@@ -341,16 +306,6 @@ def _name(name: str | None, surname: str | None) -> str | None:
     return " ".join(part for part in (name, surname) if part) or None
 
 
-def normalise_ip(text: str) -> str:
-    """The canonical text of an address (IPv6 compressed, IPv4-mapped IPv6 as IPv4)."""
-    try:
-        address = ipaddress.ip_address(text.strip().strip("[]"))
-    except ValueError:
-        raise ValueError(f"{text!r} is not an IP address") from None
-    mapped = getattr(address, "ipv4_mapped", None)
-    return str(mapped or address.compressed)
-
-
 def parse_port(text: str | None) -> int | None:
     if text is None:
         return None
@@ -397,139 +352,6 @@ def parse_birth_date(text: str | None) -> tuple[date | None, str | None]:
         except ValueError:
             pass
     return None, f"date of birth {text!r} is not a date: not used"
-
-
-@dataclass(frozen=True)
-class Place:
-    country: str | None
-    subdivision: str | None
-    details: dict[str, str]
-    notes: list[str]
-
-
-def resolve_place(
-    country_raw: str | None, subdivision_raw: str | None, postal_code: str | None,
-    country_hint: str | None = None, home_country: str | None = None,
-) -> Place:  # fmt: skip
-    """Country (ISO 3166-1) and subdivision (ISO 3166-2) from what a row says, and on what basis.
-
-    The country named in the row wins; a subdivision code or name comes next; then the
-    provider's country (``country_hint``). A Spanish postal code gives the province when the
-    subdivision column says nothing recognisable.
-    """
-    stated = country_code(country_raw)
-    notes = [f"country {country_raw!r} not recognised"] if country_raw and not stated else []
-    subdivision, basis = _subdivision(subdivision_raw, stated, country_hint, home_country)
-    if subdivision_raw and subdivision is None:
-        notes.append(f"subdivision {subdivision_raw!r} not recognised")
-    if stated and subdivision and subdivision[:2] != stated:
-        notes.append(f"subdivision {subdivision} is not in the country given, {stated}")
-    country = stated or (subdivision and subdivision[:2]) or country_hint
-    basis_of_country = _country_basis(stated, subdivision, country)
-    postal = _postal_province(postal_code) if country == "ES" else None
-    if subdivision is None and postal:
-        subdivision, basis = postal, "postal code"
-    elif (
-        postal
-        and subdivision is not None
-        and subdivision.startswith("ES")
-        and not _within(postal, subdivision)
-    ):
-        notes.append(f"postal code {postal_code} is in {postal}, not {subdivision}")
-    details = {"country_basis": basis_of_country} if basis_of_country else {}
-    return Place(country, subdivision, details | ({"subdivision_basis": basis} if basis else {}),
-                 notes)  # fmt: skip
-
-
-def _country_basis(stated: str | None, subdivision: str | None, country: str | None) -> str | None:
-    if stated:
-        return "country column"
-    if subdivision:
-        return "subdivision"
-    return "provider's country" if country else None
-
-
-def _within(province: str, subdivision: str) -> bool:
-    """True when ``subdivision`` is ``province`` or the region holding it."""
-    found = pycountry.subdivisions.get(code=province)
-    return subdivision in (province, getattr(found, "parent_code", None))
-
-
-def country_code(text: str | None) -> str | None:
-    """An ISO 3166-1 alpha-2 code from a code (alpha-2 or -3) or a name, English or Spanish."""
-    if not text:
-        return None
-    folded = fold(text).replace("_", " ")
-    if folded in COUNTRY_NAMES:
-        return COUNTRY_NAMES[folded]
-    try:
-        return pycountry.countries.lookup(text.strip()).alpha_2
-    except LookupError:
-        return None
-
-
-def _postal_province(postal_code: str | None) -> str | None:
-    code = (postal_code or "").strip()
-    if len(code) == 4 and code.isdigit():
-        code = "0" + code  # a spreadsheet dropped the leading zero
-    if len(code) != 5 or not code.isdigit():
-        return None
-    return SPANISH_POSTAL_PROVINCES.get(code[:2])
-
-
-def _subdivision(
-    raw: str | None, country: str | None, hint: str | None, home: str | None
-) -> tuple[str | None, str | None]:
-    if not raw:
-        return None, None
-    by_code = pycountry.subdivisions.get(code=raw.strip().upper())
-    if by_code is not None:
-        return by_code.code, "ISO 3166-2 code"
-    if country and len(raw.strip()) <= 3:
-        by_code = pycountry.subdivisions.get(code=f"{country}-{raw.strip().upper()}")
-        if by_code is not None:
-            return by_code.code, "ISO 3166-2 code"
-    found = _by_name(raw, country or hint, home)
-    return (found, "name") if found else (None, None)
-
-
-def _by_name(raw: str, country: str | None, home: str | None) -> str | None:
-    key = fold(raw).replace("_", " ")
-    candidates = _NAMES.get(key, [])
-    if key in SUBDIVISION_NAMES:  # the province, not the region of the same name
-        preferred = pycountry.subdivisions.get(code=SUBDIVISION_NAMES[key])
-        candidates = [s for s in candidates if s.country_code != "ES"] + [preferred]
-    candidates = [s for s in candidates if country is None or s.country_code == country]
-    countries = {s.country_code for s in candidates}
-    if len(countries) > 1:
-        candidates = [s for s in candidates if s.country_code == home]
-    if not candidates:
-        return None
-    lowest = [s for s in candidates if getattr(s, "parent_code", None)] or candidates
-    return lowest[0].code if len(lowest) == 1 else None
-
-
-def _name_forms(name: str) -> Iterable[str]:
-    """``Barcelona [Barcelona]``, ``Murcia, Región de``, ``A Coruña [La Coruña]``: every form."""
-    for part in re.split(r"\s*[\[\]/]\s*", name):
-        if not part:
-            continue
-        yield part
-        if ", " in part:
-            head, tail = part.split(", ", 1)
-            yield head
-            yield f"{tail} {head}"
-
-
-def _name_index() -> dict[str, list[Any]]:
-    index: dict[str, list[Any]] = {}
-    for subdivision in pycountry.subdivisions:
-        for form in set(_name_forms(subdivision.name)):
-            index.setdefault(fold(form).replace("_", " "), []).append(subdivision)
-    return index
-
-
-_NAMES = _name_index()
 
 
 def write_subscriber_csv(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from amparo.geo.locate import IP, PHONE, PLATFORM_ESTIMATE, SUBSCRIBER, Clue, fuse
 from amparo.geo.places import country_code, phone_region, subdivision_code
 from amparo.geo.subscribers import subscriber_answers
+from amparo.identifiers import ESTIMATED_LOCATION, HOME_COUNTRY, IP_EVENTS
 from amparo.model import PHONE_NUMBER_PLATFORMS, instant
-from amparo.people.identifiers import ESTIMATED_LOCATION, HOME_COUNTRY, IP_EVENTS
 from amparo.store import tables
 from amparo.store.nulls import not_null
 

@@ -1,6 +1,6 @@
 """IP lookup, offline: country, place and network owner of an address, stored per IP event.
 
-An address is first checked against the special-purpose ranges (``amparo.geo.reserved``): a
+An address is first checked against the special-purpose ranges (``amparo.geo.addresses``): a
 private, loopback, carrier-grade NAT, documentation... address gets the reason and no country
 or owner. Any other address is asked of the databases in order, the first answer winning:
 
@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import maxminddb
-import pycountry
 from sqlalchemy import Column, MetaData, String, Table, insert, literal, select
 from sqlalchemy.orm import Session
 
 from amparo.errors import WorkspaceError
-from amparo.geo.reserved import Address, parse_address, reserved_range, routed_address
+from amparo.geo.addresses import Address, parse_address, reserved_range, routed_address
+from amparo.geo.places import iso_country, iso_subdivision
 from amparo.settings import get_setting
 from amparo.store import tables
 from amparo.store.types import UTCDateTime
@@ -40,8 +40,6 @@ PARSER_SOURCE = "Python ipaddress"
 NOT_AN_ADDRESS = "not an IP address"
 CACHE_SIZE = 2**18
 BATCH_SIZE = 5000  # addresses looked up and written at a time
-# Codes outside ISO 3166-1 that still name one jurisdiction (MaxMind, the EU and others use it).
-EXTRA_COUNTRIES = frozenset({"XK"})  # Kosovo
 
 
 @dataclass(frozen=True)
@@ -377,29 +375,6 @@ def _first_owner(
         if owner is not None:
             return owner, database.source
     return None, None
-
-
-@functools.cache
-def iso_country(code: str | None) -> str | None:
-    """``code`` if it names a country (ISO 3166-1 alpha-2, or Kosovo's XK); not EU, AP, --."""
-    if not code:
-        return None
-    code = code.upper()
-    known = code in EXTRA_COUNTRIES or pycountry.countries.get(alpha_2=code) is not None
-    return code if known else None
-
-
-def iso_subdivision(country: str, codes: Sequence[str | None]) -> str | None:
-    """The most specific of ``codes`` (MaxMind lists them largest first) that ISO 3166-2 has."""
-    for code in reversed(codes):
-        if code and _is_subdivision(f"{country}-{code.upper()}"):
-            return f"{country}-{code.upper()}"
-    return None
-
-
-@functools.cache
-def _is_subdivision(code: str) -> bool:
-    return pycountry.subdivisions.get(code=code) is not None
 
 
 def _iso_code(section: Any) -> str | None:

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pycountry
 
 from amparo.errors import InvalidInput
-from amparo.formats.subscriber_csv import fold
+from amparo.model import ascii_key
 
 PROVIDERS_FILE = "providers.csv"
 
@@ -64,8 +64,8 @@ class Provider:
         """True when one of the patterns is a run of whole words of ``organisation``."""
         if not organisation:
             return False
-        words = f"_{fold(organisation)}_"
-        return any(f"_{fold(pattern)}_" in words for pattern in self.patterns)
+        words = f"_{ascii_key(organisation)}_"
+        return any(f"_{ascii_key(pattern)}_" in words for pattern in self.patterns)
 
 
 @dataclass(frozen=True)

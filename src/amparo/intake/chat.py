@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from amparo.errors import InvalidInput
 from amparo.formats.whatsapp import ChatMessage, UnreadableLines, parse_whatsapp
+from amparo.identifiers import normalize_identifier
 from amparo.intake.ingest import (
     IngestSummary,
     InputKind,
@@ -50,7 +51,6 @@ from amparo.intake.writer import (
     part_rows,
     source_row,
 )
-from amparo.people.identifiers import normalize_identifier
 from amparo.store import tables
 from amparo.workspace import Workspace
 

@@ -16,8 +16,8 @@ from dataclasses import replace
 from sqlalchemy.orm import Session
 
 from amparo.geo.lookup import IpLookupService, lookup_service_for
+from amparo.identifiers import read_party_phones, unread_phones
 from amparo.model import IpEvent, Party, ReportContent
-from amparo.people.identifiers import read_party_phones, unread_phones
 from amparo.settings import get_setting
 
 

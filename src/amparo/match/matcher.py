@@ -16,12 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from amparo.media.analyse import RELIABLE_PDQ_QUALITY
-from amparo.model import Category
+from amparo.model import Category, MediaStatus
 
-KNOWN = "known"
-KNOWN_VARIANT = "known_variant"
-NEW = "new"
-UNPROCESSABLE = "unprocessable"
+KNOWN, KNOWN_VARIANT = MediaStatus.KNOWN, MediaStatus.KNOWN_VARIANT
+NEW, UNPROCESSABLE = MediaStatus.NEW, MediaStatus.UNPROCESSABLE
 CRYPTOGRAPHIC = ("md5", "sha1", "sha256")
 MIN_PDQ_QUALITY = RELIABLE_PDQ_QUALITY
 NON_PERTINENT = Category("vics-us", "0")

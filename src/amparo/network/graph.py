@@ -16,9 +16,11 @@ from datetime import datetime
 
 import igraph
 
+from amparo.model import SeriesStatus
+
 PERSON, ACCOUNT, GROUP, SERIES = "person", "account", "group", "series"
 HOLDS, MEMBER, SHARED, FIRST_SHARED = "holds", "member", "shared", "first_shared"
-NEW = "new"
+NEW = SeriesStatus.NEW
 VERTEX_TEXT = ("name", "kind", "label", "country", "group_name")
 
 

@@ -12,13 +12,13 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from amparo.model import PHONE_NUMBER_PLATFORMS, account_key
+from amparo.model import PHONE_NUMBER_PLATFORMS, SeriesStatus, account_key
 from amparo.network.country import country_hint
 from amparo.network.graph import GroupNode, MemberOf, NetworkData, PersonNode, SeriesNode, Share
 from amparo.store import tables
 from amparo.store.nulls import not_null
 
-NEW = "new"
+NEW = SeriesStatus.NEW
 PHONE = "phone"
 # Platforms whose user ids are the account's phone number in E.164 (DESIGN.md section 5).
 

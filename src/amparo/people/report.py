@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from amparo.model import account_key, instant
-from amparo.people.identifiers import is_e164
+from amparo.identifiers import is_e164
+from amparo.model import account_key, instant, parse_account_key
 from amparo.people.resolve import describe
 from amparo.store import tables
 
@@ -158,7 +158,7 @@ def find_person(session: Session, key: str) -> dict[str, Any] | None:
     """The person with this person key, or the person holding this account key."""
     person_id = session.scalar(select(P.id).where(P.key == key))
     if person_id is None:
-        platform, _, user_id = key.partition(":")
+        platform, user_id = parse_account_key(key)
         person_id = session.scalar(
             select(PA.person_id).join(A, A.id == PA.account_id)
             .where(A.platform == platform, A.user_id == user_id)

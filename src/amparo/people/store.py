@@ -10,10 +10,10 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from amparo.errors import UnknownReference
+from amparo.identifiers import is_e164
 from amparo.intake.writer import insert_rows
-from amparo.model import PHONE_NUMBER_PLATFORMS, account_key
+from amparo.model import PHONE_NUMBER_PLATFORMS, account_key, parse_account_key
 from amparo.people.clusters import Decision, ResolvedPerson
-from amparo.people.identifiers import is_e164
 from amparo.people.records import AccountRecord, IpSighting, comparable_name
 from amparo.store import tables
 from amparo.store.nulls import not_null
@@ -135,13 +135,13 @@ def record_decision(session: Session, decision: Decision, now: datetime | None =
 
 
 def _account_id(session: Session, key: str) -> int:
-    platform, separator, user_id = key.partition(":")
+    platform, user_id = parse_account_key(key)
     found = session.scalar(
         select(tables.Account.id).where(
             tables.Account.platform == platform, tables.Account.user_id == user_id
         )
     )
-    if not separator or found is None:
+    if ":" not in key or found is None:
         raise UnknownReference(f"no account {key!r} in this workspace (write platform:user_id)")
     return found
 

@@ -22,7 +22,7 @@ from amparo.intake.writer import insert_rows
 from amparo.match.clusters import cluster, known_series_key, near_video_pairs, new_series_key
 from amparo.match.known_index import HexPdqIndex
 from amparo.match.matcher import KNOWN, KNOWN_VARIANT, MIN_PDQ_QUALITY, NEW
-from amparo.model import account_key
+from amparo.model import SeriesStatus, account_key
 from amparo.store import tables
 from amparo.store.fingerprint import fingerprint, last_fingerprint, record_run, value_counts
 from amparo.store.nulls import not_null
@@ -53,7 +53,7 @@ def run_cluster_stage(workspace: Workspace, *, force: bool = False) -> int | Non
             return None
         members = _known_series(session)
         for group in _new_clusters(session):
-            members.setdefault(("new", group[0]), []).extend(group)
+            members.setdefault((SeriesStatus.NEW, group[0]), []).extend(group)
         seen = _sightings(session)
         _write_series(session, members, seen)
         record_run(session, STAGE, _fingerprint(session))  # after: its own series count too
@@ -89,7 +89,7 @@ def _known_series(session: Session) -> dict[tuple[str, Any], list[int]]:
             best[media_id] = (rank, known_series_key(hash_set, not_null(series)))
     members: dict[tuple[str, Any], list[int]] = defaultdict(list)
     for media_id, (_, key) in best.items():
-        members[("known", key)].append(media_id)
+        members[(SeriesStatus.KNOWN, key)].append(media_id)
     return members
 
 
@@ -169,7 +169,7 @@ _SERIES_CHANGES = ("status", "first_seen", "first_accounts", "groups")
 
 
 def _key(status: str, key: Any, ids: list[int], seen: dict[int, _Seen], sha: dict[int, str]) -> str:
-    return key if status == "known" else new_series_key(_earliest(ids, seen, sha))
+    return key if status == SeriesStatus.KNOWN else new_series_key(_earliest(ids, seen, sha))
 
 
 def _upsert_series(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:

@@ -31,8 +31,8 @@ from amparo.store.evidence_cipher import (
 )
 
 if TYPE_CHECKING:
-    from amparo.evidence_keys import EvidenceKeys
     from amparo.store.evidence_cipher import EvidenceCipher
+    from amparo.store.evidence_keys import EvidenceKeys
 
 CHUNK = 1 << 20
 IN_MEMORY_BYTES = 32 << 20
@@ -156,8 +156,8 @@ class EvidenceStore:
     def _put_large_sealed(
         self, first: bytes, stream: Readable, *, name: str, max_bytes: int
     ) -> MediaDigest:
-        from amparo.evidence_keys import new_keyset
         from amparo.store.evidence_cipher import EvidenceCipher
+        from amparo.store.evidence_keys import new_keyset
 
         throwaway = EvidenceCipher(new_keyset())
         with self._temporary() as (scratch, scratch_path):

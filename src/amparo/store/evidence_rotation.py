@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from amparo.errors import EvidenceError, EvidenceKeyError
-from amparo.evidence_keys import EvidenceKeys, primary_only, with_new_primary
 from amparo.store.evidence import EvidenceStore
 from amparo.store.evidence_cipher import EvidenceCipher
+from amparo.store.evidence_keys import EvidenceKeys, primary_only, with_new_primary
 
 Progress = Callable[[], None]
 

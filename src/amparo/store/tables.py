@@ -1,39 +1,91 @@
-"""SQLAlchemy tables for the nouns of DESIGN.md section 4 that intake fills."""
+"""SQLAlchemy tables for the nouns of DESIGN.md section 4; ``tables.X`` reaches every table."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
     ForeignKey,
-    Index,
     Integer,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from amparo.store.types import JSONData, UTCDateTime
+# Every table is reached as ``tables.X``: those of persons and places and those of casework
+# live in the modules beside this one and are re-exported here.
+from amparo.store.base import Base
+from amparo.store.casework_tables import (
+    AuditEvent,
+    Case,
+    CaseEvent,
+    Exposure,
+    ExposureInterval,
+    User,
+)
+from amparo.store.people_tables import (
+    IpLookup,
+    LinkDecision,
+    Person,
+    PersonAccount,
+    PersonAge,
+    PersonLink,
+    PersonLocation,
+    SubscriberMatch,
+    SubscriberRecord,
+)
+
+__all__ = [
+    "SOURCE_INGESTED",
+    "SOURCE_QUARANTINED",
+    "Account",
+    "AccountMerge",
+    "AuditEvent",
+    "Base",
+    "Case",
+    "CaseEvent",
+    "Device",
+    "Exposure",
+    "ExposureInterval",
+    "Group",
+    "HashSet",
+    "IPEvent",
+    "Identifier",
+    "IpLookup",
+    "KnownEntry",
+    "LinkDecision",
+    "Match",
+    "Media",
+    "Membership",
+    "Message",
+    "NetworkCrossBorder",
+    "NetworkFirstSharers",
+    "NetworkPerson",
+    "NetworkSummary",
+    "Party",
+    "Person",
+    "PersonAccount",
+    "PersonAge",
+    "PersonLink",
+    "PersonLocation",
+    "Report",
+    "Series",
+    "Setting",
+    "Sighting",
+    "Source",
+    "StageRun",
+    "SubscriberMatch",
+    "SubscriberRecord",
+    "User",
+]
 
 SOURCE_INGESTED = "ingested"
 SOURCE_QUARANTINED = "quarantined"
-
-
-class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: UTCDateTime(),
-        dict[str, Any]: JSONData,
-        list[Any]: JSONData,
-    }
-    if TYPE_CHECKING:
-        # Every model here maps one Table (SQLAlchemy types __table__ as any FromClause).
-        __table__: ClassVar[Table]
 
 
 class Source(Base):
@@ -361,56 +413,6 @@ class Message(Base):
     system: Mapped[bool] = mapped_column(Boolean)
 
 
-class Person(Base):
-    """Accounts resolved to one individual; ``key`` is stable while its accounts stay together."""
-
-    __tablename__ = "person"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(40), unique=True)
-    resolved_at: Mapped[datetime]
-
-
-class PersonAccount(Base):
-    """Which person an account belongs to (each account to exactly one person)."""
-
-    __tablename__ = "person_account"
-    account_id: Mapped[int] = mapped_column(
-        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
-    )
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-
-
-class PersonLink(Base):
-    """Why two accounts are one person: the evidence, each feature's weight, and the total.
-
-    ``rule`` is ``model`` for a link the resolver scored, ``analyst`` for one an analyst made.
-    """
-
-    __tablename__ = "person_link"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    account_a_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
-    account_b_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
-    rule: Mapped[str] = mapped_column(String(20))
-    weight: Mapped[float]
-    probability: Mapped[float | None]
-    evidence: Mapped[list[Any]]
-
-
-class LinkDecision(Base):
-    """An analyst's ruling on a pair of accounts (``link`` or ``unlink``); re-runs obey it."""
-
-    __tablename__ = "link_decision"
-    __table_args__ = (UniqueConstraint("account_a_id", "account_b_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_a_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
-    account_b_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
-    decision: Mapped[str] = mapped_column(String(10))
-    analyst: Mapped[str] = mapped_column(Text)
-    reason: Mapped[str | None] = mapped_column(Text)
-    decided_at: Mapped[datetime]
-
-
 class StageRun(Base):
     """What a whole-store stage last ran on, so that a re-run with nothing new is skipped."""
 
@@ -426,194 +428,6 @@ class Setting(Base):
     __tablename__ = "setting"
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[dict[str, Any]]
-
-
-class IpLookup(Base):
-    """What an offline database said of an IP event's address: country, network owner, place.
-
-    ``reserved`` names a range that routes nowhere on the Internet (private, loopback,
-    carrier-grade NAT, documentation...); such an address has no country or owner.
-    """
-
-    __tablename__ = "ip_lookup"
-    ip_event_id: Mapped[int] = mapped_column(
-        ForeignKey("ip_event.id", ondelete="CASCADE"), primary_key=True
-    )
-    country: Mapped[str | None] = mapped_column(String(2), index=True)
-    subdivision: Mapped[str | None] = mapped_column(String(10))
-    city: Mapped[str | None] = mapped_column(Text)
-    asn: Mapped[int | None] = mapped_column(BigInteger)
-    organisation: Mapped[str | None] = mapped_column(Text)
-    network: Mapped[str | None] = mapped_column(String(64))
-    reserved: Mapped[str | None] = mapped_column(String(60))
-    source: Mapped[str] = mapped_column(Text)
-    looked_up_at: Mapped[datetime]
-
-
-class SubscriberRecord(Base):
-    """One usable row of an Internet provider's answer: who held an address, port and time."""
-
-    __tablename__ = "subscriber_record"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
-    row: Mapped[int]
-    ip: Mapped[str] = mapped_column(String(64), index=True)
-    port: Mapped[int | None]
-    start_at: Mapped[datetime | None]
-    end_at: Mapped[datetime | None]
-    isp: Mapped[str | None] = mapped_column(Text)
-    subscriber_name: Mapped[str | None] = mapped_column(Text)
-    address: Mapped[str | None] = mapped_column(Text)
-    postal_code: Mapped[str | None] = mapped_column(String(20))
-    municipality: Mapped[str | None] = mapped_column(Text)
-    subdivision: Mapped[str | None] = mapped_column(String(10))  # ISO 3166-2, when recognised
-    subdivision_raw: Mapped[str | None] = mapped_column(Text)
-    country: Mapped[str | None] = mapped_column(String(2))
-    date_of_birth: Mapped[date | None] = mapped_column(Date)
-    details: Mapped[dict[str, Any]]
-
-
-class SubscriberMatch(Base):
-    """A subscriber record that answers an IP event: same address, port and time window."""
-
-    __tablename__ = "subscriber_match"
-    subscriber_record_id: Mapped[int] = mapped_column(
-        ForeignKey("subscriber_record.id", ondelete="CASCADE"), primary_key=True
-    )
-    ip_event_id: Mapped[int] = mapped_column(
-        ForeignKey("ip_event.id", ondelete="CASCADE"), primary_key=True
-    )
-
-
-class PersonLocation(Base):
-    """A place where a person may be, with its basis and confidence; one is ``chosen``.
-
-    Every basis found is kept (subscriber return, IP lookup, platform estimate, phone), so
-    conflicting evidence shows instead of hiding behind the chosen row.
-    """
-
-    __tablename__ = "person_location"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    country: Mapped[str | None] = mapped_column(String(2))
-    subdivision: Mapped[str | None] = mapped_column(String(10))
-    basis: Mapped[str] = mapped_column(String(20))
-    subdivision_basis: Mapped[str | None] = mapped_column(String(20))  # when weaker than basis
-    confidence: Mapped[float]
-    chosen: Mapped[bool] = mapped_column(Boolean)
-    evidence: Mapped[list[Any]]
-
-
-class PersonAge(Base):
-    """A person's age at the incident, and what follows from it in the person's country."""
-
-    __tablename__ = "person_age"
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
-    )
-    age: Mapped[int | None]
-    basis: Mapped[str | None] = mapped_column(String(20))  # age | date_of_birth | subscriber
-    minor: Mapped[bool | None] = mapped_column(Boolean)
-    criminally_responsible: Mapped[bool | None] = mapped_column(Boolean)
-    responsibility_age: Mapped[int | None]
-    evidence: Mapped[list[Any]]
-
-
-class User(Base):
-    """Someone who signs in to the web workspace, with a role and wellness preferences."""
-
-    __tablename__ = "app_user"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(80), unique=True)
-    password_hash: Mapped[str] = mapped_column(Text)  # argon2
-    role: Mapped[str] = mapped_column(String(20))  # analyst | supervisor | auditor
-    created_at: Mapped[datetime]
-    disabled: Mapped[bool] = mapped_column(Boolean)
-    failed_logins: Mapped[int]
-    locked_until: Mapped[datetime | None]
-    daily_budget_seconds: Mapped[int]
-    preferences: Mapped[dict[str, Any]]  # e.g. stronger blur per category
-
-
-class Case(Base):
-    """A person or new series to act on: priority with reasons, status, assignee.
-
-    ``subject`` is the stable external key (a person key or a series key), not a row id,
-    because persons and series are recomputed by their stages.
-    """
-
-    __tablename__ = "case_file"
-    __table_args__ = (UniqueConstraint("kind", "subject"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10))  # person | series
-    subject: Mapped[str] = mapped_column(Text)
-    title: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20))  # new | in_review | referred | closed
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    priority_level: Mapped[str] = mapped_column(String(10), index=True)
-    priority_score: Mapped[float]
-    reasons: Mapped[list[Any]]
-    flags: Mapped[list[Any]]  # e.g. child_protection_services
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-    assignee: Mapped[User | None] = relationship()
-
-
-class CaseEvent(Base):
-    """One entry of a case's history: a status change, an assignment, a note, a re-score."""
-
-    __tablename__ = "case_event"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime]
-    actor: Mapped[str] = mapped_column(Text)  # a username, or "pipeline"
-    action: Mapped[str] = mapped_column(String(30))
-    detail: Mapped[dict[str, Any]]
-
-
-class AuditEvent(Base):
-    """Who did what, when; each event's hash covers the previous one's, so gaps show."""
-
-    __tablename__ = "audit_event"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime]
-    actor: Mapped[str] = mapped_column(Text)
-    action: Mapped[str] = mapped_column(String(40), index=True)
-    target: Mapped[str | None] = mapped_column(Text)
-    detail: Mapped[dict[str, Any]]
-    previous_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
-    # HMAC-SHA256 of ``hash`` under the workspace's audit key; null before the workspace had keys
-    mac: Mapped[str | None] = mapped_column(String(64))
-
-
-class Exposure(Base):
-    """A user's day against their budget: a supervisor's release, and ``seconds`` of viewing
-    counted apart from the intervals (before the server counted them, or set by hand)."""
-
-    __tablename__ = "exposure"
-    __table_args__ = (UniqueConstraint("user_id", "day"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
-    day: Mapped[date] = mapped_column(Date)
-    seconds: Mapped[int]
-    released_by: Mapped[str | None] = mapped_column(Text)  # a supervisor who lifted the budget
-    released_at: Mapped[datetime | None]
-
-
-class ExposureInterval(Base):
-    """One reveal's viewing time, counted by the server: from the reveal until it is blurred
-    again, until the page says it stopped showing it, or until the reveal expires (``until``)."""
-
-    __tablename__ = "exposure_interval"
-    __table_args__ = (Index("ix_exposure_interval_user_start", "user_id", "started_at"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
-    session_key: Mapped[str] = mapped_column(String(64))  # which signed-in session revealed
-    sha256: Mapped[str] = mapped_column(String(64))
-    started_at: Mapped[datetime]
-    until: Mapped[datetime]
-    ended_at: Mapped[datetime | None]
 
 
 class NetworkPerson(Base):

@@ -17,15 +17,16 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from amparo.errors import UnknownReference
+from amparo.model import CaseStatus, SeriesStatus
 from amparo.store import tables
 from amparo.triage.facts import KINDS, PERSON, SERIES
 from amparo.triage.rules import LEVELS, LOW
 
-NEW, IN_REVIEW, REFERRED, CLOSED = "new", "in_review", "referred", "closed"
-STATUSES = (NEW, IN_REVIEW, REFERRED, CLOSED)
+NEW, IN_REVIEW, REFERRED, CLOSED = CaseStatus
+STATUSES = tuple(CaseStatus)
 NOBODY = ""  # update_case(assignee=NOBODY) takes the case off whoever had it
 PIPELINE = "pipeline"  # the actor of the score stage's events
-NEW_SERIES = "new"  # the status of a series of new material
+NEW_SERIES = SeriesStatus.NEW
 CREATED, RESCORED, CLOSED_EVENT, REOPENED = "created", "rescored", "closed", "reopened"
 STATUS, ASSIGNED, NOTE, OPENED = "status", "assigned", "note", "opened"
 

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from amparo.errors import InvalidInput
+from amparo.model import PriorityLevel
 from amparo.triage.facts import FACT_CLASSES, KINDS, fact_names
 
 BUNDLED_RULES = Path(__file__).with_name("rules.toml")
 WORKSPACE_RULES = "triage.toml"
-URGENT, HIGH, NORMAL, LOW = "urgent", "high", "normal", "low"
-LEVELS = (URGENT, HIGH, NORMAL, LOW)  # highest first
+URGENT, HIGH, NORMAL, LOW = PriorityLevel
+LEVELS = tuple(PriorityLevel)  # highest first
 THRESHOLD_LEVELS = (URGENT, HIGH, NORMAL)  # low is whatever scores below normal
 FORMAT_VERSION = 1
 _TOP_KEYS = {"version", "levels", "facts", "rule"}
@@ -144,10 +145,10 @@ class _RulesReader:
         if not isinstance(levels, dict):
             raise self.fail("[levels]", "a [levels] table with urgent, high and normal is needed")
         self._known_keys(levels, set(THRESHOLD_LEVELS), "[levels]")
-        thresholds = {}
+        thresholds: dict[str, float] = {}
         for level in THRESHOLD_LEVELS:
             if not _is_number(levels.get(level)):
-                raise self.fail(f"[levels], key {level!r}", "must be a number")
+                raise self.fail(f"[levels], key {level.value!r}", "must be a number")
             thresholds[level] = float(levels[level])
         if not thresholds[URGENT] > thresholds[HIGH] > thresholds[NORMAL]:
             raise self.fail("[levels]", "thresholds must fall: urgent > high > normal")

@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from amparo.model import account_key
+from amparo.model import account_key, parse_account_key
 from amparo.store import tables
 from amparo.store.nulls import not_null
 
@@ -86,7 +86,7 @@ class TimelineEntry(TypedDict):
 
 def account_ids(session: Session, keys: Iterable[str]) -> dict[int, str]:
     """Account id → key for the account keys given (unknown keys are skipped)."""
-    wanted = {tuple(key.split(":", 1)) for key in keys if ":" in key}
+    wanted = {parse_account_key(key) for key in keys if ":" in key}
     platforms = {platform for platform, _ in wanted}
     rows = session.execute(
         select(T.Account.id, T.Account.platform, T.Account.user_id).where(
@@ -106,7 +106,7 @@ def accounts_section(session: Session, accounts: dict[int, str]) -> list[Account
     for account_id, kind, normalized, raw in rows:
         found[not_null(account_id)].add((kind, normalized, raw))
     return [
-        {"key": key, "platform": key.split(":", 1)[0], "user_id": key.split(":", 1)[1],
+        {"key": key, "platform": parse_account_key(key)[0], "user_id": parse_account_key(key)[1],
          "identifiers": [{"kind": k, "normalized": n, "raw": r} for k, n, r in sorted(found[i])]}
         for i, key in sorted(accounts.items(), key=lambda item: item[1])
     ]  # fmt: skip

@@ -11,16 +11,19 @@ from sqlalchemy import Row, func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
+from amparo.export.agencies import load_directory
+from amparo.export.referrals import REFERRALS_DIR
+from amparo.export.stats import ROUTE_LABELS
 from amparo.geo.ages import route
-from amparo.geo.referrals import REFERRALS_DIR, load_directory
-from amparo.geo.stats import ROUTE_LABELS, country_name, subdivision_name
+from amparo.geo.places import country_name, subdivision_name
+from amparo.model import CaseStatus, PriorityLevel, SeriesStatus
 from amparo.people.report import find_person
 from amparo.settings import get_setting
 from amparo.store import tables
 from amparo.web import casefile
 
-LEVELS = ("urgent", "high", "normal", "low")
-STATUSES = ("new", "in_review", "referred", "closed")
+LEVELS: tuple[str, ...] = tuple(PriorityLevel)
+STATUSES: tuple[str, ...] = tuple(CaseStatus)
 C = tables.Case
 
 
@@ -60,7 +63,7 @@ def level_counts(session: Session) -> dict[str, int]:
     """Open cases (not closed) per priority level, every level present."""
     rows = session.execute(
         select(C.priority_level, func.count())
-        .where(C.status != "closed")
+        .where(C.status != CaseStatus.CLOSED)
         .group_by(C.priority_level)
     )
     counts = dict.fromkeys(LEVELS, 0)
@@ -70,7 +73,11 @@ def level_counts(session: Session) -> dict[str, int]:
 
 def new_series(session: Session, limit: int = 25) -> list[tables.Series]:
     s = tables.Series
-    query = select(s).where(s.status == "new").order_by(s.first_seen.desc().nulls_last(), s.key)
+    query = (
+        select(s)
+        .where(s.status == SeriesStatus.NEW)
+        .order_by(s.first_seen.desc().nulls_last(), s.key)
+    )
     return list(session.scalars(query.limit(limit)))
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from amparo.geo.stats import name_key
+from amparo.geo.places import name_key
 
 BAR_HEIGHT = 18
 GAP = 6

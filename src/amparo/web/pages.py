@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from amparo.audit import append_audit
 from amparo.errors import AmparoError
-from amparo.geo.stats import build_stats
+from amparo.export.stats import build_stats
 from amparo.store import tables
 from amparo.web.auth import ANALYST, SUPERVISOR, Forbidden, SignedIn, Viewer
 from amparo.web.cases import (

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from amparo.model import MediaStatus
 from amparo.store import tables
 from amparo.web.thumbnails import HIDDEN, LEVELS, STANDARD, STRONG
 
@@ -96,7 +97,7 @@ def media_categories(session: Session, media_ids: Iterable[int]) -> dict[int, se
     for media_id, status in session.execute(
         select(media.id, media.status).where(media.id.in_(ids))
     ):
-        if status == "new":
+        if status == MediaStatus.NEW:
             found[media_id].add(NEW)
     classified = session.execute(
         select(sighting.media_id, sighting.industry_classification)

@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 import amparo.store.types
-from amparo.people.rekey import rekey_phone_accounts
+from amparo.store.rekey import rekey_phone_accounts
 
 revision = "0011"
 down_revision = "0015"

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pycountry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from amparo.errors import ExportError
 from amparo.formats.spreadsheet_safe import SafeWriter
 from amparo.geo.ages import ROUTES, UNKNOWN, chosen_places, route
-from amparo.model import without_accents
+from amparo.geo.places import country_name, name_key, subdivision_name
+from amparo.model import SeriesStatus
 from amparo.settings import get_setting
 from amparo.stages.resolution import STAGE as RESOLVE_STAGE
 from amparo.store import tables
@@ -38,42 +37,8 @@ FILE_NAMES = {
     "markdown": "stats.md",
     "chart": "stats.png",
 }
-# Names as a Spanish press release writes them, where pycountry's differ.
-SUBDIVISION_NAMES = {"ES-CT": "Cataluña", "ES-IB": "Islas Baleares", "ES-PM": "Baleares"}
-_ALTERNATIVE = re.compile(r"\s*\[[^]]*\]")
 
 # --- names ---------------------------------------------------------------------------------
-
-
-def country_name(code: str) -> str:
-    """The common English name of an ISO 3166-1 country (``MX`` → ``Mexico``), else the code."""
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return code
-    return getattr(country, "common_name", None) or country.name
-
-
-def subdivision_name(code: str) -> str:
-    """The local name of an ISO 3166-2 subdivision (``ES-A`` → ``Alicante``), else the code.
-
-    pycountry's bracketed alternatives are dropped (``Girona [Gerona]`` → ``Girona``) and
-    Spain's inverted names put right (``Murcia, Región de`` → ``Región de Murcia``).
-    """
-    if code in SUBDIVISION_NAMES:
-        return SUBDIVISION_NAMES[code]
-    found = pycountry.subdivisions.get(code=code)
-    if found is None:
-        return code
-    name = _ALTERNATIVE.sub("", found.name).strip()
-    if code.startswith("ES-") and ", " in name:
-        head, tail = name.split(", ", 1)
-        name = f"{tail} {head}"
-    return name
-
-
-def name_key(name: str) -> str:
-    """Sort names as a reader does: accents and case ignored (Álava before Barcelona)."""
-    return without_accents(name).casefold()
 
 
 def press_line(counts: dict[str, int], names: dict[str, str]) -> str:
@@ -99,7 +64,7 @@ def build_stats(session: Session) -> dict[str, Any]:
         "home_country": home,
         "reports": _rows(session, tables.Report),
         "files": _rows(session, tables.Media),
-        "new_series": _rows(session, tables.Series, tables.Series.status == "new"),
+        "new_series": _rows(session, tables.Series, tables.Series.status == SeriesStatus.NEW),
         "persons": _rows(session, tables.Person),
         "located": sum(1 for country, _ in places.values() if country),
         **_ages(session),

@@ -31,9 +31,9 @@ from sqlalchemy.orm import Session
 
 from amparo.errors import ExportError
 from amparo.formats.spreadsheet_safe import SafeWriter
-from amparo.formats.subscriber_csv import fold, normalise_ip
+from amparo.geo.addresses import normalise_ip
 from amparo.geo.providers import Provider, TimeZone, find_provider, time_zone_for
-from amparo.model import account_key
+from amparo.model import account_key, ascii_key
 from amparo.people.report import person_keys_by_account
 from amparo.store import tables
 from amparo.workspace import Workspace
@@ -197,7 +197,7 @@ def group_requests(rows: Iterable[EventRow]) -> list[ProviderRequest]:
         known = row.organisation is not None or row.asn is not None
         groups[(row.organisation, row.asn, None if known else row.country)].append(row)
     requests = [_provider_request(org, asn, rows) for (org, asn, _), rows in groups.items()]
-    return sorted(requests, key=lambda r: (r.country or "~", fold(r.isp), r.asn or 0))
+    return sorted(requests, key=lambda r: (r.country or "~", ascii_key(r.isp), r.asn or 0))
 
 
 def _provider_request(
@@ -323,7 +323,7 @@ def file_stems(requests: list[ProviderRequest]) -> list[str]:
     """A safe, distinct file name (without extension) per provider."""
     stems: list[str] = []
     for request in requests:
-        base = re.sub(r"[^a-z0-9]+", "-", fold(request.isp)).strip("-")[:60] or "provider"
+        base = re.sub(r"[^a-z0-9]+", "-", ascii_key(request.isp)).strip("-")[:60] or "provider"
         base += f"-as{request.asn}" if request.asn is not None else ""
         stem, n = base, 2
         while stem in stems:
@@ -382,7 +382,7 @@ def _line_document(line: RequestLine) -> dict[str, Any]:
 
 
 _ENVIRONMENT = Environment(
-    loader=PackageLoader("amparo.geo", "templates"),
+    loader=PackageLoader("amparo.export", "templates"),
     autoescape=True,
     undefined=StrictUndefined,
     trim_blocks=True,

@@ -1,11 +1,13 @@
-"""Addresses that route nowhere on the public Internet, each with the reason an analyst reads.
+"""IP addresses: their canonical text, and those that route nowhere on the public Internet,
+each with the reason an analyst reads.
 
-A pure core: no database, no I/O. ``parse_address`` reads what a report wrote (IPv4, IPv6,
-``[IPv6]``, IPv6 with a zone); ``routed_address`` turns an IPv6 address that carries an IPv4
-one (IPv4-mapped, 6to4, Teredo's client) into that IPv4 address, since the IPv4 address is the
-one an Internet provider assigned; ``reserved_range`` names the special-purpose range an
-address is in (IANA's IPv4 and IPv6 special-purpose registries, RFC 6890 and successors), or
-says ``None`` for an address that may belong to someone somewhere.
+A pure core: no database, no I/O. ``normalise_ip`` gives the canonical text addresses are
+compared in (IPv6 compressed, IPv4-mapped IPv6 as IPv4). ``parse_address`` reads what a report
+wrote (IPv4, IPv6, ``[IPv6]``, IPv6 with a zone); ``routed_address`` turns an IPv6 address that
+carries an IPv4 one (IPv4-mapped, 6to4, Teredo's client) into that IPv4 address, since the IPv4
+address is the one an Internet provider assigned; ``reserved_range`` names the special-purpose
+range an address is in (IANA's IPv4 and IPv6 special-purpose registries, RFC 6890 and
+successors), or says ``None`` for an address that may belong to someone somewhere.
 """
 
 from __future__ import annotations
@@ -68,6 +70,16 @@ def _int_ranges(ranges: tuple[tuple[str, str], ...]) -> tuple[tuple[int, int, st
 
 
 _RANGES = {4: _int_ranges(_IPV4_RANGES), 6: _int_ranges(_IPV6_RANGES)}
+
+
+def normalise_ip(text: str) -> str:
+    """The canonical text of an address (IPv6 compressed, IPv4-mapped IPv6 as IPv4)."""
+    try:
+        address = ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an IP address") from None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return str(mapped or address.compressed)
 
 
 def parse_address(text: str) -> Address | None:

@@ -22,14 +22,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from amparo.model import PHONE_NUMBER_PLATFORMS, account_key
-from amparo.people.identifiers import (
+from amparo.identifiers import (
     PhoneContext,
     PhoneReading,
     address_country,
     phone_identifier,
     read_messenger_id,
 )
+from amparo.model import PHONE_NUMBER_PLATFORMS, account_key
 from amparo.store.types import JSONData, UTCDateTime
 
 ACTOR = "migration 0011"

@@ -14,7 +14,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from amparo.errors import WorkspaceError
+from amparo.errors import AmparoError, WorkspaceError
 
 KEYS_DIR = "keys"
 KEYS_DIR_VARIABLE = "AMPARO_KEYS_DIR"
@@ -34,16 +34,7 @@ class KeyFile:
 
     def read(self) -> bytes:
         """The key; a missing, unreadable, wrongly sized or group/world-readable file refused."""
-        try:
-            mode = stat.S_IMODE(self.path.stat().st_mode)
-            text = self.path.read_text(encoding="ascii").strip()
-        except (OSError, UnicodeDecodeError) as error:
-            raise WorkspaceError(f"cannot read the key file {self.path}: {error}") from error
-        if os.name == "posix" and mode & 0o077:
-            raise WorkspaceError(
-                f"the key file {self.path} may be read by others (mode {mode:04o}): "
-                f"`chmod 600 {self.path}` before Amparo uses it"
-            )
+        text = read_private(self.path, "the key file", WorkspaceError).strip()
         try:
             key = bytes.fromhex(text)
         except ValueError as error:
@@ -68,6 +59,21 @@ def keys_folder(workspace_root: Path) -> Path:
 
 def audit_key_file(workspace_root: Path) -> KeyFile:
     return KeyFile(keys_folder(workspace_root) / AUDIT_KEY)
+
+
+def read_private(path: Path, what: str, error: type[AmparoError]) -> str:
+    """A secret file's text; refused (``error``) if unreadable or if others may read it."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as problem:
+        raise error(f"cannot read {what} {path}: {problem}") from problem
+    if os.name == "posix" and mode & 0o077:
+        raise error(
+            f"{what} {path} may be read by others (mode {mode:04o}): "
+            f"`chmod 600 {path}` before Amparo uses it"
+        )
+    return text
 
 
 def write_private(path: Path, text: str, *, overwrite: bool = False) -> bool:

@@ -17,13 +17,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from amparo.errors import EvidenceKeyError
-from amparo.keys import keys_folder, write_private
+from amparo.keys import keys_folder, read_private, write_private
 
 KEY_VARIABLE = "AMPARO_EVIDENCE_KEY"
 PASSPHRASE_VARIABLE = "AMPARO_EVIDENCE_PASSPHRASE"
@@ -153,17 +152,7 @@ def _serialize(handle: Any) -> str:
 
 
 def _read_private(path: Path) -> str:
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise EvidenceKeyError(f"cannot read the evidence keyset {path}: {error}") from error
-    if os.name == "posix" and mode & 0o077:
-        raise EvidenceKeyError(
-            f"the evidence keyset {path} may be read by others (mode {mode:04o}): "
-            f"`chmod 600 {path}` before Amparo uses it"
-        )
-    return text
+    return read_private(path, "the evidence keyset", EvidenceKeyError)
 
 
 # --- the passphrase: Argon2id, then Tink's own encrypted-keyset format ----------------------

@@ -17,7 +17,9 @@ README = ROOT / "README.md"
 RESULTS = ROOT / "benchmarks" / "results"
 FENCE = re.compile(r"^\s*```")
 OPTION = re.compile(r"(?<![\w-])(--?[A-Za-z][\w-]*)")
+CONTINUED = "\\"  # a shell line continued on the next
 PIPE = re.compile(r"\s\|\s")
+SCRIPT = re.compile(r"\bpython (benchmarks/\w+\.py)")
 INLINE_CODE = re.compile(r"`(amparo\s[^`]*)`")
 
 
@@ -41,6 +43,7 @@ class Resolved:
 
     path: tuple[str, ...]
     options: tuple[tuple[tuple[str, ...], str], ...]
+    not_choices: tuple[str, ...]
     error: str | None = None
 
 
@@ -58,14 +61,13 @@ class Prose:
 
     @classmethod
     def of(cls, lines: list[str]) -> Prose:
-        starts, words = [], []
+        starts, flat_lines = [], []
         offset = 0
         for line in lines:
             starts.append(offset)
-            flat = " ".join(line.split())
-            words.append(flat)
-            offset += len(flat) + 1
-        return cls(" ".join(words), tuple(starts))
+            flat_lines.append(" ".join(line.split()))
+            offset += len(flat_lines[-1]) + 1
+        return cls(" ".join(flat_lines), tuple(starts))
 
     def line_number(self, offset: int) -> int:
         return bisect.bisect_right(self.line_starts, offset)
@@ -99,6 +101,19 @@ def command_examples(lines: list[str]) -> list[Example]:
     return examples
 
 
+def script_examples(lines: list[str]) -> list[Example]:
+    """Every code-block command that runs a benchmark script, continuation lines joined."""
+    examples: list[Example] = []
+    pending: tuple[int, str] | None = None
+    for number, line in code_block_lines(lines):
+        start, text = pending or (number, "")
+        text = f"{text} {line.strip().removesuffix(CONTINUED)}".strip()
+        pending = (start, text) if line.rstrip().endswith(CONTINUED) else None
+        if pending is None and SCRIPT.search(text):
+            examples.append(Example(start, text))
+    return examples
+
+
 def inline_examples(lines: list[str]) -> list[Example]:
     """Every inline code span of the prose that is an ``amparo …`` command."""
     text = "\n".join(lines)
@@ -116,31 +131,46 @@ def words(example: Example) -> list[str]:
 
 
 def resolve(root: click.Group, example: Example) -> Resolved:
-    """The command path the example names and the options it gives to each command."""
+    """The command path the example names, the options it gives to each command, and any
+    value it gives a choice option that is not one of its choices."""
     command: click.Command = root
     path: tuple[str, ...] = ()
     options: list[tuple[tuple[str, ...], str]] = []
-    skip_value = False
+    not_choices: list[str] = []
+    awaiting: click.Option | None = None
     for word in words(example)[1:]:
-        if skip_value:
-            skip_value = False
+        if awaiting is not None:
+            not_choices += _not_choices(awaiting, word)
+            awaiting = None
         elif word.startswith("-"):
-            option = word.split("=", 1)[0]
+            option, _, given = word.partition("=")
             options.append((path, option))
-            skip_value = "=" not in word and _takes_value(command, option)
+            parameter = _option(command, option)
+            if given and parameter is not None:
+                not_choices += _not_choices(parameter, given)
+            elif parameter is not None and not parameter.is_flag and not parameter.count:
+                awaiting = parameter
         elif isinstance(command, click.Group):
             subcommand = command.commands.get(word)
             if subcommand is None:
-                return Resolved(path, (), f"no command {word!r} in {_name(path)}")
+                return Resolved(path, (), (), f"no command {word!r} in {_name(path)}")
             command, path = subcommand, (*path, word)
-    return Resolved(path, tuple(options))
+    return Resolved(path, tuple(options), tuple(not_choices))
 
 
-def _takes_value(command: click.Command, option: str) -> bool:
+def _option(command: click.Command, option: str) -> click.Option | None:
     for parameter in command.params:
         if isinstance(parameter, click.Option) and option in parameter.opts:
-            return not parameter.is_flag and not parameter.count
-    return False
+            return parameter
+    return None
+
+
+def _not_choices(option: click.Option, given: str) -> list[str]:
+    """The values given (``H0|H1`` gives two) that the option does not offer."""
+    if not isinstance(option.type, click.Choice):
+        return []
+    return [f"{option.opts[-1]} {value}" for value in given.split("|")
+            if value not in option.type.choices]  # fmt: skip
 
 
 def _name(path: tuple[str, ...]) -> str:

@@ -222,6 +222,13 @@ FIGURES = (
         *spread("photos", "resized"),
     ),
     figure(
+        "fast PDQ lies within {} bits of the full-size-decode hash for {} % of photos (at most {}",
+        INTEROP,
+        value("preparation_spread"),
+        percent("spread/photos/full/within_spread"),
+        value("spread/photos/full/max"),
+    ),
+    figure(
         "Amparo uses a spread of {} (the p99): the candidate radius is then {} + {} = {}.",
         INTEROP,
         value("preparation_spread"),
@@ -276,6 +283,15 @@ FIGURES = (
         value("recall_photos/used"),
     ),
     # Entity resolution
+    figure(
+        "guard + evidence / clustering | {} / {} / {} / {} s | {} / {} / {} / {} s |",
+        "resolution.json",
+        *(
+            value(f"sizes/{size}/phase_seconds_median/{phase}", ".1f")
+            for size in (0, 1)
+            for phase in ("build_input", "scoring", "guard", "clustering")
+        ),
+    ),
     figure(
         "| resolve, wall | **{} s** | **{} s** (target: under 3 minutes) |",
         "resolution.json",

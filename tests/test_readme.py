@@ -9,7 +9,10 @@ names only paths that exist.
 from __future__ import annotations
 
 import functools
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ from click.testing import CliRunner
 from amparo.cli import main
 from tests.readme_examples import (
     ROOT,
+    SCRIPT,
     Example,
     Figure,
     Prose,
@@ -26,6 +30,8 @@ from tests.readme_examples import (
     options_in_help,
     readme_lines,
     resolve,
+    script_examples,
+    words,
 )
 from tests.readme_figures import FIGURES
 
@@ -56,6 +62,7 @@ def test_example_names_a_command_and_its_options(example: Example) -> None:
     for path, option in resolved.options:
         shown = options_in_help(help_text(path)[1])
         assert option in shown, f"{example}\n{option} is not in `amparo {' '.join(path)} --help`"
+    assert not resolved.not_choices, f"{example}\nnot a choice it offers: {resolved.not_choices}"
 
 
 @pytest.mark.parametrize("figure", FIGURES, ids=lambda figure: figure.text[:60])
@@ -72,6 +79,32 @@ def test_figure_is_the_measured_one(figure: Figure) -> None:
             f"README: …{PROSE.text[start : start + len(expected) + 40]}…\n"
             f"benchmarks/results/{figure.results} says: {expected}"
         )
+
+
+@functools.cache
+def script_help(script: str) -> str:
+    command = [sys.executable, script, "--help"]
+    environment = {**os.environ, "PYTHONPATH": "src"}
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=environment,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, f"{script} --help failed:\n{done.stderr}"
+    return done.stdout
+
+
+@pytest.mark.parametrize("example", script_examples(LINES), ids=str)
+def test_benchmark_command_uses_its_options(example: Example) -> None:
+    script = SCRIPT.search(example.text).group(1)  # type: ignore[union-attr]
+    shown = options_in_help(script_help(script))
+    used = [word for word in words(example) if word.startswith("--")]
+    assert used, example
+    unknown = [option for option in used if option not in shown]
+    assert not unknown, f"{example}\n{unknown} not in `python {script} --help`"
+
+
+def test_make_targets_exist() -> None:
+    targets = set(re.findall(r"^([a-z-]+):", (ROOT / "Makefile").read_text(), re.MULTILINE))
+    named = re.findall(r"(?:`|^)make ([a-z-]+)", "\n".join(LINES), re.MULTILINE)
+    assert named and set(named) <= targets, f"README names {set(named) - targets}"
 
 
 def layout_block() -> list[tuple[int, str]]:
@@ -101,7 +134,8 @@ def layout_paths() -> list[tuple[str, str]]:
             package = folder + names[0] if names[0].endswith("/") else folder
             if not entry.group(1):
                 folder = package
-        found += [(f"{package}**/{module}", where) for module in MODULE.findall(line)]
+        description = line[entry.end() :] if entry else line
+        found += [(f"{package}**/{module}", where) for module in MODULE.findall(description)]
     return found
 
 
@@ -113,8 +147,8 @@ def test_layout_block_is_read() -> None:
 
 @pytest.mark.parametrize(("path", "where"), layout_paths(), ids=lambda item: item)
 def test_layout_names_an_existing_path(path: str, where: str) -> None:
-    matches = list(ROOT.glob(path)) if "*" in path else [ROOT / path] * (ROOT / path).exists()
-    assert matches, f"{where}\n{path} does not exist"
+    exists = any(ROOT.glob(path)) if "*" in path else (ROOT / path).exists()
+    assert exists, f"{where}\n{path} does not exist"
 
 
 LAYERS = re.compile(r"`([a-z_]+)`")

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from amparo.errors import InputRejected, InvalidInput
 from amparo.formats.hashsets import EntryBatch, HashSetStream, open_hash_set
+from amparo.intake import hashset_store as store
 from amparo.intake.ledger import (
     QuarantinedPart,
     drop_parts,
@@ -33,7 +34,6 @@ from amparo.intake.ledger import (
     record_rejected,
 )
 from amparo.match.thresholds import DEFAULT_PDQ_THRESHOLD
-from amparo.stages import hashset_store as store
 from amparo.store import tables
 from amparo.store.refusals import refusals_as_store_errors
 from amparo.workspace import Workspace

@@ -206,8 +206,8 @@ class _Attempt:
             self.digest = package.digest
             parts: list[QuarantinedPart] = []
             with workspace.session() as session:
-                claim_input(session.connection(), self.kind.name, package.digest)
                 connection = session.connection()
+                claim_input(connection, self.kind.name, package.digest)
                 duplicate = earlier_source(connection, self.kind.name, package.digest) is not None
                 if not duplicate:
                     parts = self.kind.store(workspace, session, package, limits, self.known)

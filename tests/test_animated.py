@@ -18,13 +18,13 @@ from skimage import data as samples
 from amparo.demo.avi import mjpeg_avi
 from amparo.export.findings import build_findings, validate_findings
 from amparo.intake.device import ingest_device_tree
+from amparo.intake.hashsets import import_hash_set
 from amparo.match.frames import FramePlace, best_frame_matches, with_frame_matches
 from amparo.match.matcher import KNOWN_VARIANT, EntryInfo, FoundMatch, verdict
 from amparo.media.analyse import analyse_bytes
 from amparo.media.frames import NEAR_IDENTICAL_BITS, animation_frames, frame_pdq, frame_pixels
 from amparo.media.pdq import hamming_distance
 from amparo.media.video import vpdq
-from amparo.stages.hashsets import import_hash_set
 from amparo.stages.pipeline import run_pipeline
 from amparo.workspace import Workspace
 

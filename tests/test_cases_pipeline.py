@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from amparo.demo import GeneratedOperation, generate_operation
 from amparo.errors import UnknownReference
+from amparo.intake.hashsets import import_hash_set
 from amparo.intake.ingest import ingest_paths
-from amparo.stages.hashsets import import_hash_set
 from amparo.stages.pipeline import STAGE_NAMES, run_pipeline
 from amparo.stages.score import run_score_stage
 from amparo.store import tables

@@ -32,8 +32,8 @@ from amparo.demo.pdq import pdq_hex
 from amparo.export.findings import build_findings
 from amparo.formats.hashsets import read_hash_set
 from amparo.intake.device import ingest_device_tree
+from amparo.intake.hashsets import import_hash_set
 from amparo.media.video import vpdq
-from amparo.stages.hashsets import import_hash_set
 from amparo.stages.pipeline import run_pipeline
 from amparo.workspace import Workspace, open_workspace
 from tests.conftest import BACKENDS, new_database_url

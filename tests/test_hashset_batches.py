@@ -21,7 +21,7 @@ from amparo.formats.hashsets import csv_set as csv_module
 from amparo.formats.hashsets import vics as vics_module
 from amparo.formats.hashsets.csv_set import stream_csv_set
 from amparo.formats.hashsets.vics import stream_vics
-from amparo.stages.hashsets import import_hash_set
+from amparo.intake.hashsets import import_hash_set
 from amparo.store import tables
 from amparo.workspace import Workspace
 

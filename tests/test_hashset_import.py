@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from amparo.errors import InvalidInput
-from amparo.stages.hashsets import import_hash_set, matching_fingerprint
+from amparo.intake.hashsets import import_hash_set, matching_fingerprint
 from amparo.store import tables
 from amparo.workspace import Workspace
 

@@ -15,8 +15,8 @@ from sqlalchemy import inspect, select
 from amparo.cli import main
 from amparo.errors import InvalidInput
 from amparo.formats.hashsets import open_hash_set, read_hash_set
-from amparo.stages import hashset_store
-from amparo.stages.hashsets import HASH_SET_ENTRY_SOURCE, import_hash_set
+from amparo.intake import hashset_store
+from amparo.intake.hashsets import HASH_SET_ENTRY_SOURCE, import_hash_set
 from amparo.store import tables
 from amparo.workspace import Workspace
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from amparo.export.findings import build_findings, findings_schema, validate_findings
 from amparo.intake.device import ingest_device_tree
+from amparo.intake.hashsets import import_hash_set
 from amparo.match.confirm import closest_matches
 from amparo.match.matcher import EntryInfo
 from amparo.media.pdq import hamming_distance
@@ -25,7 +26,6 @@ from amparo.media.pdq_preparations import (
     full_precision_pdq,
     reference_resized,
 )
-from amparo.stages.hashsets import import_hash_set
 from amparo.stages.pipeline import run_pipeline
 from amparo.store import tables
 from amparo.workspace import Workspace

@@ -19,9 +19,9 @@ from amparo.export.findings import build_findings
 from amparo.export.vics import export_vics
 from amparo.formats.hashsets import read_hash_set
 from amparo.intake.device import ingest_device_tree
+from amparo.intake.hashsets import import_hash_set
 from amparo.intake.ingest import ingest_paths
 from amparo.model import Category
-from amparo.stages.hashsets import import_hash_set
 from amparo.stages.pipeline import run_pipeline
 from amparo.workspace import Workspace, open_workspace
 from tests.conftest import BACKENDS, new_database_url

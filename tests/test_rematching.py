@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from amparo.demo import generate_operation
 from amparo.export.findings import build_findings
+from amparo.intake.hashsets import import_hash_set
 from amparo.intake.ingest import ingest_paths
-from amparo.stages.hashsets import import_hash_set
 from amparo.stages.pipeline import run_pipeline
 from amparo.store import tables
 from amparo.workspace import Workspace

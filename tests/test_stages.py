@@ -17,13 +17,13 @@ from amparo.demo import GeneratedOperation, generate_operation
 from amparo.export.findings import build_findings
 from amparo.export.graphml import export_graphml
 from amparo.intake.dispatch import IngestOptions, ingest_inputs
+from amparo.intake.hashsets import import_hash_set
 from amparo.intake.ingest import ingest_paths
 from amparo.network.analysis import analyse
 from amparo.network.neighbourhood import load_group_neighbourhood, load_series_neighbourhood
 from amparo.network.results import STAGE, current_summary, stored_summary
 from amparo.network.store import load_network
 from amparo.people.clusters import LINK, Decision
-from amparo.stages.hashsets import import_hash_set
 from amparo.stages.pipeline import run_pipeline
 from amparo.stages.registry import STAGE_NAMES, STAGES
 from amparo.stages.resolution import decide

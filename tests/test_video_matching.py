@@ -10,8 +10,8 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from amparo.formats.hashsets import read_hash_set
+from amparo.intake.hashsets import import_hash_set
 from amparo.match.video import VPDQ_THRESHOLD
-from amparo.stages.hashsets import import_hash_set
 from amparo.stages.pipeline import run_pipeline
 from amparo.store import tables
 from amparo.workspace import Workspace

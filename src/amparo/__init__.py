@@ -32,7 +32,7 @@ _HOMES = {
     "IngestOptions": "amparo.intake.dispatch",
     "ingest_inputs": "amparo.intake.dispatch",
     "IngestSummary": "amparo.intake.ingest",
-    "import_hash_set": "amparo.stages.hashsets",
+    "import_hash_set": "amparo.intake.hashsets",
     "import_subscriber_returns": "amparo.intake.subscribers",
     "STAGE_NAMES": "amparo.stages.registry",
     "run_pipeline": "amparo.stages.pipeline",
@@ -133,10 +133,10 @@ if TYPE_CHECKING:
     from amparo.export.stats import export_stats
     from amparo.export.vics import export_vics
     from amparo.intake.dispatch import IngestOptions, ingest_inputs
+    from amparo.intake.hashsets import import_hash_set
     from amparo.intake.ingest import IngestSummary
     from amparo.intake.subscribers import import_subscriber_returns
     from amparo.people.clusters import LINK, UNLINK, Decision
-    from amparo.stages.hashsets import import_hash_set
     from amparo.stages.pipeline import run_pipeline
     from amparo.stages.registry import STAGE_NAMES
     from amparo.stages.resolution import decide

@@ -42,7 +42,7 @@ def demo(context: click.Context, reports: int, seed: int) -> None:
     """
     from amparo.demo import generate_operation
     from amparo.intake.dispatch import IngestOptions, ingest_inputs
-    from amparo.stages.hashsets import import_hash_set
+    from amparo.intake.hashsets import import_hash_set
 
     workspace = workspace_of(context)
     inputs = workspace.root / "demo-input"

@@ -42,15 +42,9 @@ from amparo.intake.ingest import (
     skipped_parts,
     store_file,
 )
+from amparo.intake.ledger import QuarantinedPart, open_source, record_parts
 from amparo.intake.package import DEFAULT_LIMITS, Limits, Package
-from amparo.intake.writer import (
-    KnownIds,
-    QuarantinedPart,
-    insert_row,
-    media_id,
-    part_rows,
-    source_row,
-)
+from amparo.intake.writer import KnownIds, media_id
 from amparo.store import tables
 from amparo.workspace import Workspace
 
@@ -123,9 +117,8 @@ def _store_chat(
     export = parse_whatsapp(text, path=place, zone=zone or UTC)
     notes.extend(f"{place}: {note}" for note in export.notes)
     connection = session.connection()
-    row = source_row(CHAT_EXPORT, package.label, package.digest, None)
-    row["reason"] = "; ".join(export.notes) or None
-    source_id = insert_row(connection, tables.Source, row)
+    note = "; ".join(export.notes) or None
+    source_id = open_source(connection, CHAT_EXPORT, package.label, package.digest, note=note)
     name = _chat_name(member, label)
     group_id = chat_group(connection, known, PLATFORM, name, name)
     writer = ChatWriter(connection, known, source_id, group_id)
@@ -137,8 +130,7 @@ def _store_chat(
     parts = skipped_parts(package)  # links and special files: recorded, never followed
     parts += [unreadable_part(workspace, place, lines) for lines in export.unreadable]
     parts += [unnamed_file(workspace, package, name, limits) for name in unnamed]
-    if parts:
-        connection.execute(insert(tables.Source.__table__), part_rows(source_id, parts))
+    record_parts(connection, source_id, parts)
     return parts
 
 

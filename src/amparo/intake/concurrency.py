@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 # Tries of one input when the database refuses a write that a concurrent run may have caused
 # (a unique key it inserted first, a deadlock): the next try reads what that run stored.
@@ -37,8 +36,3 @@ def _lock_key(kind: str, digest: str) -> int:
     """A signed 64-bit advisory-lock key for one input."""
     hashed = hashlib.sha256(f"amparo-input\0{kind}\0{digest}".encode()).digest()
     return int.from_bytes(hashed[:8], "big", signed=True)
-
-
-def is_busy(failure: SQLAlchemyError) -> bool:
-    """True when SQLite stayed locked by another command for its whole busy timeout."""
-    return isinstance(failure, OperationalError) and "database is locked" in str(failure)

@@ -27,6 +27,7 @@ from amparo.intake.ingest import (
     skipped_parts,
     store_file,
 )
+from amparo.intake.ledger import QuarantinedPart, open_source, record_parts
 from amparo.intake.package import (
     DEFAULT_LIMITS,
     GuardedStream,
@@ -37,15 +38,7 @@ from amparo.intake.package import (
     open_no_link,
     open_package,
 )
-from amparo.intake.writer import (
-    KnownIds,
-    QuarantinedPart,
-    StoredFile,
-    insert_row,
-    media_ids,
-    part_rows,
-    source_row,
-)
+from amparo.intake.writer import KnownIds, StoredFile, media_ids
 from amparo.media.analyse import sniff_bytes
 from amparo.store import tables
 from amparo.store.evidence import EvidenceStore
@@ -121,8 +114,7 @@ def _store_tree(
     known: KnownIds,
 ) -> list[QuarantinedPart]:
     connection = session.connection()
-    row = source_row(DEVICE_TREE, package.label, package.digest, None)
-    source_id = insert_row(connection, tables.Source, row)
+    source_id = open_source(connection, DEVICE_TREE, package.label, package.digest)
     device_id = known.find_or_insert(connection, tables.Device, {"label": label}, {"label": label})
     already = dict(
         session.execute(
@@ -141,8 +133,7 @@ def _store_tree(
     rows = [_sighting_row(device_id, name, media) for name, media in zip(new, ids, strict=True)]
     if rows:
         connection.execute(insert(tables.Sighting.__table__), rows)
-    if parts:
-        connection.execute(insert(tables.Source.__table__), part_rows(source_id, parts))
+    record_parts(connection, source_id, parts)
     return parts
 
 

@@ -8,17 +8,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import bindparam, delete, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from amparo.errors import InputRejected, InvalidInput, UnsafeInput
-from amparo.intake.concurrency import (
-    TRIES_AFTER_A_REFUSAL,
-    TRIES_WHILE_BUSY,
-    claim_input,
-    is_busy,
-)
+from amparo.intake.concurrency import TRIES_AFTER_A_REFUSAL, TRIES_WHILE_BUSY, claim_input
+from amparo.intake.ledger import QuarantinedPart, earlier_source, record_rejected
 from amparo.intake.package import (
     DEFAULT_LIMITS,
     REPORT_XML,
@@ -29,13 +24,13 @@ from amparo.intake.package import (
 )
 from amparo.intake.phones import read_in_context
 from amparo.intake.report_package import PartProblem, read_report_package
-from amparo.intake.writer import KnownIds, QuarantinedPart, StoredFile, source_row, write_package
+from amparo.intake.writer import REPORT_PACKAGE, KnownIds, StoredFile, write_package
 from amparo.media.analyse import sniff_bytes
 from amparo.model import FileEntry, MediaDigest
 from amparo.store import tables
+from amparo.store.refusals import DatabaseError, is_busy, refusal_reason
 from amparo.workspace import Workspace
 
-REPORT_PACKAGE = "report_package"
 NOT_READ = "not_read"  # a link or special file, recorded but never read
 SNIFF_BYTES = 8192
 
@@ -141,7 +136,7 @@ def _discover(path: Path, *, named: bool, seen: set[tuple[int, int]]) -> Iterato
 def quarantine_link(workspace: Workspace, link: FoundLink, summary: IngestSummary) -> None:
     """Record a link found among the inputs as a quarantined input naming its target."""
     error = link.reason()
-    _quarantine_input(workspace, str(link.path), None, error, NOT_READ)
+    record_rejected(workspace, NOT_READ, str(link.path), None, error)
     summary.quarantined.append(Quarantine(str(link.path), error.describe()))
 
 
@@ -168,7 +163,7 @@ def ingest_package(
         except InputRejected as failure:
             attempt.known.forget()
             error = failure
-        except SQLAlchemyError as failure:
+        except DatabaseError as failure:
             attempt.known.forget()
             if attempt.try_again(failure):
                 continue
@@ -180,7 +175,7 @@ def ingest_package(
     digest = attempt.digest
     if digest is None and path.is_file():
         digest = file_sha256(path)
-    _quarantine_input(workspace, str(path), digest, error, attempt.kind.name)
+    record_rejected(workspace, attempt.kind.name, str(path), digest, error)
     summary.quarantined.append(Quarantine(str(path), error.describe()))
 
 
@@ -197,7 +192,7 @@ class _Attempt:
     refusals: int = 0
     busy: int = 0
 
-    def try_again(self, failure: SQLAlchemyError) -> bool:
+    def try_again(self, failure: DatabaseError) -> bool:
         if is_busy(failure):
             self.busy += 1
             return self.busy < TRIES_WHILE_BUSY
@@ -211,8 +206,9 @@ class _Attempt:
             self.digest = package.digest
             parts: list[QuarantinedPart] = []
             with workspace.session() as session:
-                claim_input(session.connection(), self.kind.name, package.digest)
-                duplicate = _already_ingested(session, package.digest, self.kind.name)
+                connection = session.connection()
+                claim_input(connection, self.kind.name, package.digest)
+                duplicate = earlier_source(connection, self.kind.name, package.digest) is not None
                 if not duplicate:
                     parts = self.kind.store(workspace, session, package, limits, self.known)
         if duplicate:
@@ -224,12 +220,11 @@ class _Attempt:
         summary.quarantined.extend(Quarantine(p.path, p.error.describe()) for p in parts)
 
 
-def _as_rejection(failure: InputRejected | SQLAlchemyError, path: str) -> InputRejected:
+def _as_rejection(failure: InputRejected | DatabaseError, path: str) -> InputRejected:
     """A database refusal of one input quarantines that input instead of stopping the batch."""
     if isinstance(failure, InputRejected):
         return failure
-    reason = str(getattr(failure, "orig", None) or failure).splitlines()[0]
-    return InvalidInput(f"the database refused this input: {reason}", path=path)
+    return InvalidInput(f"the database refused this input: {refusal_reason(failure)}", path=path)
 
 
 def _ingest_read_package(
@@ -240,34 +235,12 @@ def _ingest_read_package(
     files = [store_file(workspace, package, entry, m, limits) for entry, m in read.files]
     parts = [_keep_part(workspace, package, problem, limits) for problem in read.problems]
     parts += skipped_parts(package)
-    source = source_row(REPORT_PACKAGE, package.label, package.digest, None)
     report = read_in_context(session, read.report)
-    write_package(session, source, read.number, report, files, parts, known)
+    write_package(session, package.label, package.digest, read.number, report, files, parts, known)
     return parts
 
 
-def _already_ingested(session: Session, digest: str, kind: str) -> bool:
-    """True for an input ingested before; an earlier quarantine of it is dropped to retry."""
-    connection = session.connection()
-    query = _TOP_SOURCE_STATUS.params(digest=digest, kind=kind)
-    statuses = set(connection.execute(query).scalars())
-    if tables.SOURCE_INGESTED in statuses:
-        return True
-    if statuses:
-        connection.execute(
-            delete(tables.Source).where(
-                _SOURCE.digest == digest, _SOURCE.kind == kind, _SOURCE.parent_id.is_(None)
-            )
-        )
-    return False
-
-
 _SOURCE = tables.Source.__table__.c
-_TOP_SOURCE_STATUS = select(_SOURCE.status).where(
-    _SOURCE.digest == bindparam("digest"),
-    _SOURCE.parent_id.is_(None),
-    _SOURCE.kind == bindparam("kind"),
-)
 _SOURCE_OF_REPORT = (
     select(_SOURCE.path)
     .join(tables.Report.__table__)
@@ -318,19 +291,6 @@ def _keep_part(
 ) -> QuarantinedPart:
     digest = _keep_member(workspace, package, problem.member, limits)
     return QuarantinedPart(problem.kind, package.place(problem.member), digest, problem.error)
-
-
-def _quarantine_input(
-    workspace: Workspace, path: str, digest: str | None, error: InputRejected, kind: str
-) -> None:
-    """Record a rejected input once, however often (or by how many commands) it is offered."""
-    with workspace.session() as session:
-        claim_input(session.connection(), kind, digest or path)
-        same = select(_SOURCE.id).filter_by(path=path, parent_id=None, reason=error.describe())
-        if digest is not None:
-            same = _TOP_SOURCE_STATUS.params(digest=digest, kind=kind)
-        if session.execute(same).first() is None:
-            session.execute(tables.Source.__table__.insert(), source_row(kind, path, digest, error))
 
 
 REPORT_PACKAGES = InputKind(REPORT_PACKAGE, _ingest_read_package)

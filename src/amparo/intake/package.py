@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO
 
 from amparo.errors import InvalidInput, UnsafeInput
+from amparo.store.bounded import read_bounded
 
 REPORT_XML = "report.xml"
 # A lone chat text (WhatsApp .txt) or Telegram result.json, read without its media.
@@ -29,16 +30,6 @@ SINGLE_FILE_NAMES = ("result.json",)
 KEEP_IN_MEMORY_BYTES = 64 * 1024**2
 MAX_LINK_TARGET_BYTES = 4096
 _ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
-
-
-def read_limited(path: Path, max_bytes: int) -> bytes:
-    """A whole file that must not be larger than ``max_bytes``: its bytes, or why not."""
-    try:
-        if path.stat().st_size > max_bytes:
-            raise UnsafeInput(f"larger than {max_bytes:,} bytes", path=str(path))
-        return path.read_bytes()
-    except OSError as error:
-        raise InvalidInput(f"cannot be read: {error}", path=str(path)) from error
 
 
 @dataclass(frozen=True)
@@ -90,10 +81,7 @@ class Package:
 
     def read(self, name: str, *, max_bytes: int) -> bytes:
         with self.open(name) as stream:
-            data = stream.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            raise UnsafeInput(f"larger than the {max_bytes:,}-byte limit", path=self.place(name))
-        return data
+            return read_bounded(stream, max_bytes, place=self.place(name))
 
 
 class GuardedStream:

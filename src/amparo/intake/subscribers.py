@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from amparo.errors import InputRejected, InvalidInput, StoreError
+from amparo.errors import InputRejected, InvalidInput
 from amparo.formats.subscriber_csv import (
     RowProblem,
     SubscriberFile,
@@ -25,11 +24,17 @@ from amparo.formats.subscriber_csv import (
 )
 from amparo.geo.providers import provider_country
 from amparo.geo.subscribers import INSERT_CHUNK, match_subscribers, subscriber_answers
-from amparo.intake.package import read_limited
-from amparo.intake.writer import insert_row, source_row
+from amparo.intake.ledger import (
+    QuarantinedPart,
+    earlier_source,
+    open_source,
+    record_parts,
+    record_rejected,
+)
 from amparo.settings import get_setting
 from amparo.store import tables
-from amparo.store.database import refusal_reason
+from amparo.store.bounded import read_file_bounded
+from amparo.store.refusals import refusals_as_store_errors
 from amparo.workspace import Workspace
 
 SUBSCRIBER_RETURN = "subscriber_return"
@@ -57,11 +62,12 @@ class ImportResult:
 
 def import_subscriber_returns(workspace: Workspace, path: Path) -> ImportResult:
     """Import one CSV subscriber return (once: by digest), then re-match every record."""
-    data = read_limited(path, MAX_RETURN_BYTES)
+    data = read_file_bounded(path, MAX_RETURN_BYTES)
     digest = hashlib.sha256(data).hexdigest()
     try:
-        with workspace.session() as session:
-            earlier = _earlier_import(session, digest)
+        refused = f"the database refused subscriber return {path}"
+        with refusals_as_store_errors(refused), workspace.session() as session:
+            earlier = earlier_source(session.connection(), SUBSCRIBER_RETURN, digest)
             if earlier is not None:
                 return _recount(session, earlier, str(path), digest)
             parsed = _parse(session, data, str(path))
@@ -69,26 +75,11 @@ def import_subscriber_returns(workspace: Workspace, path: Path) -> ImportResult:
             match_subscribers(session)
             return _result(session, source_id, str(path), digest, parsed)
     except InputRejected as error:
-        _quarantine(workspace, str(path), digest, len(data), error)
+        record_rejected(workspace, SUBSCRIBER_RETURN, str(path), digest, error, size=len(data))
         raise
-    except SQLAlchemyError as error:
-        reason = refusal_reason(error)
-        raise StoreError(f"the database refused subscriber return {path}: {reason}") from error
 
 
 _SOURCE = tables.Source
-
-
-def _earlier_import(session: Session, digest: str) -> int | None:
-    """The Source id of an earlier import of the same bytes; an earlier refusal is dropped."""
-    same = (_SOURCE.digest == digest, _SOURCE.kind == SUBSCRIBER_RETURN,
-            _SOURCE.parent_id.is_(None))  # fmt: skip
-    found = session.execute(
-        select(_SOURCE.id).where(*same, _SOURCE.status == tables.SOURCE_INGESTED)
-    ).scalar()
-    if found is None:
-        session.execute(delete(_SOURCE).where(*same))
-    return found
 
 
 def _parse(session: Session, data: bytes, path: str) -> SubscriberFile:
@@ -97,19 +88,18 @@ def _parse(session: Session, data: bytes, path: str) -> SubscriberFile:
 
 
 def _store(session: Session, parsed: SubscriberFile, path: str, digest: str, size: int) -> int:
-    row = source_row(SUBSCRIBER_RETURN, path, digest, None) | {"size": size}
-    source_id = insert_row(session.connection(), tables.Source, row)
-    refused = [_refused_row(source_id, path, problem) for problem in parsed.refused]
+    connection = session.connection()
+    source_id = open_source(connection, SUBSCRIBER_RETURN, path, digest, size=size)
+    record_parts(connection, source_id, (_refused_row(path, p) for p in parsed.refused))
     records = [_record_row(source_id, subscriber) for subscriber in parsed.rows]
-    for table, rows in ((tables.Source, refused), (tables.SubscriberRecord, records)):
-        for start in range(0, len(rows), INSERT_CHUNK):
-            session.execute(insert(table), rows[start : start + INSERT_CHUNK])
+    for start in range(0, len(records), INSERT_CHUNK):
+        session.execute(insert(tables.SubscriberRecord), records[start : start + INSERT_CHUNK])
     return source_id
 
 
-def _refused_row(source_id: int, path: str, problem: RowProblem) -> dict[str, Any]:
+def _refused_row(path: str, problem: RowProblem) -> QuarantinedPart:
     error = InvalidInput(problem.reason, path=path, place=f"row {problem.row}")
-    return source_row(REFUSED_ROW, path, None, error) | {"parent_id": source_id}
+    return QuarantinedPart(REFUSED_ROW, path, None, error)
 
 
 def _record_row(source_id: int, row: SubscriberRow) -> dict[str, Any]:
@@ -121,17 +111,6 @@ def _record_row(source_id: int, row: SubscriberRow) -> dict[str, Any]:
         "subdivision": row.subdivision, "subdivision_raw": row.subdivision_raw,
         "country": row.country, "date_of_birth": row.date_of_birth, "details": row.details,
     }  # fmt: skip
-
-
-def _quarantine(
-    workspace: Workspace, path: str, digest: str, size: int, error: InputRejected
-) -> None:
-    """A file refused whole is recorded once as a quarantined source, with the reason."""
-    with workspace.session() as session:
-        same = select(_SOURCE.id).filter_by(digest=digest, kind=SUBSCRIBER_RETURN, parent_id=None)
-        if session.execute(same).first() is None:
-            row = source_row(SUBSCRIBER_RETURN, path, digest, error) | {"size": size}
-            session.execute(insert(tables.Source), row)
 
 
 def _result(

@@ -28,15 +28,9 @@ from amparo.intake.ingest import (
     skipped_parts,
     store_file,
 )
+from amparo.intake.ledger import QuarantinedPart, open_source, record_parts
 from amparo.intake.package import DEFAULT_LIMITS, REPORT_XML, Limits, Package
-from amparo.intake.writer import (
-    KnownIds,
-    QuarantinedPart,
-    insert_row,
-    media_id,
-    part_rows,
-    source_row,
-)
+from amparo.intake.writer import KnownIds, media_id
 from amparo.store import tables
 from amparo.workspace import Workspace
 
@@ -82,8 +76,7 @@ def _store_export(
     data = package.read(member, max_bytes=MAX_RESULT_BYTES)
     export = parse_telegram(data, path=package.place(member))
     connection = session.connection()
-    row = source_row(TELEGRAM_EXPORT, package.label, package.digest, None)
-    source_id = insert_row(connection, tables.Source, row)
+    source_id = open_source(connection, TELEGRAM_EXPORT, package.label, package.digest)
     base = PurePosixPath(member).parent
     owner = _account_key(None if export.owner is None else export.owner.sender_id)
     named: set[str] = {member}
@@ -98,8 +91,7 @@ def _store_export(
     unnamed = sorted(set(package.members) - named)
     parts += [QuarantinedPart("value", error.path, None, error) for error in export.set_aside]
     parts += [unnamed_file(workspace, package, name, limits) for name in unnamed]
-    if parts:
-        connection.execute(insert(tables.Source.__table__), part_rows(source_id, parts))
+    record_parts(connection, source_id, parts)
     return parts
 
 

@@ -7,19 +7,20 @@ and batching them (one multi-row INSERT per table) keeps ingest fast on a single
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, insert, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
 
 from amparo import model
-from amparo.errors import InputRejected
+from amparo.intake.ledger import QuarantinedPart, open_source, record_parts
 from amparo.store import tables
+from amparo.store.rows import insert_many_unless_present, insert_row, insert_unless_present
 
+# Re-exported until people/store.py imports it from amparo.store.rows, where it now lives.
+from amparo.store.rows import insert_rows as insert_rows
+
+REPORT_PACKAGE = "report_package"
 REPORTED = "reported"
 
 
@@ -31,16 +32,6 @@ class StoredFile:
     digest: model.MediaDigest
     kind: str
     mime_type: str | None
-
-
-@dataclass(frozen=True)
-class QuarantinedPart:
-    """A member of an ingested package set aside on its own, its bytes (if any) already kept."""
-
-    kind: str
-    path: str
-    digest: model.MediaDigest | None
-    error: InputRejected
 
 
 @dataclass(frozen=True)
@@ -64,53 +55,6 @@ class _Batch:
     def flush(self, connection: Connection) -> None:
         for table, rows in self.rows.items():
             connection.execute(insert(table), rows)
-
-
-def source_row(
-    kind: str, path: str, digest: str | None, error: InputRejected | None
-) -> dict[str, Any]:
-    """The columns of a Source: ingested when ``error`` is None, else quarantined with why."""
-    return {
-        "kind": kind,
-        "path": path,
-        "digest": digest,
-        "received_at": datetime.now(UTC),
-        "status": tables.SOURCE_INGESTED if error is None else tables.SOURCE_QUARANTINED,
-        "reason": None if error is None else error.describe(),
-        "place": None if error is None else error.place,
-    }
-
-
-def part_rows(source_id: int, parts: list[QuarantinedPart]) -> list[dict[str, Any]]:
-    """Source rows for the parts of an input that were set aside, under the input's Source."""
-    rows = []
-    for part in parts:
-        digest = part.digest
-        row = source_row(
-            part.kind, part.path, None if digest is None else digest.sha256, part.error
-        )
-        rows.append(row | {"parent_id": source_id, "size": None if digest is None else digest.size})
-    return rows
-
-
-def insert_row(connection: Connection, table: type[tables.Base], row: dict[str, Any]) -> int:
-    """Insert one row and return its id."""
-    return connection.execute(_insert_returning_id(table.__table__), row).scalar_one()
-
-
-def insert_rows(
-    connection: Connection, table: type[tables.Base], rows: list[dict[str, Any]]
-) -> list[int]:
-    """Insert rows in one statement and return their ids, in the order of ``rows``."""
-    if not rows:
-        return []
-    result = connection.execute(_insert_returning_id(table.__table__), rows)
-    return list(result.scalars())
-
-
-@cache
-def _insert_returning_id(table: Table) -> Insert:
-    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
 
 
 class KnownIds:
@@ -155,20 +99,6 @@ class KnownIds:
         return row_id
 
 
-def insert_unless_present(
-    connection: Connection, table: type[tables.Base], row: dict[str, Any], key: list[str]
-) -> int | None:
-    """Insert ``row`` and return its id, or None when a row with the same key already exists."""
-    statement = _insert_or_nothing(connection.dialect.name, table.__table__, tuple(key))
-    return connection.execute(statement, row).scalar_one_or_none()
-
-
-@cache
-def _insert_or_nothing(dialect: str, table: Table, key: tuple[str, ...]) -> Insert:
-    dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return dialect_insert(table).on_conflict_do_nothing(index_elements=key).returning(table.c.id)
-
-
 def media_id(connection: Connection, known: KnownIds, stored: StoredFile) -> int:
     """The id of the media row of a stored file, created on first sight."""
     row = _media_row(stored)
@@ -193,8 +123,7 @@ def media_ids(connection: Connection, known: KnownIds, files: list[StoredFile]) 
     ids |= _media_ids_of(connection, list(unknown))
     missing = [_media_row(stored) for sha256, stored in unknown.items() if sha256 not in ids]
     if missing:
-        statement = _insert_many_or_nothing(connection.dialect.name, tables.Media.__table__)
-        connection.execute(statement, missing)
+        insert_many_unless_present(connection, tables.Media, missing, ["sha256"])
         ids |= _media_ids_of(connection, [row["sha256"] for row in missing])
     for sha256 in unknown:
         known.remember(tables.Media, {"sha256": sha256}, ids[sha256])
@@ -214,12 +143,6 @@ def _media_ids_of(connection: Connection, digests: list[str]) -> dict[str, int]:
     return found
 
 
-@cache
-def _insert_many_or_nothing(dialect: str, table: Table) -> Insert:
-    dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return dialect_insert(table).on_conflict_do_nothing(index_elements=["sha256"])
-
-
 def _media_row(stored: StoredFile) -> dict[str, Any]:
     digest = stored.digest
     return {"sha256": digest.sha256, "md5": digest.md5, "sha1": digest.sha1,
@@ -228,7 +151,8 @@ def _media_row(stored: StoredFile) -> dict[str, Any]:
 
 def write_package(
     session: Session,
-    source: dict[str, Any],
+    label: str,
+    digest: str,
     number: str,
     content: model.ReportContent,
     files: list[StoredFile],
@@ -237,10 +161,9 @@ def write_package(
 ) -> int:
     """Write a package's Source, its report and its quarantined parts; return the report id."""
     connection = session.connection()
-    source_id = insert_row(connection, tables.Source, source)
+    source_id = open_source(connection, REPORT_PACKAGE, label, digest)
+    record_parts(connection, source_id, parts)
     batch = _Batch()
-    for row in part_rows(source_id, parts):
-        batch.add(tables.Source, row)
     writer = _ReportWriter(connection, source_id, batch, known)
     report_id = writer.write(number, content, files)
     batch.flush(connection)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from amparo.intake.hashsets import matching_fingerprint
 from amparo.match.frames import best_frame_matches, frame_hits, with_frame_matches
 from amparo.match.known_index import KnownPdqIndex
 from amparo.match.matcher import (
@@ -29,7 +30,6 @@ from amparo.match.matcher import (
 from amparo.match.video import KnownVideos, vpdq_matches
 from amparo.media.pdq import DIHEDRAL_TRANSFORMS
 from amparo.model import Category
-from amparo.stages.hashsets import matching_fingerprint
 from amparo.stages.pdq_confirm import PdqConfirmation
 from amparo.store import tables
 from amparo.workspace import Workspace

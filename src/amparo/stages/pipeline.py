@@ -6,11 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from amparo.errors import StoreError
 from amparo.stages.registry import STAGE_NAMES, STAGES, Stage, StageProgress
-from amparo.store.database import refusal_reason
+from amparo.store.refusals import refusals_as_store_errors
 from amparo.workspace import Workspace
 
 __all__ = ["STAGE_NAMES", "Progress", "StageReport", "run_pipeline"]
@@ -38,13 +35,8 @@ def run_pipeline(
     """Run ``stages`` in pipeline order; a stage with nothing to do returns at once."""
     reports = []
     for stage in [stage for stage in STAGES if stage.name in stages]:
-        try:
+        with refusals_as_store_errors(f"the {stage.name} stage could not write its results"):
             processed = stage.run(workspace, _progress_of(stage, progress, workers))
-        except SQLAlchemyError as error:
-            reason = refusal_reason(error)
-            raise StoreError(
-                f"the {stage.name} stage could not write its results: {reason}"
-            ) from error
         reports.append(StageReport(stage.name, processed))
     return reports
 

@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import BindParameter, Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from amparo.intake.writer import insert_rows
 from amparo.match.clusters import cluster, known_series_key, near_video_pairs, new_series_key
 from amparo.match.known_index import HexPdqIndex
 from amparo.match.matcher import KNOWN, KNOWN_VARIANT, MIN_PDQ_QUALITY, NEW
@@ -26,6 +25,7 @@ from amparo.model import SeriesStatus, account_key
 from amparo.store import tables
 from amparo.store.fingerprint import fingerprint, last_fingerprint, record_run, value_counts
 from amparo.store.nulls import not_null
+from amparo.store.rows import insert_rows
 from amparo.workspace import Workspace
 
 NEW_SERIES_RADIUS = 31

@@ -19,11 +19,6 @@ from amparo.errors import WorkspaceError
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def refusal_reason(error: Exception) -> str:
-    """The first line of what the database driver said, for a one-line message."""
-    return str(getattr(error, "orig", None) or error).splitlines()[0]
-
-
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 

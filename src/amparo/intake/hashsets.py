@@ -19,17 +19,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
-from amparo.errors import InputRejected, InvalidInput, StoreError
+from amparo.errors import InputRejected, InvalidInput
 from amparo.formats.hashsets import EntryBatch, HashSetStream, open_hash_set
-from amparo.intake.writer import source_row
+from amparo.intake import hashset_store as store
+from amparo.intake.ledger import (
+    QuarantinedPart,
+    drop_parts,
+    earlier_source,
+    open_source,
+    record_parts,
+    record_rejected,
+)
 from amparo.match.thresholds import DEFAULT_PDQ_THRESHOLD
-from amparo.stages import hashset_store as store
 from amparo.store import tables
-from amparo.store.database import refusal_reason
+from amparo.store.refusals import refusals_as_store_errors
 from amparo.workspace import Workspace
 
 DELTA_FORMATS = {"ncmec-hashsharing"}
@@ -75,15 +81,13 @@ def import_hash_set(
     try:
         with open(path, "rb") as file, _frozen_heap():
             stream = open_hash_set(file, path=str(path))
-            with workspace.session() as session:
+            refused = f"the database refused hash set {name!r}"
+            with refusals_as_store_errors(refused), workspace.session() as session:
                 return _apply(session, stream, digest, str(path), name=name, purpose=purpose,
                               threshold=pdq_threshold)  # fmt: skip
     except InputRejected as error:
-        _record_rejected_file(workspace, str(path), digest, error)
+        record_rejected(workspace, HASH_SET_SOURCE, str(path), digest, error)
         raise
-    except SQLAlchemyError as error:
-        reason = refusal_reason(error)
-        raise StoreError(f"the database refused hash set {name!r}: {reason}") from error
 
 
 @contextmanager
@@ -104,19 +108,6 @@ def _file_digest(path: Path) -> str:
         while chunk := file.read(_READ_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _record_rejected_file(
-    workspace: Workspace, path: str, digest: str, error: InputRejected
-) -> None:
-    """A file that could not be read is accounted for, as quarantined, once."""
-    with workspace.session() as session:
-        row = source_row(HASH_SET_SOURCE, path, digest, error)
-        same = select(tables.Source.id).filter_by(
-            kind=HASH_SET_SOURCE, digest=digest, status=row["status"]
-        )
-        if session.execute(same).first() is None:
-            session.execute(insert(tables.Source), row)
 
 
 def _apply(
@@ -157,18 +148,11 @@ def _apply(
 
 def _source_id(connection: Connection, path: str, digest: str) -> int:
     """The file's Source (ingested), made once per file; its earlier bad entries are cleared."""
-    source = tables.Source.__table__
-    same = select(source.c.id).where(
-        source.c.kind == HASH_SET_SOURCE,
-        source.c.digest == digest,
-        source.c.status == tables.SOURCE_INGESTED,
-    )
-    found = connection.scalar(same)
+    found = earlier_source(connection, HASH_SET_SOURCE, digest)
     if found is not None:
-        connection.execute(delete(source).where(source.c.parent_id == found))
+        drop_parts(connection, found)
         return found
-    row = source_row(HASH_SET_SOURCE, path, digest, None)
-    return connection.execute(insert(source).returning(source.c.id), row).scalar_one()
+    return open_source(connection, HASH_SET_SOURCE, path, digest)
 
 
 @dataclass
@@ -247,19 +231,16 @@ def _record_parts(
     errors: Iterable[InputRejected],
     set_aside: _SetAside,
 ) -> None:
-    """Bad entries as quarantined parts of the file's Source, written in batches."""
-    batch: list[dict[str, Any]] = []
+    """Bad entries as quarantined parts of the file's Source (counted, the first few kept)."""
+    record_parts(connection, source_id, _counted(errors, set_aside))
+
+
+def _counted(errors: Iterable[InputRejected], set_aside: _SetAside) -> Iterator[QuarantinedPart]:
     for error in errors:
-        row = source_row(HASH_SET_ENTRY_SOURCE, error.path, None, error)
-        batch.append(row | {"parent_id": source_id})
         set_aside.count += 1
         if len(set_aside.examples) < SHOWN_BAD_ENTRIES:
             set_aside.examples.append(error.describe())
-        if len(batch) >= store.BATCH:
-            connection.execute(insert(tables.Source), batch)
-            batch = []
-    if batch:
-        connection.execute(insert(tables.Source), batch)
+        yield QuarantinedPart(HASH_SET_ENTRY_SOURCE, error.path, None, error)
 
 
 def _applied_after(hash_set: tables.HashSet, file_format: str, digest: str) -> list[str]:

@@ -1,9 +1,16 @@
-"""Reading the clues of where persons are from the store, and writing their locations."""
+"""Reading the clues of where persons are from the store, writing their locations, and reading
+back the one each person is placed by.
+
+The chosen location (one rule for every reader): the locate stage marks at most one row per
+person ``chosen``; should a person have several, the most confident wins, and of equally
+confident ones the last written (highest id).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -34,6 +41,36 @@ def locate_persons(session: Session) -> int:
     if rows:
         session.execute(insert(tables.PersonLocation), rows)
     return sum(1 for row in rows if row["chosen"])
+
+
+@dataclass(frozen=True)
+class ChosenLocation:
+    """Where a person is placed: the chosen location row's place, basis and confidence."""
+
+    country: str | None
+    subdivision: str | None
+    basis: str
+    subdivision_basis: str | None
+    confidence: float
+
+
+def chosen_locations(session: Session, only: int | None = None) -> dict[int, ChosenLocation]:
+    """Person id → the chosen location, for every person placed (or only the person ``only``)."""
+    loc = tables.PersonLocation
+    query = (
+        select(loc.person_id, loc.country, loc.subdivision, loc.basis, loc.subdivision_basis,
+               loc.confidence)
+        .where(loc.chosen.is_(True))
+        .order_by(loc.person_id, loc.confidence.desc(), loc.id.desc())
+    )  # fmt: skip
+    if only is not None:
+        query = query.where(loc.person_id == only)
+    places: dict[int, ChosenLocation] = {}
+    for row in session.execute(query):
+        place = ChosenLocation(row.country, row.subdivision, row.basis, row.subdivision_basis,
+                               row.confidence)  # fmt: skip
+        places.setdefault(row.person_id, place)
+    return places
 
 
 def _row(person_id: int, location: Any) -> dict[str, Any]:

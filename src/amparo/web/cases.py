@@ -17,9 +17,11 @@ from amparo.export.stats import ROUTE_LABELS
 from amparo.geo.ages import route
 from amparo.geo.places import country_name, subdivision_name
 from amparo.model import CaseStatus, PriorityLevel, SeriesStatus
+from amparo.people.read_model import account_keys
 from amparo.people.report import find_person
 from amparo.settings import get_setting
 from amparo.store import tables
+from amparo.store.nulls import not_null
 from amparo.web import casefile
 
 LEVELS: tuple[str, ...] = tuple(PriorityLevel)
@@ -119,8 +121,7 @@ def case_file(session: Session, workspace_root: Path, case: tables.Case) -> Case
 
 def _person_file(session: Session, workspace_root: Path, case: tables.Case) -> CaseFile:
     person = find_person(session, case.subject)
-    keys = person["accounts"] if person else [case.subject]
-    accounts = casefile.account_ids(session, keys)
+    accounts = account_keys(session, keys=person["accounts"] if person else [case.subject])
     return CaseFile(
         **_common(session, case, accounts, casefile.media_of_accounts(session, accounts)),
         person=person,
@@ -135,12 +136,11 @@ def _series_file(session: Session, case: tables.Case) -> CaseFile:
     media_ids = set() if series is None else set(
         session.scalars(select(tables.Media.id).where(tables.Media.series_id == series.id))
     )  # fmt: skip
-    s, a = tables.Sighting, tables.Account
-    rows = session.execute(
-        select(a.id, a.platform, a.user_id).join(s, s.account_id == a.id)
-        .where(s.media_id.in_(media_ids)).distinct()
-    )  # fmt: skip
-    accounts = {i: f"{platform}:{user}" for i, platform, user in rows}
+    s = tables.Sighting
+    sharers = session.scalars(
+        select(s.account_id).where(s.media_id.in_(media_ids), s.account_id.is_not(None)).distinct()
+    )
+    accounts = account_keys(session, ids=[not_null(i) for i in sharers])
     return CaseFile(
         **_common(session, case, accounts, media_ids),
         person=None,

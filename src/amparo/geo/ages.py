@@ -29,7 +29,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from amparo.errors import InvalidInput
-from amparo.geo.locate_store import chosen_locations
+from amparo.geo.locate_store import account_owners, chosen_locations
 from amparo.geo.subscribers import subscriber_answers
 from amparo.store import tables
 from amparo.store.nulls import not_null
@@ -275,8 +275,7 @@ def local_date(at: datetime | None, offset_minutes: int | None) -> date | None:
 
 def assess_ages(session: Session, table: ResponsibilityTable | None = None) -> int:
     """Recompute every person's ``PersonAge`` row; returns how many persons were assessed."""
-    pa = tables.PersonAccount
-    owners: dict[int, int] = dict(session.execute(select(pa.account_id, pa.person_id)).all())
+    owners = account_owners(session)
     observations: dict[int, list[AgeObservation]] = defaultdict(list)
     for account_id, observation in [*_report_ages(session), *_subscriber_ages(session)]:
         if account_id in owners:

@@ -1,5 +1,6 @@
 """Reading the clues of where persons are from the store, writing their locations, and reading
-back the one each person is placed by.
+back the one each person is placed by, with who holds each account: geo's age assessment reads
+these here, the layers above geo through ``amparo.people.read_model``.
 
 The chosen location (one rule for every reader): the locate stage marks at most one row per
 person ``chosen``; should a person have several, the most confident wins, and of equally
@@ -30,8 +31,7 @@ REGION_FROM_ELSEWHERE = frozenset({ESTIMATED_LOCATION, IP_EVENTS, HOME_COUNTRY})
 
 def locate_persons(session: Session) -> int:
     """Replace every person's locations; return how many persons could be placed."""
-    members = select(tables.PersonAccount.account_id, tables.PersonAccount.person_id)
-    owner = {account_id: person_id for account_id, person_id in session.execute(members)}
+    owner = account_owners(session)
     clues: dict[int, list[Clue]] = defaultdict(list)
     for account_id, clue in _clues(session):
         if account_id in owner:
@@ -41,6 +41,12 @@ def locate_persons(session: Session) -> int:
     if rows:
         session.execute(insert(tables.PersonLocation), rows)
     return sum(1 for row in rows if row["chosen"])
+
+
+def account_owners(session: Session) -> dict[int, int]:
+    """Account id → id of the person holding it, for every account a person holds."""
+    members = select(tables.PersonAccount.account_id, tables.PersonAccount.person_id)
+    return {account_id: person_id for account_id, person_id in session.execute(members)}
 
 
 @dataclass(frozen=True)

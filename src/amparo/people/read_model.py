@@ -1,9 +1,10 @@
 """The one read model of accounts and persons: account ids and keys, who holds an account,
 where a person is placed, and a person's dossier.
 
-Pages, exports, the people report and triage read these here instead of each writing its own
-query. The chosen location follows the one rule of ``amparo.geo.locate_store``: the most
-confident chosen row, then the last written.
+Pages, exports, the people report, the network and triage read these here instead of each
+writing its own query. The chosen location is read by the one rule of
+``amparo.geo.locate_store`` (the most confident chosen row, then the last written), which sits
+in geo so that the age assessment there reads the same rule.
 """
 
 from __future__ import annotations

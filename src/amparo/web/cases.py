@@ -22,6 +22,7 @@ from amparo.people.report import find_person
 from amparo.settings import get_setting
 from amparo.store import tables
 from amparo.store.nulls import not_null
+from amparo.triage.cases import case_history as triage_history
 from amparo.web import casefile
 
 LEVELS: tuple[str, ...] = tuple(PriorityLevel)
@@ -84,30 +85,16 @@ def new_series(session: Session, limit: int = 25) -> list[tables.Series]:
 
 
 def case_history(session: Session, case_id: int) -> list[casefile.TimelineEntry]:
-    """The case's history as timeline entries (the triage module's reader when there is one)."""
-    try:
-        from amparo.triage.cases import case_history as triage_history
-    except ImportError:  # the triage module is not installed yet: read the rows directly
-        events: list[Any] = list(
-            session.scalars(
-                select(tables.CaseEvent).where(tables.CaseEvent.case_id == case_id)
-                .order_by(tables.CaseEvent.at, tables.CaseEvent.id)
-            )
-        )  # fmt: skip
-    else:
-        events = list(triage_history(session, case_id))
-    return [_history_entry(event) for event in events]
+    """The case's history (triage's reading of it) as timeline entries."""
+    return [_history_entry(event) for event in triage_history(session, case_id)]
 
 
-def _history_entry(event: Any) -> casefile.TimelineEntry:
-    def field(name: str) -> Any:
-        return event.get(name) if isinstance(event, dict) else getattr(event, name, None)
-
-    detail = field("detail") or {}
-    text = f"{field('action')} by {field('actor')}"
+def _history_entry(event: dict[str, Any]) -> casefile.TimelineEntry:
+    detail = event["detail"] or {}
+    text = f"{event['action']} by {event['actor']}"
     if detail:
         text += ": " + ", ".join(f"{k} {v}" for k, v in sorted(detail.items()))
-    return {"at": field("at"), "kind": "case", "text": text, "account": None}
+    return {"at": event["at"], "kind": "case", "text": text, "account": None}
 
 
 # --- a case's file -----------------------------------------------------------------------

@@ -25,7 +25,8 @@ from amparo.export.stats import stats_for_findings
 from amparo.model import account_key, instant
 from amparo.network.analysis import to_findings
 from amparo.network.results import current_summary
-from amparo.people.report import person_keys_by_account, persons_document
+from amparo.people.read_model import person_keys_by_account
+from amparo.people.report import persons_document
 from amparo.store import tables
 from amparo.triage.cases import priority_for_findings
 from amparo.workspace import Workspace

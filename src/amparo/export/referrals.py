@@ -27,6 +27,14 @@ from amparo.errors import ExportError
 from amparo.export.agencies import Agency, AgencyDirectory, load_directory
 from amparo.export.handling import Handling
 from amparo.geo.places import country_name, subdivision_name
+from amparo.model import account_key, parse_account_key
+from amparo.people.read_model import (
+    AgeAssessment,
+    ChosenLocation,
+    account_keys,
+    dossiers,
+    persons_of_accounts,
+)
 from amparo.settings import get_setting
 from amparo.store import tables
 from amparo.workspace import Workspace
@@ -124,53 +132,38 @@ def build_referrals(
 
 def _foreign_persons(session: Session, home: str) -> dict[int, dict[str, Any]]:
     """Persons whose chosen location is a real country other than ``home``."""
-    loc, age = tables.PersonLocation, tables.PersonAge
-    rows = session.execute(
-        select(
-            tables.Person.id,
-            tables.Person.key,
-            loc.country,
-            loc.subdivision,
-            loc.basis,
-            loc.confidence,
-            age.age,
-            age.minor,
-        )
-        .join(loc, loc.person_id == tables.Person.id)
-        .outerjoin(age, age.person_id == tables.Person.id)
-        .where(loc.chosen.is_(True), loc.country.is_not(None))
-        .order_by(tables.Person.id, loc.confidence.desc(), loc.id.desc())
-    )
-    persons: dict[int, dict[str, Any]] = {}
-    for person_id, key, country, sub, basis, confidence, years, minor in rows:
-        if person_id in persons:
-            continue  # a less confident chosen row
-        persons[person_id] = {
-            "id": key,
-            "country": country,
-            "subdivision": sub,
-            "subdivision_name": sub and subdivision_name(sub),
-            "location_basis": basis,
-            "location_confidence": confidence,
-            "age": years,
-            "minor": minor,
-        }
+    persons = {
+        person_id: _referred_person(person.key, person.location, person.age)
+        for person_id, person in dossiers(session).items()
+        if person.location is not None and person.location.country is not None
+    }
     return {
         pid: p
-        for pid, p in persons.items()
+        for pid, p in sorted(persons.items())
         if p["country"] != home and pycountry.countries.get(alpha_2=p["country"]) is not None
+    }
+
+
+def _referred_person(key: str, place: ChosenLocation, age: AgeAssessment | None) -> dict[str, Any]:
+    return {
+        "id": key,
+        "country": place.country,
+        "subdivision": place.subdivision,
+        "subdivision_name": place.subdivision and subdivision_name(place.subdivision),
+        "location_basis": place.basis,
+        "location_confidence": place.confidence,
+        "age": age and age.age,
+        "minor": age and age.minor,
     }
 
 
 def _accounts(session: Session) -> dict[int, tuple[int, str, str]]:
     """Each resolved account: (person id, platform, user id)."""
-    pa, account = tables.PersonAccount, tables.Account
-    rows = session.execute(
-        select(pa.account_id, pa.person_id, account.platform, account.user_id).join(
-            account, account.id == pa.account_id
-        )
-    )
-    return {account_id: (person, platform, user) for account_id, person, platform, user in rows}
+    keys = account_keys(session)
+    return {
+        account_id: (person_id, *parse_account_key(keys[account_id]))
+        for account_id, (person_id, _) in persons_of_accounts(session).items()
+    }
 
 
 def _holdings(session: Session, accounts: set[int]) -> _Holdings:
@@ -254,7 +247,7 @@ def _referral(
     mine = sorted(
         (a for a, row in accounts.items() if row[0] in wanted), key=lambda a: accounts[a][1:]
     )
-    keys = {a: f"{accounts[a][1]}:{accounts[a][2]}" for a in mine}
+    keys = {a: account_key(*accounts[a][1:]) for a in mine}
     report_ids = {r for a in mine for r in held.reports[a]}
     return Referral(
         country=country,

@@ -33,8 +33,8 @@ from amparo.errors import ExportError
 from amparo.formats.spreadsheet_safe import SafeWriter
 from amparo.geo.addresses import normalise_ip
 from amparo.geo.providers import Provider, TimeZone, find_provider, time_zone_for
-from amparo.model import account_key, ascii_key
-from amparo.people.report import person_keys_by_account
+from amparo.model import ascii_key
+from amparo.people.read_model import account_keys, person_keys_by_account
 from amparo.store import tables
 from amparo.workspace import Workspace
 
@@ -143,8 +143,7 @@ def load_event_rows(session: Session) -> list[EventRow]:
     event, lookup, report, party = tables.IPEvent, tables.IpLookup, tables.Report, tables.Party
     answered = set(session.scalars(select(tables.SubscriberMatch.ip_event_id)))
     persons = person_keys_by_account(session)
-    accounts = {a.id: account_key(a.platform, a.user_id) for a in session.scalars(
-        select(tables.Account))}  # fmt: skip
+    accounts = account_keys(session)
     query = (
         select(event.id, event.ip, event.port, event.at, event.at_raw, event.possible_proxy,
                lookup.organisation, lookup.asn, lookup.country, report.number,

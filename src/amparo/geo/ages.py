@@ -29,6 +29,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from amparo.errors import InvalidInput
+from amparo.geo.locate_store import account_owners, chosen_locations
 from amparo.geo.subscribers import subscriber_answers
 from amparo.store import tables
 from amparo.store.nulls import not_null
@@ -274,8 +275,7 @@ def local_date(at: datetime | None, offset_minutes: int | None) -> date | None:
 
 def assess_ages(session: Session, table: ResponsibilityTable | None = None) -> int:
     """Recompute every person's ``PersonAge`` row; returns how many persons were assessed."""
-    pa = tables.PersonAccount
-    owners: dict[int, int] = dict(session.execute(select(pa.account_id, pa.person_id)).all())
+    owners = account_owners(session)
     observations: dict[int, list[AgeObservation]] = defaultdict(list)
     for account_id, observation in [*_report_ages(session), *_subscriber_ages(session)]:
         if account_id in owners:
@@ -292,17 +292,11 @@ def assess_ages(session: Session, table: ResponsibilityTable | None = None) -> i
 
 
 def chosen_places(session: Session) -> dict[int, tuple[str | None, str | None]]:
-    """Each person's chosen (country, subdivision); the most confident if several are chosen."""
-    loc = tables.PersonLocation
-    rows = session.execute(
-        select(loc.person_id, loc.country, loc.subdivision)
-        .where(loc.chosen.is_(True))
-        .order_by(loc.person_id, loc.confidence.desc(), loc.id.desc())
-    )
-    places: dict[int, tuple[str | None, str | None]] = {}
-    for person, country, subdivision in rows:
-        places.setdefault(person, (country, subdivision))
-    return places
+    """Each person's chosen (country, subdivision), by the one rule of ``chosen_locations``."""
+    return {
+        person: (place.country, place.subdivision)
+        for person, place in chosen_locations(session).items()
+    }
 
 
 def _report_ages(session: Session) -> Iterator[tuple[int, AgeObservation]]:

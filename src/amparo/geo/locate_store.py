@@ -1,9 +1,17 @@
-"""Reading the clues of where persons are from the store, and writing their locations."""
+"""Reading the clues of where persons are from the store, writing their locations, and reading
+back the one each person is placed by, with who holds each account: geo's age assessment reads
+these here, the layers above geo through ``amparo.people.read_model``.
+
+The chosen location (one rule for every reader): the locate stage marks at most one row per
+person ``chosen``; should a person have several, the most confident wins, and of equally
+confident ones the last written (highest id).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -23,8 +31,7 @@ REGION_FROM_ELSEWHERE = frozenset({ESTIMATED_LOCATION, IP_EVENTS, HOME_COUNTRY})
 
 def locate_persons(session: Session) -> int:
     """Replace every person's locations; return how many persons could be placed."""
-    members = select(tables.PersonAccount.account_id, tables.PersonAccount.person_id)
-    owner = {account_id: person_id for account_id, person_id in session.execute(members)}
+    owner = account_owners(session)
     clues: dict[int, list[Clue]] = defaultdict(list)
     for account_id, clue in _clues(session):
         if account_id in owner:
@@ -34,6 +41,42 @@ def locate_persons(session: Session) -> int:
     if rows:
         session.execute(insert(tables.PersonLocation), rows)
     return sum(1 for row in rows if row["chosen"])
+
+
+def account_owners(session: Session) -> dict[int, int]:
+    """Account id → id of the person holding it, for every account a person holds."""
+    members = select(tables.PersonAccount.account_id, tables.PersonAccount.person_id)
+    return {account_id: person_id for account_id, person_id in session.execute(members)}
+
+
+@dataclass(frozen=True)
+class ChosenLocation:
+    """Where a person is placed: the chosen location row's place, basis and confidence."""
+
+    country: str | None
+    subdivision: str | None
+    basis: str
+    subdivision_basis: str | None
+    confidence: float
+
+
+def chosen_locations(session: Session, only: int | None = None) -> dict[int, ChosenLocation]:
+    """Person id → the chosen location, for every person placed (or only the person ``only``)."""
+    loc = tables.PersonLocation
+    query = (
+        select(loc.person_id, loc.country, loc.subdivision, loc.basis, loc.subdivision_basis,
+               loc.confidence)
+        .where(loc.chosen.is_(True))
+        .order_by(loc.person_id, loc.confidence.desc(), loc.id.desc())
+    )  # fmt: skip
+    if only is not None:
+        query = query.where(loc.person_id == only)
+    places: dict[int, ChosenLocation] = {}
+    for row in session.execute(query):
+        place = ChosenLocation(row.country, row.subdivision, row.basis, row.subdivision_basis,
+                               row.confidence)  # fmt: skip
+        places.setdefault(row.person_id, place)
+    return places
 
 
 def _row(person_id: int, location: Any) -> dict[str, Any]:

@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 from amparo import model
 from amparo.intake.ledger import QuarantinedPart, open_source, record_parts
 from amparo.store import tables
-from amparo.store.rows import insert_many_unless_present, insert_row, insert_unless_present
-
-# Re-exported until people/store.py imports it from amparo.store.rows, where it now lives.
-from amparo.store.rows import insert_rows as insert_rows
+from amparo.store.rows import (
+    insert_many_unless_present,
+    insert_row,
+    insert_rows,
+    insert_unless_present,
+)
 
 REPORT_PACKAGE = "report_package"
 REPORTED = "reported"

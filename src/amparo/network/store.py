@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from amparo.model import PHONE_NUMBER_PLATFORMS, SeriesStatus, account_key
 from amparo.network.country import country_hint
 from amparo.network.graph import GroupNode, MemberOf, NetworkData, PersonNode, SeriesNode, Share
+from amparo.people.read_model import account_keys, chosen_locations, persons_of_accounts
 from amparo.store import tables
 from amparo.store.nulls import not_null
 
@@ -24,7 +25,7 @@ PHONE = "phone"
 
 
 def load_network(session: Session) -> NetworkData:
-    accounts = _accounts(session)
+    accounts = account_keys(session)
     groups = _groups(session)
     return NetworkData(
         persons=_persons(session, accounts),
@@ -33,13 +34,6 @@ def load_network(session: Session) -> NetworkData:
         shares=_shares(session, accounts, groups),
         series=_series(session),
     )
-
-
-def _accounts(session: Session) -> dict[int, str]:
-    rows = session.execute(
-        select(tables.Account.id, tables.Account.platform, tables.Account.user_id)
-    )
-    return {id_: account_key(platform, user) for id_, platform, user in rows}
 
 
 def _groups(session: Session) -> dict[int, GroupNode]:
@@ -54,17 +48,13 @@ def _groups(session: Session) -> dict[int, GroupNode]:
 def _persons(session: Session, accounts: dict[int, str]) -> tuple[PersonNode, ...]:
     """Resolved persons with their accounts, and every other account as a person of its own."""
     held: dict[str, list[int]] = defaultdict(list)
-    rows = session.execute(
-        select(tables.PersonAccount.account_id, tables.Person.key).join(
-            tables.Person, tables.Person.id == tables.PersonAccount.person_id
-        )
-    )
-    for account_id, person in rows:
+    persons = persons_of_accounts(session)
+    for account_id, (_, person) in persons.items():
         held[person].append(account_id)
     in_person = {a for ids in held.values() for a in ids}
     held.update({accounts[a]: [a] for a in accounts if a not in in_person})
     estimates, phones = _country_evidence(session, accounts)
-    located = _located_countries(session)
+    located = _located_countries(session, dict(persons.values()))
     return tuple(
         PersonNode(
             key,
@@ -78,15 +68,13 @@ def _persons(session: Session, accounts: dict[int, str]) -> tuple[PersonNode, ..
     )
 
 
-def _located_countries(session: Session) -> dict[str, str]:
-    """The country the locate stage placed each person in, where it could."""
-    location = tables.PersonLocation
-    rows = session.execute(
-        select(tables.Person.key, location.country)
-        .join(location, location.person_id == tables.Person.id)
-        .where(location.chosen.is_(True), location.country.is_not(None))
-    )
-    return {key: not_null(country) for key, country in rows}
+def _located_countries(session: Session, persons: dict[int, str]) -> dict[str, str]:
+    """The country the locate stage placed each of ``persons`` (id → key) in, where it could."""
+    return {
+        persons[person_id]: place.country
+        for person_id, place in chosen_locations(session).items()
+        if place.country is not None and person_id in persons
+    }
 
 
 def _country_evidence(

@@ -1,4 +1,5 @@
-"""Persons as the findings document and the ``amparo people`` commands show them."""
+"""Persons as the findings document and the ``amparo people`` commands show them, written
+from the read model's dossiers (``amparo.people.read_model``)."""
 
 from __future__ import annotations
 
@@ -9,41 +10,37 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from amparo.identifiers import is_e164
-from amparo.model import account_key, instant, parse_account_key
+from amparo.model import instant
+from amparo.people.read_model import (
+    AgeAssessment,
+    Dossier,
+    account_keys,
+    dossiers,
+    person_id_of,
+)
 from amparo.people.resolve import describe
 from amparo.store import tables
 
-P, PA, PL, A = tables.Person, tables.PersonAccount, tables.PersonLink, tables.Account
+PA, PL, PLOC = tables.PersonAccount, tables.PersonLink, tables.PersonLocation
 ID, M = tables.Identifier, tables.AccountMerge
-
-
-def person_keys_by_account(session: Session) -> dict[int, str]:
-    """Account id → person key, for every resolved account."""
-    rows = session.execute(select(PA.account_id, P.key).join(P, P.id == PA.person_id))
-    return {account_id: key for account_id, key in rows}
 
 
 def persons_document(session: Session, only: int | None = None) -> list[dict[str, Any]]:
     """Every person (or only the one with id ``only``) with accounts and links, by key."""
-    keys = _account_keys(session)
-    members, links_query, persons = select(PA.account_id, PA.person_id), select(PL), select(P)
-    if only is not None:
-        members = members.where(PA.person_id == only)
-        links_query, persons = links_query.where(PL.person_id == only), persons.where(P.id == only)
-    accounts: dict[int, list[str]] = defaultdict(list)
-    for account_id, person_id in session.execute(members):
-        accounts[person_id].append(keys[account_id])
+    keys = account_keys(session)
+    found = dossiers(session, only)
+    links_query = select(PL) if only is None else select(PL).where(PL.person_id == only)
     links: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for link in session.scalars(links_query.order_by(PL.id)):
         links[link.person_id].append(_link(link, keys))
-    places, ages = _places(session, only), _ages(session, only)
+    places = _places(session, found, only)
     phones, merged = _phones(session, keys, only), _merged(session, keys, only)
     return [
-        _person(p.key, sorted(accounts[p.id]), links[p.id])
-        | places.get(p.id, UNPLACED)
-        | ages.get(p.id, AGE_UNKNOWN)
-        | {"phones": phones.get(p.id, []), "merged_accounts": merged.get(p.id, [])}
-        for p in session.scalars(persons.order_by(P.key))
+        _person(d.key, d.account_keys, links[d.person_id])
+        | places.get(d.person_id, UNPLACED)
+        | _age(d.age)
+        | {"phones": phones.get(d.person_id, []), "merged_accounts": merged.get(d.person_id, [])}
+        for d in found.values()
     ]
 
 
@@ -93,21 +90,16 @@ UNPLACED: dict[str, Any] = {"country": None, "subdivision": None, "location_basi
 AGE_UNKNOWN = {"age": None, "minor": None, "criminally_responsible": None}
 
 
-def _places(session: Session, only: int | None) -> dict[int, dict[str, Any]]:
+def _places(
+    session: Session, found: dict[int, Dossier], only: int | None
+) -> dict[int, dict[str, Any]]:
     """Each person's chosen place and every location row behind it, strongest first."""
-    query = select(tables.PersonLocation).order_by(
-        tables.PersonLocation.person_id, tables.PersonLocation.chosen.desc(),
-        tables.PersonLocation.confidence.desc(),
-    )  # fmt: skip
+    query = select(PLOC).order_by(PLOC.person_id, PLOC.chosen.desc(), PLOC.confidence.desc())
     if only is not None:
-        query = query.where(tables.PersonLocation.person_id == only)
+        query = query.where(PLOC.person_id == only)
     places: dict[int, dict[str, Any]] = {}
     for row in session.scalars(query):
-        place = places.setdefault(row.person_id, dict(UNPLACED, locations=[]))
-        if row.chosen:
-            place |= {"country": row.country, "subdivision": row.subdivision,
-                      "location_basis": row.basis,
-                      "subdivision_basis": row.subdivision_basis}  # fmt: skip
+        place = places.setdefault(row.person_id, _place(found.get(row.person_id)))
         place["locations"].append(
             {"basis": row.basis, "country": row.country, "subdivision": row.subdivision,
              "confidence": row.confidence, "chosen": row.chosen, "evidence": row.evidence}
@@ -115,21 +107,21 @@ def _places(session: Session, only: int | None) -> dict[int, dict[str, Any]]:
     return places
 
 
-def _ages(session: Session, only: int | None) -> dict[int, dict[str, Any]]:
-    query = select(tables.PersonAge)
-    if only is not None:
-        query = query.where(tables.PersonAge.person_id == only)
-    return {
-        row.person_id: {"age": row.age, "minor": row.minor,
-                        "criminally_responsible": row.criminally_responsible,
-                        "age_basis": row.basis, "age_of_responsibility": row.responsibility_age}
-        for row in session.scalars(query)
-    }  # fmt: skip
+def _place(person: Dossier | None) -> dict[str, Any]:
+    chosen = person and person.location
+    if not chosen:
+        return dict(UNPLACED, locations=[])
+    return {"country": chosen.country, "subdivision": chosen.subdivision,
+            "location_basis": chosen.basis, "subdivision_basis": chosen.subdivision_basis,
+            "locations": []}  # fmt: skip
 
 
-def _account_keys(session: Session) -> dict[int, str]:
-    rows = session.execute(select(A.id, A.platform, A.user_id))
-    return {id_: account_key(platform, user_id) for id_, platform, user_id in rows}
+def _age(age: AgeAssessment | None) -> dict[str, Any]:
+    if age is None:
+        return AGE_UNKNOWN
+    return {"age": age.age, "minor": age.minor,
+            "criminally_responsible": age.criminally_responsible,
+            "age_basis": age.basis, "age_of_responsibility": age.responsibility_age}  # fmt: skip
 
 
 def _link(link: tables.PersonLink, keys: dict[int, str]) -> dict[str, Any]:
@@ -156,11 +148,5 @@ def _person(key: str, accounts: list[str], links: list[dict[str, Any]]) -> dict[
 
 def find_person(session: Session, key: str) -> dict[str, Any] | None:
     """The person with this person key, or the person holding this account key."""
-    person_id = session.scalar(select(P.id).where(P.key == key))
-    if person_id is None:
-        platform, user_id = parse_account_key(key)
-        person_id = session.scalar(
-            select(PA.person_id).join(A, A.id == PA.account_id)
-            .where(A.platform == platform, A.user_id == user_id)
-        )  # fmt: skip
+    person_id = person_id_of(session, key)
     return None if person_id is None else persons_document(session, only=person_id)[0]

@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from amparo.errors import UnknownReference
 from amparo.identifiers import is_e164
-from amparo.intake.writer import insert_rows
-from amparo.model import PHONE_NUMBER_PLATFORMS, account_key, parse_account_key
+from amparo.model import PHONE_NUMBER_PLATFORMS, account_key
 from amparo.people.clusters import Decision, ResolvedPerson
+from amparo.people.read_model import account_ids, person_keys_by_account_key
 from amparo.people.records import AccountRecord, IpSighting, comparable_name
 from amparo.store import tables
 from amparo.store.nulls import not_null
+from amparo.store.rows import insert_rows
 
 IDENTIFIER_FEATURES = {
     "email": "emails",
@@ -97,13 +98,7 @@ def _add_media(session: Session, records: dict[int, AccountRecord]) -> None:
 
 def load_person_keys(session: Session) -> dict[str, str]:
     """Account key → person key, as the last resolution left them."""
-    account, member, person = tables.Account, tables.PersonAccount, tables.Person
-    rows = session.execute(
-        select(account.platform, account.user_id, person.key)
-        .join(member, member.account_id == account.id)
-        .join(person, person.id == member.person_id)
-    )
-    return {account_key(platform, user_id): key for platform, user_id, key in rows}
+    return person_keys_by_account_key(session)
 
 
 def load_decisions(session: Session) -> list[Decision]:
@@ -135,13 +130,8 @@ def record_decision(session: Session, decision: Decision, now: datetime | None =
 
 
 def _account_id(session: Session, key: str) -> int:
-    platform, user_id = parse_account_key(key)
-    found = session.scalar(
-        select(tables.Account.id).where(
-            tables.Account.platform == platform, tables.Account.user_id == user_id
-        )
-    )
-    if ":" not in key or found is None:
+    found = account_ids(session, [key]).get(key)
+    if found is None:
         raise UnknownReference(f"no account {key!r} in this workspace (write platform:user_id)")
     return found
 
@@ -151,15 +141,15 @@ def write_persons(session: Session, persons: Iterable[ResolvedPerson]) -> None:
     session.execute(delete(tables.PersonLink))
     session.execute(delete(tables.PersonAccount))
     session.execute(delete(tables.Person))
-    account_ids = _account_ids(session)
+    ids = account_ids(session)
     persons = list(persons)
     now = _now()
     rows = [{"key": person.key, "resolved_at": now} for person in persons]
     person_ids = insert_rows(session.connection(), tables.Person, rows)
     members, links = [], []
     for person, person_id in zip(persons, person_ids, strict=True):
-        members += [{"account_id": account_ids[a], "person_id": person_id} for a in person.accounts]
-        links += [_link_row(link, person_id, account_ids) for link in person.links]
+        members += [{"account_id": ids[a], "person_id": person_id} for a in person.accounts]
+        links += [_link_row(link, person_id, ids) for link in person.links]
     for table, table_rows in ((tables.PersonAccount, members), (tables.PersonLink, links)):
         if table_rows:
             session.execute(insert(table), table_rows)
@@ -175,13 +165,6 @@ def _link_row(link: Any, person_id: int, account_ids: dict[str, int]) -> dict[st
         "probability": link.probability,
         "evidence": list(link.evidence),
     }
-
-
-def _account_ids(session: Session) -> dict[str, int]:
-    rows = session.execute(
-        select(tables.Account.id, tables.Account.platform, tables.Account.user_id)
-    )
-    return {account_key(platform, user_id): id_ for id_, platform, user_id in rows}
 
 
 def _now() -> datetime:

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from amparo.match.matcher import KNOWN, KNOWN_VARIANT, NEW
-from amparo.model import account_key
+from amparo.people import read_model
+from amparo.people.read_model import account_ids, person_keys, person_keys_by_account
 from amparo.store import tables
 from amparo.store.nulls import not_null
 
@@ -56,12 +57,10 @@ class StoreRows:
 
     @classmethod
     def read(cls, session: Session) -> StoreRows:
-        account = tables.Account
-        accounts = session.execute(select(account.id, account.platform, account.user_id))
         return cls(
-            persons=sorted(session.scalars(select(tables.Person.key))),
-            person_of=_persons_of_accounts(session),
-            account_ids={account_key(p, u): id_ for id_, p, u in accounts},
+            persons=sorted(person_keys(session).values()),
+            person_of=person_keys_by_account(session),
+            account_ids=account_ids(session),
             reports=_reports(session),
             reported=_reported(session),
             sightings=_sightings(session),
@@ -94,12 +93,6 @@ class StoreRows:
             if series_id in self.new_series:
                 members[series_id].append(media_id)
         return members
-
-
-def _persons_of_accounts(session: Session) -> dict[int, str]:
-    pa, person = tables.PersonAccount, tables.Person
-    query = select(pa.account_id, person.key).join(person, person.id == pa.person_id)
-    return {account_id: key for account_id, key in session.execute(query)}
 
 
 def _reported(session: Session) -> list[tuple[int, int]]:
@@ -176,10 +169,9 @@ def entry_dated_before(details: dict[str, Any] | None, cutoff: datetime | None) 
 
 
 def person_ages(session: Session) -> dict[str, tuple[int | None, bool | None, bool | None]]:
-    age, person = tables.PersonAge, tables.Person
-    rows = session.execute(
-        select(person.key, age.age, age.minor, age.criminally_responsible).join(
-            person, person.id == age.person_id
-        )
-    )
-    return {key: (years, minor, responsible) for key, years, minor, responsible in rows}
+    """Person key → (age, minor, criminally responsible), for every person assessed."""
+    keys = person_keys(session)
+    return {
+        keys[person_id]: (age.age, age.minor, age.criminally_responsible)
+        for person_id, age in read_model.person_ages(session).items()
+    }

@@ -84,18 +84,6 @@ class TimelineEntry(TypedDict):
     account: str | None
 
 
-def account_ids(session: Session, keys: Iterable[str]) -> dict[int, str]:
-    """Account id → key for the account keys given (unknown keys are skipped)."""
-    wanted = {parse_account_key(key) for key in keys if ":" in key}
-    platforms = {platform for platform, _ in wanted}
-    rows = session.execute(
-        select(T.Account.id, T.Account.platform, T.Account.user_id).where(
-            T.Account.platform.in_(platforms)
-        )
-    )
-    return {i: account_key(p, u) for i, p, u in rows if (p, u) in wanted}
-
-
 def accounts_section(session: Session, accounts: dict[int, str]) -> list[AccountRow]:
     """Each account with its identifiers (kind, normalised, as reported), by key."""
     found: dict[int, set[tuple[str, str, str]]] = defaultdict(set)

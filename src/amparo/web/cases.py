@@ -17,9 +17,12 @@ from amparo.export.stats import ROUTE_LABELS
 from amparo.geo.ages import route
 from amparo.geo.places import country_name, subdivision_name
 from amparo.model import CaseStatus, PriorityLevel, SeriesStatus
+from amparo.people.read_model import account_keys
 from amparo.people.report import find_person
 from amparo.settings import get_setting
 from amparo.store import tables
+from amparo.store.nulls import not_null
+from amparo.triage.cases import case_history as triage_history
 from amparo.web import casefile
 
 LEVELS: tuple[str, ...] = tuple(PriorityLevel)
@@ -82,30 +85,16 @@ def new_series(session: Session, limit: int = 25) -> list[tables.Series]:
 
 
 def case_history(session: Session, case_id: int) -> list[casefile.TimelineEntry]:
-    """The case's history as timeline entries (the triage module's reader when there is one)."""
-    try:
-        from amparo.triage.cases import case_history as triage_history
-    except ImportError:  # the triage module is not installed yet: read the rows directly
-        events: list[Any] = list(
-            session.scalars(
-                select(tables.CaseEvent).where(tables.CaseEvent.case_id == case_id)
-                .order_by(tables.CaseEvent.at, tables.CaseEvent.id)
-            )
-        )  # fmt: skip
-    else:
-        events = list(triage_history(session, case_id))
-    return [_history_entry(event) for event in events]
+    """The case's history (triage's reading of it) as timeline entries."""
+    return [_history_entry(event) for event in triage_history(session, case_id)]
 
 
-def _history_entry(event: Any) -> casefile.TimelineEntry:
-    def field(name: str) -> Any:
-        return event.get(name) if isinstance(event, dict) else getattr(event, name, None)
-
-    detail = field("detail") or {}
-    text = f"{field('action')} by {field('actor')}"
+def _history_entry(event: dict[str, Any]) -> casefile.TimelineEntry:
+    detail = event["detail"] or {}
+    text = f"{event['action']} by {event['actor']}"
     if detail:
         text += ": " + ", ".join(f"{k} {v}" for k, v in sorted(detail.items()))
-    return {"at": field("at"), "kind": "case", "text": text, "account": None}
+    return {"at": event["at"], "kind": "case", "text": text, "account": None}
 
 
 # --- a case's file -----------------------------------------------------------------------
@@ -119,8 +108,7 @@ def case_file(session: Session, workspace_root: Path, case: tables.Case) -> Case
 
 def _person_file(session: Session, workspace_root: Path, case: tables.Case) -> CaseFile:
     person = find_person(session, case.subject)
-    keys = person["accounts"] if person else [case.subject]
-    accounts = casefile.account_ids(session, keys)
+    accounts = account_keys(session, keys=person["accounts"] if person else [case.subject])
     return CaseFile(
         **_common(session, case, accounts, casefile.media_of_accounts(session, accounts)),
         person=person,
@@ -135,12 +123,11 @@ def _series_file(session: Session, case: tables.Case) -> CaseFile:
     media_ids = set() if series is None else set(
         session.scalars(select(tables.Media.id).where(tables.Media.series_id == series.id))
     )  # fmt: skip
-    s, a = tables.Sighting, tables.Account
-    rows = session.execute(
-        select(a.id, a.platform, a.user_id).join(s, s.account_id == a.id)
-        .where(s.media_id.in_(media_ids)).distinct()
-    )  # fmt: skip
-    accounts = {i: f"{platform}:{user}" for i, platform, user in rows}
+    s = tables.Sighting
+    sharers = session.scalars(
+        select(s.account_id).where(s.media_id.in_(media_ids), s.account_id.is_not(None)).distinct()
+    )
+    accounts = account_keys(session, ids=[not_null(i) for i in sharers])
     return CaseFile(
         **_common(session, case, accounts, media_ids),
         person=None,

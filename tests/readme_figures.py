@@ -11,6 +11,7 @@ from __future__ import annotations
 from tests.readme_examples import count, figure, percent, value
 
 TRIAGE = "triage_e2e.json"
+QUIET = "triage_e2e_2000_quiet.json"
 INTEROP = "pdq_interop.json"
 FIRST = "sizes/0/"
 TENTH = "sizes/1/"
@@ -82,6 +83,13 @@ FIGURES = (
         "(by round: {}×, {}×, {}×)",
         TRIAGE,
         *tuple(value(f"ratio_by_round/{n}", ".2f") for n in range(3)),
+    ),
+    figure(
+        "baseline {} files/s, Amparo **{} files/s, {}×**",
+        QUIET,
+        value("baseline_files_per_second_median", ".1f"),
+        value("amparo_files_per_second_median", ".1f"),
+        value("ratio_of_medians", ".2f"),
     ),
     # Ingest
     figure("1,000 synthetic reports, {} files", "ingest.json", count("files")),

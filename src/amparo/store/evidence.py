@@ -179,14 +179,9 @@ class EvidenceStore:
         cipher = self.cipher()
         if self.sealed_key_id(sha256) == cipher.primary_id:
             return False
-        checked = hashlib.sha256()
         with self.open(sha256) as plain, self._temporary() as (out, temp):
             with cipher.sealing(out, sha256) as sealed:
-                while chunk := plain.read(CHUNK):
-                    checked.update(chunk)
-                    sealed.write(chunk)
-            if checked.hexdigest() != sha256:
-                raise EvidenceCorrupted(f"evidence {sha256} is corrupted: not resealed")
+                _check_stream(plain, sha256, sealed)
             self._settle(out, temp, sha256, replace=True)
         return True
 

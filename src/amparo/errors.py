@@ -21,6 +21,8 @@ Foreign errors (lxml, zipfile, SQLAlchemy, OS) are translated at the boundary wi
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class AmparoError(Exception):
     """Base of every error Amparo raises on purpose."""
@@ -58,6 +60,17 @@ class InputRejected(AmparoError):
     def describe(self) -> str:
         where = ", ".join(part for part in (self.path, self.place) if part)
         return f"{where}: {self.reason}" if where else self.reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised in worker processes too: pickled by its fields, as its keyword-only
+        # arguments cannot be rebuilt from ``args`` alone.
+        return _rebuild_rejection, (type(self), self.reason, self.path, self.place)
+
+
+def _rebuild_rejection(
+    kind: type[InputRejected], reason: str, path: str, place: str | None
+) -> InputRejected:
+    return kind(reason, path=path, place=place)
 
 
 class UnsafeInput(InputRejected):

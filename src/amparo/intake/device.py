@@ -7,9 +7,7 @@ escaping paths or links, no decompression bombs.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -20,34 +18,28 @@ from sqlalchemy.orm import Session
 
 from amparo.errors import InvalidInput
 from amparo.intake.ingest import (
-    SNIFF_BYTES,
     IngestSummary,
     InputKind,
     ingest_package,
     skipped_parts,
     store_file,
 )
+from amparo.intake.keeping import keep_files
 from amparo.intake.ledger import QuarantinedPart, open_source, record_parts
 from amparo.intake.package import (
     DEFAULT_LIMITS,
-    GuardedStream,
     Limits,
     Package,
     folder_digest,
     list_directory,
-    open_no_link,
     open_package,
 )
 from amparo.intake.writer import KnownIds, StoredFile, media_ids
-from amparo.media.analyse import sniff_bytes
 from amparo.store import tables
 from amparo.store.evidence import EvidenceStore
 from amparo.workspace import Workspace
 
 DEVICE_TREE = "device_tree"
-# Files are copied into the evidence store by a few threads: reading, hashing (hashlib lets
-# go of the GIL on large buffers) and writing overlap, so a dump is kept at disk speed.
-STORE_THREADS = min(4, os.cpu_count() or 1)
 
 
 # A phone extraction or drive image is often far larger than a report package.
@@ -81,28 +73,10 @@ def _open_kept_folder(evidence: EvidenceStore, root: Path, limits: Limits) -> It
         files, skipped = list_directory(root)
     except OSError as error:
         raise InvalidInput(f"cannot be read: {error}", path=label) from error
-    keep = partial(_keep_file, evidence, limits, label)
-    with ThreadPoolExecutor(STORE_THREADS) as threads:
-        kept = dict(zip((name for name, _, _ in files), threads.map(keep, files), strict=True))
+    stored = keep_files(evidence, limits, label, files)
+    kept = dict(zip((name for name, _, _ in files), stored, strict=True))
     digest = folder_digest({name: stored.digest.sha256 for name, stored in kept.items()}, skipped)
     yield _KeptFolder(label, "directory", digest, {}, skipped, kept)
-
-
-def _keep_file(
-    evidence: EvidenceStore, limits: Limits, label: str, file: tuple[str, str, int]
-) -> StoredFile:
-    name, path, size = file
-    place = f"{label}/{name}"
-    try:
-        with open_no_link(path) as stream:  # a link swapped in after the listing is refused
-            head = stream.read(SNIFF_BYTES)
-            stream.seek(0)
-            sized = GuardedStream(stream, place, size)  # no read asks for more than the file
-            digest = evidence.put_stream(sized, name=place, max_bytes=limits.max_file_bytes)
-    except OSError as error:
-        raise InvalidInput(f"cannot be read: {error}", path=place) from error
-    kind, mime_type = sniff_bytes(head)
-    return StoredFile(None, digest, kind, mime_type)
 
 
 def _store_tree(

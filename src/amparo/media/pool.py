@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -33,6 +32,8 @@ Analyse = Callable[[Path], MediaAnalysis]
 Sniff = Callable[[Path], tuple[str, str | None]]
 
 CRASHED = "the decoder crashed on this file"
+# What the ``amparo`` command's script imports, which each worker imports again as it starts.
+MAIN_MODULES = ("amparo.cli",)
 # A worker process is replaced after this many files, bounding what a leak in a decoder costs.
 MAX_FILES_PER_WORKER = 1000
 
@@ -92,6 +93,7 @@ class WorkerSetup:
     initializer: Callable[..., None] | None = None
     arguments: tuple[Any, ...] = ()
     sniff: Sniff = sniff_file
+    preload: tuple[str, ...] = ()  # more modules the workers need, imported once in the server
 
     def run(self) -> None:
         if self.initializer is not None:
@@ -237,11 +239,11 @@ class _Supervisor(Generic[K]):
         # and the analysing function's module already imported, so starting or replacing one
         # costs a fork, not imports; a fork of this process could inherit locks held by its
         # threads.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_preloaded(self._analyse))
         return ProcessPoolExecutor(
             self._workers,
-            mp_context=context,
+            mp_context=worker_context(
+                "amparo.media.analyse", self._analyse.__module__, *self._setup.preload
+            ),
             max_tasks_per_child=self._tasks_per_worker,
             initializer=self._setup.initializer,
             initargs=self._setup.arguments,
@@ -258,16 +260,20 @@ class _Supervisor(Generic[K]):
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _preloaded(analyse: Analyse) -> list[str]:
-    """The modules the fork server imports once, so that its workers start with them.
+def worker_context(*modules: str) -> multiprocessing.context.ForkServerContext:
+    """Worker processes forked from a fork server that has ``modules`` imported.
 
     A worker starts by importing the program's main module (as any non-fork worker does); for
-    the ``amparo`` command that is the whole command line, which costs more than a thousand
-    pictures' decoding. With Amparo's modules that this process has loaded already in the
-    server, that import finds them loaded, and a worker costs a fork.
+    the ``amparo`` command that is ``amparo.cli``, light by itself (each command's modules are
+    imported when it runs). With that and the workers' own modules imported once in the
+    server, a worker costs a fork. Not everything this process has loaded: the server imports
+    its list before the first worker starts, and the database and command modules would cost
+    about a second there for nothing. (The server starts once a process; modules named by
+    later calls are imported by each worker as it needs them.)
     """
-    loaded = sorted(name for name in sys.modules if name.split(".")[0] == "amparo")
-    return ["amparo.media.analyse", analyse.__module__, *loaded]
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([*MAIN_MODULES, *modules])
+    return context
 
 
 def _kill_workers(executor: ProcessPoolExecutor) -> None:

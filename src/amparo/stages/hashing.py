@@ -20,6 +20,7 @@ from amparo.media.pool import WorkerSetup, analyse_chunks, usable_cores
 from amparo.media.stored import analyse_evidence, open_evidence, sniff_evidence
 from amparo.model import MediaAnalysis
 from amparo.store import tables
+from amparo.store.evidence_cipher import CIPHER_MODULE
 from amparo.workspace import Workspace
 
 COMMIT_EVERY = 1000
@@ -66,8 +67,11 @@ def run_hash_stage(
 def _worker_setup(workspace: Workspace) -> WorkerSetup:
     """Each worker gets the store's root and keyset once, not with every file."""
     store = workspace.evidence
-    arguments = (str(store.root), store.keyset_for_workers())
-    return WorkerSetup(open_evidence, arguments, partial(sniff_evidence, store))
+    keyset = store.keyset_for_workers()
+    preload = () if keyset is None else (CIPHER_MODULE,)
+    return WorkerSetup(
+        open_evidence, (str(store.root), keyset), partial(sniff_evidence, store), preload
+    )
 
 
 def _chunks(

@@ -61,9 +61,12 @@ class EvidenceStore:
         self._lock = threading.Lock()
 
     @classmethod
-    def for_worker(cls, root: Path, keyset_json: str | None) -> EvidenceStore:
-        """A store that reads with the keyset handed over (a worker has no passphrase)."""
-        store = cls(root)
+    def for_worker(
+        cls, root: Path, keyset_json: str | None, *, encrypt: bool = False
+    ) -> EvidenceStore:
+        """A store that reads (and with ``encrypt``, seals) with the keyset handed over: a
+        worker has no passphrase."""
+        store = cls(root, encrypt=encrypt)
         if keyset_json is not None:
             from amparo.store.evidence_cipher import EvidenceCipher
 

@@ -26,6 +26,9 @@ from amparo.errors import EvidenceCorrupted, EvidenceError, EvidenceKeyError
 HEADER_MAGIC = b"\x89AMPENC\x01"
 HEADER_SIZE = len(HEADER_MAGIC) + 4
 SEGMENT_BYTES = 1 << 20
+# Imported on first use (it costs a tenth of a second); worker processes that seal or open
+# files have it imported once, in the server they are forked from.
+CIPHER_MODULE = "tink.streaming_aead"
 
 
 class Writable(Protocol):

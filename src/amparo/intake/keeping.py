@@ -2,7 +2,8 @@
 and the type, on every core.
 
 Each file costs its digests (MD5, SHA-1, SHA-256) and, when evidence is encrypted, its sealing;
-Tink holds Python's lock while it seals, so threads alone keep one core busy. A large folder is
+threads alone kept one core busy (ingest's wall time equalled its CPU time: Python's lock is
+held for much of each file's work). A large folder is
 therefore kept by worker processes (forked from a server that has this module loaded, each
 given the store's root and keyset once); a small one, where starting workers would cost more
 than it saves, by a few threads in this process. Either way the results come back in the

@@ -299,13 +299,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--no-save", action="store_true", help="print, do not write the result")
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        help="keep the generated dump in this folder, or reuse the one built there before with "
+        "the same --files and --seed (building 10,000 files takes minutes)",
+    )
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory(prefix="amparo-triage-") as folder:
         root = Path(folder)
-        tree = root / "phone-dump"
         start = time.perf_counter()
-        contents = build_tree(tree, args.files, args.seed, cores)
+        tree, contents = _the_tree(args.tree or root / "phone-dump", args, cores)
         build_seconds = time.perf_counter() - start
         paths = tree_files(tree)
         sample = evenly_spaced(paths, args.baseline_files)
@@ -324,7 +329,24 @@ def main() -> None:
                 RESULTS.write_text(json.dumps(result, indent=2) + "\n")
         if args.profile:
             print(json.dumps(profile_pass(tree, root / "workspace", root, len(paths)), indent=2))
-    print(json.dumps(result, indent=2))
+    if rounds:
+        print(json.dumps(result, indent=2))
+
+
+def _the_tree(tree: Path, args: argparse.Namespace, cores: int) -> tuple[Path, dict[str, object]]:
+    """The dump at ``tree``: built there, or reused when a manifest says it was built alike."""
+    manifest = tree.with_name(tree.name + ".benchmark.json")  # beside it: not a file of the dump
+    wanted = {"files": args.files, "seed": args.seed}
+    if manifest.is_file():
+        built = json.loads(manifest.read_text())
+        if built["made_with"] == wanted:
+            return tree, built["contents"]
+        sys.exit(f"{tree} holds a dump built with {built['made_with']}, not {wanted}")
+    if tree.exists() and any(tree.iterdir()):
+        sys.exit(f"{tree} is not empty and holds no benchmark dump")
+    contents = build_tree(tree, args.files, args.seed, cores)
+    manifest.write_text(json.dumps({"made_with": wanted, "contents": contents}))
+    return tree, contents
 
 
 def summarise(

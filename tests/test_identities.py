@@ -15,8 +15,9 @@ from amparo.demo.identities import (
     pairwise_precision_recall,
 )
 from amparo.demo.identity_names import SIMILAR_NAME
+from amparo.people.clusters import Resolution
 from amparo.people.records import AccountRecord
-from amparo.people.resolve import Resolution, resolve
+from amparo.people.resolve import resolve
 
 ACCOUNTS = 5_000
 TARGET_PRECISION = 0.99

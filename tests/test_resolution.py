@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from amparo.people.clusters import LINK, UNLINK, Decision, person_key
+from amparo.people.clusters import LINK, UNLINK, Decision, Resolution, person_key
 from amparo.people.records import (
     MAX_ACCOUNTS_PER_STRONG_TOKEN,
     MAX_ACCOUNTS_PER_TOKEN,
@@ -15,7 +15,7 @@ from amparo.people.records import (
     IpSighting,
     comparable_name,
 )
-from amparo.people.resolve import Resolution, describe, resolve
+from amparo.people.resolve import describe, resolve
 
 NOON = datetime(2024, 3, 1, 12, tzinfo=UTC)
 

@@ -4,6 +4,8 @@ the web pages, and never older than the store."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -173,3 +175,36 @@ def _first_two_linked(workspace: Workspace) -> Decision:
         ).all()
     a, b = (f"{platform}:{user}" for platform, user in rows[:2])
     return Decision(a, b, LINK, "ana", "same person")
+
+
+# --- a device-only workspace -----------------------------------------------------------------
+
+
+_DEVICE_ONLY_PROCESS = """
+import sys
+from pathlib import Path
+from amparo.intake.device import ingest_device_tree
+from amparo.stages.pipeline import run_pipeline
+from amparo.workspace import open_workspace
+
+workspace = open_workspace(Path(sys.argv[1]))
+ingest_device_tree(workspace, "phone-1", Path(sys.argv[2]))
+reports = {report.stage: report.processed for report in run_pipeline(workspace, workers=0)}
+heavy = sorted(name for name in ("pyarrow", "splink", "duckdb") if name in sys.modules)
+print(reports["resolve"], heavy)
+"""
+
+
+def test_a_device_only_workspace_does_not_load_entity_resolution(tmp_path: Path) -> None:
+    """Seized devices hold no accounts: the resolve stage has none to resolve and does not
+    load splink, DuckDB and Arrow (seconds of start-up for every ``amparo process``)."""
+    dump = tmp_path / "dump" / "DCIM"
+    dump.mkdir(parents=True)
+    (dump / "notes.txt").write_text("shopping list")
+    run = subprocess.run(
+        [sys.executable, "-c", _DEVICE_ONLY_PROCESS, str(tmp_path / "ws"), str(dump.parent)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stdout.split() == ["0", "[]"]

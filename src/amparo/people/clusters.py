@@ -51,6 +51,16 @@ class ResolvedPerson:
     links: list[Link] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Resolution:
+    """What resolving produced: the persons, and how many scored pairs became no link."""
+
+    persons: list[ResolvedPerson]
+    pairs_scored: int
+    pairs_rejected: int  # above the threshold, but on one weak kind of evidence alone
+    common_tokens: dict[str, int]
+
+
 def person_key(accounts: Iterable[str]) -> str:
     """Stable while the person keeps its alphabetically first account."""
     return "person-" + hashlib.sha256(min(accounts).encode()).hexdigest()[:12]

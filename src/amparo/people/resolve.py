@@ -16,10 +16,9 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
-from amparo.people.clusters import Decision, Link, ResolvedPerson, carry_keys, cluster
+from amparo.people.clusters import Decision, Link, Resolution, carry_keys, cluster
 from amparo.people.model import ScoredPair, score_pairs
 from amparo.people.records import STRONG_FEATURES, AccountRecord, build_input
 
@@ -27,14 +26,6 @@ THRESHOLD_PROBABILITY = 0.95
 WEAK_KINDS = ("ip", "screen_names", "profile_urls")
 TOKEN_OF_FEATURE = {"ip": "ip_any"}
 MAX_VALUES_SHOWN = 5
-
-
-@dataclass(frozen=True)
-class Resolution:
-    persons: list[ResolvedPerson]
-    pairs_scored: int
-    pairs_rejected: int  # above the threshold, but on one weak kind of evidence alone
-    common_tokens: dict[str, int]
 
 
 def resolve(

@@ -19,7 +19,7 @@ from amparo.export.graphml import annotated_graph, export_graphml
 from amparo.intake.ingest import ingest_paths
 from amparo.model import account_key
 from amparo.network import analysis
-from amparo.network.analysis import analyse, to_findings
+from amparo.network.analysis import analyse, person_graph, summarise, to_findings
 from amparo.network.country import country_code, country_hint, phone_region
 from amparo.network.graph import (
     GroupNode,
@@ -109,6 +109,15 @@ def test_an_empty_network_is_an_empty_graph() -> None:
     assert build_graph(NetworkData()).vcount() == 0
     summary = analyse(NetworkData())
     assert summary.persons == 0 and summary.communities == () and summary.cross_border == ()
+
+
+def test_a_network_of_nobody_is_summarised_as_the_graph_would_be() -> None:
+    """Series found on seized devices alone: no person to link, and the same summary as
+    building the (empty) graph gives, new series with no first sharers included."""
+    data = NetworkData(series=(SeriesNode("new:s1", "new"), SeriesNode("known:set/7", "known")))
+    summary = analyse(data)
+    assert summary == summarise(person_graph(data), data)
+    assert summary.first_sharers == {"new:s1": ()}
 
 
 # --- analysis ------------------------------------------------------------------------------

@@ -190,14 +190,16 @@ from amparo.workspace import open_workspace
 workspace = open_workspace(Path(sys.argv[1]))
 ingest_device_tree(workspace, "phone-1", Path(sys.argv[2]))
 reports = {report.stage: report.processed for report in run_pipeline(workspace, workers=0)}
-heavy = sorted(name for name in ("pyarrow", "splink", "duckdb") if name in sys.modules)
+loaded = ("pyarrow", "splink", "duckdb", "igraph", "leidenalg", "matplotlib")
+heavy = sorted(name for name in loaded if name in sys.modules)
 print(reports["resolve"], heavy)
 """
 
 
-def test_a_device_only_workspace_does_not_load_entity_resolution(tmp_path: Path) -> None:
-    """Seized devices hold no accounts: the resolve stage has none to resolve and does not
-    load splink, DuckDB and Arrow (seconds of start-up for every ``amparo process``)."""
+def test_a_device_only_workspace_does_not_load_resolution_or_graphs(tmp_path: Path) -> None:
+    """Seized devices hold no accounts: the resolve and network stages have nobody to resolve
+    or link, and do not load splink, DuckDB, Arrow, igraph and matplotlib (seconds of
+    start-up for every ``amparo process``)."""
     dump = tmp_path / "dump" / "DCIM"
     dump.mkdir(parents=True)
     (dump / "notes.txt").write_text("shopping list")

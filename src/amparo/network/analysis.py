@@ -17,12 +17,12 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any
-
-import igraph
-import leidenalg
+from typing import TYPE_CHECKING, Any
 
 from amparo.network.graph import NetworkData
+
+if TYPE_CHECKING:
+    import igraph
 
 SEED = 20240601
 MAX_GROUP_SIZE = 500
@@ -77,6 +77,10 @@ class PersonGraph:
 
 
 def analyse(data: NetworkData, *, max_group_size: int = MAX_GROUP_SIZE) -> NetworkSummary:
+    if not data.all_persons(data.owners()):
+        # Nobody to link (seized devices only): no graph, and igraph (a second to import,
+        # matplotlib with it) is not loaded.
+        return NetworkSummary(0, (), {}, first_sharers(data), ())
     return summarise(person_graph(data, max_group_size=max_group_size), data)
 
 
@@ -121,6 +125,8 @@ def _at_least_two(pairs: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
 
 def _project(persons: int, pairs: list[tuple[int, Any]]) -> igraph.Graph:
     """Persons linked by the items (groups, shared files) they have in common, and how many."""
+    import igraph
+
     items = {item: persons + i for i, item in enumerate(dict.fromkeys(i for _, i in pairs))}
     bipartite = igraph.Graph(n=persons + len(items), edges=[(p, items[i]) for p, i in pairs])
     bipartite.simplify()
@@ -129,6 +135,8 @@ def _project(persons: int, pairs: list[tuple[int, Any]]) -> igraph.Graph:
 
 
 def _combine(persons: int, groups: igraph.Graph, files: igraph.Graph) -> igraph.Graph:
+    import igraph
+
     graph = igraph.Graph(n=persons, edges=groups.get_edgelist() + files.get_edgelist())
     group_counts = groups.es["weight"] if groups.ecount() else []
     file_counts = files.es["weight"] if files.ecount() else []
@@ -163,6 +171,8 @@ def communities(graph: igraph.Graph) -> list[int | None]:
     """Each vertex's community (0 the largest), or None for a vertex alone in its own."""
     if graph.vcount() == 0:
         return []
+    import leidenalg
+
     partition = leidenalg.find_partition(
         graph, leidenalg.ModularityVertexPartition, weights="weight", seed=SEED
     )

@@ -13,10 +13,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import igraph
+from typing import TYPE_CHECKING
 
 from amparo.model import SeriesStatus
+
+if TYPE_CHECKING:
+    import igraph
 
 PERSON, ACCOUNT, GROUP, SERIES = "person", "account", "group", "series"
 HOLDS, MEMBER, SHARED, FIRST_SHARED = "holds", "member", "shared", "first_shared"
@@ -127,6 +129,8 @@ class _Builder:
         self.edge_attributes["new_files"].append(new)
 
     def graph(self) -> igraph.Graph:
+        import igraph  # it imports matplotlib: a second, which only building a graph needs
+
         index = {name: i for i, name in enumerate(self.vertices["name"])}
         graph = igraph.Graph(n=len(index), edges=[(index[a], index[b]) for a, b in self.edges])
         for name in VERTEX_TEXT:

@@ -94,10 +94,13 @@ def _match_batch(
     rows = [_match_row(media_id, m) for media_id, ms in found.items() for m in ms]
     if rows:
         session.execute(insert(tables.Match), rows)
-    for media_id, kind, problem, _, _ in media:
-        status = verdict(found[media_id], kind=kind, problem=problem).status
-        values = {"status": status, "matched_against": fingerprint}
-        session.execute(update(M).where(M.id == media_id), values)
+    verdicts = [
+        {"id": media_id, "matched_against": fingerprint,
+         "status": verdict(found[media_id], kind=kind, problem=problem).status}
+        for media_id, kind, problem, _, _ in media
+    ]  # fmt: skip
+    if verdicts:
+        session.execute(update(M), verdicts)  # one executemany, by primary key
 
 
 def _cryptographic(session: Session, media_ids: list[int]) -> defaultdict[int, list[FoundMatch]]:

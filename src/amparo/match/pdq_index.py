@@ -17,6 +17,7 @@ modify while another thread searches it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,16 +31,19 @@ from amparo.match.pdq_store import HASH_BYTES, StoredIndex, load_index, save_ind
 DEFAULT_MERGE_THRESHOLD = 4096
 PROBES_PER_CHUNK = 1 << 18
 MAX_SIZE = (1 << 32) - 1  # row numbers are uint32
+_HEX = re.compile("[0-9a-fA-F]*")
 
 
 def hashes_from_hex(hex_hashes: Iterable[str]) -> np.ndarray:
     """PDQ hashes given as 64 hex digits each, as a ``(n, 32)`` uint8 array."""
-    packed = []
-    for text in hex_hashes:
-        if len(text) != 2 * HASH_BYTES or not _is_hex(text):
-            raise ValueError(f"a PDQ hash is 64 hex digits, got {text!r}")
-        packed.append(bytes.fromhex(text))
-    return np.frombuffer(b"".join(packed), np.uint8).reshape(-1, HASH_BYTES).copy()
+    texts = list(hex_hashes)
+    joined = "".join(texts)
+    # One check and one conversion for all of them; the loop below only names a bad one.
+    if not (all(len(text) == 2 * HASH_BYTES for text in texts) and _HEX.fullmatch(joined)):
+        for text in texts:
+            if len(text) != 2 * HASH_BYTES or not _HEX.fullmatch(text):
+                raise ValueError(f"a PDQ hash is 64 hex digits, got {text!r}")
+    return np.frombuffer(bytes.fromhex(joined), np.uint8).reshape(-1, HASH_BYTES).copy()
 
 
 def hashes_to_hex(hashes: np.ndarray) -> list[str]:
@@ -252,7 +256,3 @@ def _checked_radius(radius: int) -> int:
 def _words(hashes: np.ndarray) -> np.ndarray:
     """The hashes as ``(n, 4)`` little-endian 64-bit words (a view where possible)."""
     return np.ascontiguousarray(hashes).view(WORD)
-
-
-def _is_hex(text: str) -> bool:
-    return all(character in "0123456789abcdefABCDEF" for character in text)

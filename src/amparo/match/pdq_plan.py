@@ -28,7 +28,10 @@ MIN_TABLE_BYTES = 8 << 20
 # Nanoseconds on one core of the development machine, fitted to searches over 10M and 30M hashes.
 PROBE_NS = 25.0
 CANDIDATE_NS = 75.0
-SCAN_NS = 7.0
+# A pair compared by the scan (FAISS): 1.0 over 10,000 hashes (in cache) to 1.5 over 10M
+# (memory-bound), benchmarks/results/pdq_scan_crossover.json. The larger value: the choice
+# matters most for large indexes, where it puts the crossover at radius 51-56 at 10M, 46-51 at 1M.
+SCAN_NS = 1.5
 MAX_PROBES_PER_QUERY = 1 << 20
 
 

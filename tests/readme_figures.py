@@ -275,7 +275,7 @@ FIGURES = (
         "whole index, {} ms a photo at 1M entries and {} ms at 10M, against {} and {} ms",
         INTEROP,
         value("recall/0/widened_search_ms_per_photo", ".1f"),
-        value("recall/1/widened_search_ms_per_photo"),
+        value("recall/1/widened_search_ms_per_photo", ".1f"),
         value("recall/0/fast_search_ms_per_photo", ".1f"),
         value("recall/1/fast_search_ms_per_photo", ".1f"),
     ),

@@ -285,12 +285,11 @@ FIGURES = (
         value("recall_photos/full_precision_hashing_ms_median"),
     ),
     figure(
-        "median of 3 interleaved rounds, load {}-{}), the scan takes {} ms of CPU a photo at 10M "
+        "median of 3 interleaved rounds, load {}), the scan takes {} ms of CPU a photo at 10M "
         "entries on one core ({} ms wall; {} on both cores) against {} ms ({} ms wall) for the "
         "numpy brute force it replaced, and {} against {} ms at 1M",
         WIDENED,
         value("sizes/0/load_average_before_after/0", ".1f"),
-        value("sizes/1/load_average_before_after/1", ".1f"),
         *(
             value(f"sizes/1/ms_per_photo/{key}", ".1f")
             for key in (

@@ -88,7 +88,7 @@ def test_other_radii_are_exact(corpus: tuple, index: PdqIndex, radius: int) -> N
     )
 
 
-@pytest.mark.parametrize("radius", [8, 31, 47])
+@pytest.mark.parametrize("radius", [8, 31, 33])
 def test_the_hardest_hash_for_the_plan_is_found(corpus: tuple, radius: int) -> None:
     """Exactly ``radius`` flips spread so that every probed substring but the last differs by one
     more than its probe radius: only the last substring's probes can find it."""
@@ -108,8 +108,21 @@ def test_the_hardest_hash_for_the_plan_is_found(corpus: tuple, radius: int) -> N
 
 
 def test_large_radii_scan_instead_of_probing(index: PdqIndex) -> None:
-    assert index.search_plan(47).radii is not None
-    assert index.search_plan(100).radii is None  # the pigeonhole bound no longer pays
+    assert index.search_plan(33).radii is not None
+    assert index.search_plan(47).radii is None  # the pigeonhole bound no longer pays
+    assert index.search_plan(100).radii is None
+
+
+# (size, radius, radius + 5) around which probing and scanning were measured to cost the same
+# (benchmarks/results/pdq_scan_crossover.json): the plan probes at the first, scans at the second.
+@pytest.mark.parametrize(
+    ("size", "probed", "scanned"),
+    [(10_000, 31, 36), (100_000, 36, 41), (1_000_000, 46, 51), (10_000_000, 51, 56)],
+)
+def test_the_plan_follows_the_measured_crossover(size: int, probed: int, scanned: int) -> None:
+    layout = choose_layout(size)
+    assert plan_search(layout, size, probed).radii is not None
+    assert plan_search(layout, size, scanned).radii is None
 
 
 @pytest.mark.parametrize("size", [0, 1_000, 20_000, 1_000_000, 10_000_000, 100_000_000])

@@ -28,7 +28,10 @@ MIN_TABLE_BYTES = 8 << 20
 # Nanoseconds on one core of the development machine, fitted to searches over 10M and 30M hashes.
 PROBE_NS = 25.0
 CANDIDATE_NS = 75.0
-SCAN_NS = 7.0
+# A pair compared by the scan (FAISS): 1.0 over 10,000 hashes (in cache) to 1.5 over 10M
+# (memory-bound), benchmarks/results/pdq_scan_crossover.json. The larger value: the choice
+# matters most for large indexes, where it puts the crossover at radius 51-56 at 10M, 46-51 at 1M.
+SCAN_NS = 1.5
 MAX_PROBES_PER_QUERY = 1 << 20
 
 
@@ -89,7 +92,7 @@ def choose_layout(size: int) -> Layout:
 
 def plan_search(layout: Layout, size: int, radius: int) -> Plan:
     """The cheaper of probing (with the cheapest radii that keep recall at 100 %) and scanning."""
-    probing = _cheapest_probing(layout, size, radius)
+    probing = cheapest_probing(layout, size, radius)
     scanning = Plan(None, 0, SCAN_NS * size)
     return probing if probing is not None and probing.cost_ns < scanning.cost_ns else scanning
 
@@ -111,11 +114,11 @@ def flip_masks(width: int, radius: int) -> np.ndarray:
 
 
 def _probing_cost(layout: Layout, size: int) -> float:
-    plan = _cheapest_probing(layout, size, DEFAULT_RADIUS)
+    plan = cheapest_probing(layout, size, DEFAULT_RADIUS)
     return math.inf if plan is None else plan.cost_ns
 
 
-def _cheapest_probing(layout: Layout, size: int, radius: int) -> Plan | None:
+def cheapest_probing(layout: Layout, size: int, radius: int) -> Plan | None:
     """Greedy radii meeting ``sum(r_i + 1) > radius``. Optimal: each substring's cost is convex
     in its radius below half its width, which the probe cap keeps it under. None past the cap."""
     per_probe = [PROBE_NS + CANDIDATE_NS * size / (1 << width) for width in layout.widths]

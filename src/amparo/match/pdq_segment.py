@@ -9,17 +9,19 @@ queries; no Python loop runs per query or per candidate.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
+from typing import Any
 
+import faiss
 import numpy as np
 
-from amparo.match.pdq_plan import Layout, flip_masks
+from amparo.match.pdq_plan import HASH_BITS, Layout, flip_masks
 
 WORD = np.dtype("<u8")
 ROW = np.dtype(np.uint32)
 LOW_32_BITS = np.uint64(0xFFFF_FFFF)
-SCAN_QUERIES = 16
-SCAN_PAIRS = 1 << 16
+HASH_BYTES = HASH_BITS // 8
 
 
 @dataclass(frozen=True)
@@ -121,26 +123,45 @@ def probe(segment: Segment, query_words: np.ndarray, radius: int, radii: tuple[i
 
 
 def scan(words: np.ndarray, query_words: np.ndarray, radius: int) -> Found:
-    """Every row within ``radius`` of a query, by comparing all pairs in blocks."""
-    parts = []
-    for first_query in range(0, len(query_words), SCAN_QUERIES):
-        block_queries = query_words[first_query : first_query + SCAN_QUERIES]
-        block_rows = SCAN_PAIRS // len(block_queries)
-        for first_row in range(0, len(words), block_rows):
-            # Word-major columns keep numpy's inner loops long (a row has only 4 words).
-            columns = words[first_row : first_row + block_rows].T
-            distances = _column_hamming(np.ascontiguousarray(columns), block_queries)
-            queries, rows = np.nonzero(distances <= radius)
-            if len(queries):
-                distances = distances[queries, rows]
-                parts.append(Found(queries + first_query, rows + first_row, distances))
-    return Found.concatenate(parts)
+    """Every row within ``radius`` of a query, by comparing all pairs: FAISS's exact Hamming
+    range search (popcounts in C++, the queries shared among OpenMP threads), reading ``words``
+    where they lie, memory-mapped read-only arrays included."""
+    if len(words) == 0 or len(query_words) == 0:
+        return Found.concatenate([])
+    faiss.omp_set_num_threads(usable_cores())
+    result = faiss.RangeSearchResult(len(query_words))
+    # Any permutation of the bits, applied to both sides, keeps Hamming distances: the words'
+    # bytes in memory order are valid 32-byte codes. FAISS keeps distances below its radius.
+    # (faiss-cpu's stubs leave this function out.)
+    faiss.hamming_range_search(  # type: ignore[attr-defined]
+        _codes(query_words), _codes(words), len(query_words), len(words), radius + 1,
+        HASH_BYTES, result,
+    )  # fmt: skip
+    return _found(result, len(query_words))
 
 
-def _column_hamming(columns: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """Distances ``(queries, rows)`` between ``(n, 4)`` queries and ``(4, rows)`` columns."""
-    bits = [np.bitwise_count(columns[word] ^ queries[:, word, None]) for word in range(4)]
-    return (bits[0] + bits[1]).astype(np.int16) + (bits[2] + bits[3])
+def usable_cores() -> int:
+    """The cores this process may run on. OpenMP would start a thread per core of the machine
+    in some runtimes; past the cores the process is pinned to (a worker pinned to one core, a
+    container's share) the threads only take turns and spin on each other's barriers."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _codes(words: np.ndarray) -> Any:
+    """A pointer to the hashes' bytes for FAISS, without a copy when they are contiguous (a
+    segment's words always are)."""
+    return faiss.swig_ptr(np.ascontiguousarray(words).view(np.uint8))
+
+
+def _found(result: faiss.RangeSearchResult, query_count: int) -> Found:
+    """The range search's flat results, copied out of FAISS's buffers."""
+    limits = faiss.rev_swig_ptr(result.lims, query_count + 1).astype(np.intp)
+    total = int(limits[-1])
+    rows = faiss.rev_swig_ptr(result.labels, total).astype(np.intp)
+    distances = faiss.rev_swig_ptr(result.distances, total).astype(np.int16)
+    return Found(np.repeat(np.arange(query_count), np.diff(limits)), rows, distances)
 
 
 def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -38,9 +38,10 @@ from benchmarks.pdq_interop import (
     set_with_planted,
 )
 
+from amparo.cores import usable_cores
 from amparo.match.confirm import WIDENED_TRANSFORMS, candidate_radius
 from amparo.match.pdq_index import PdqIndex, hashes_from_hex
-from amparo.match.pdq_segment import WORD, usable_cores
+from amparo.match.pdq_segment import WORD
 
 RESULTS = Path(__file__).parent / "results" / "pdq_widened_search.json"
 

@@ -9,13 +9,13 @@ queries; no Python loop runs per query or per candidate.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import faiss
 import numpy as np
 
+from amparo.cores import usable_cores
 from amparo.match.pdq_plan import HASH_BITS, Layout, flip_masks
 
 WORD = np.dtype("<u8")
@@ -128,6 +128,8 @@ def scan(words: np.ndarray, query_words: np.ndarray, radius: int) -> Found:
     where they lie, memory-mapped read-only arrays included."""
     if len(words) == 0 or len(query_words) == 0:
         return Found.concatenate([])
+    # Not a thread per core of the machine (some OpenMP runtimes' default): past the cores this
+    # process may use, threads only take turns and spin on each other's barriers.
     faiss.omp_set_num_threads(usable_cores())
     result = faiss.RangeSearchResult(len(query_words))
     # Any permutation of the bits, applied to both sides, keeps Hamming distances: the words'
@@ -138,15 +140,6 @@ def scan(words: np.ndarray, query_words: np.ndarray, radius: int) -> Found:
         HASH_BYTES, result,
     )  # fmt: skip
     return _found(result, len(query_words))
-
-
-def usable_cores() -> int:
-    """The cores this process may run on. OpenMP would start a thread per core of the machine
-    in some runtimes; past the cores the process is pinned to (a worker pinned to one core, a
-    container's share) the threads only take turns and spin on each other's barriers."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def _codes(words: np.ndarray) -> Any:

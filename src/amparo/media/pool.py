@@ -13,7 +13,6 @@ time is split: its files are run again one by one, each with its own time limit.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from amparo.cores import usable_cores
 from amparo.errors import AmparoError
 from amparo.media.analyse import analyse_file, sniff_file
 from amparo.model import MediaAnalysis
@@ -103,13 +103,6 @@ class WorkerSetup:
 def _analyse_chunk(analyse: Analyse, paths: tuple[Path, ...]) -> list[MediaAnalysis]:
     """Run in a worker: the analyses of a chunk's files, in order."""
     return [analyse(path) for path in paths]
-
-
-def usable_cores() -> int:
-    """The cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def _failed(path: Path, reason: str, sniff: Sniff = sniff_file) -> MediaAnalysis:

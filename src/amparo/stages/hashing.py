@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import Row, select, update
 
-from amparo.media.pool import WorkerSetup, analyse_chunks, usable_cores
+from amparo.cores import usable_cores
+from amparo.media.pool import WorkerSetup, analyse_chunks
 from amparo.media.stored import analyse_evidence, open_evidence, sniff_evidence
 from amparo.model import MediaAnalysis
 from amparo.store import tables

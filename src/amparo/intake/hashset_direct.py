@@ -41,7 +41,10 @@ class DirectWriter:
         self.hash_set_id = hash_set_id
         self.written = 0
         self.refused = False
-        self.reindex = False
+        # A table this small is cheaper to index again than to keep indexed row by row.
+        self.reindex = store.table_size(connection) < store.BULK_REINDEX_MIN
+        if self.reindex:
+            store.drop_hash_indexes(connection)
 
     def __call__(
         self, connection: Connection, columns: Mapping[str, Sequence[Any]], count: int

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import inspect, select
+from sqlalchemy import Connection, inspect, select
 
 from amparo.cli import main
 from amparo.errors import InvalidInput
 from amparo.formats.hashsets import open_hash_set, read_hash_set
-from amparo.intake import hashset_store
+from amparo.intake import hashset_direct, hashset_store
 from amparo.intake.hashsets import HASH_SET_ENTRY_SOURCE, import_hash_set
 from amparo.store import tables
 from amparo.workspace import Workspace
@@ -192,6 +192,71 @@ def test_a_bulk_insert_rebuilds_the_hash_indexes(
         found = session.scalars(select(tables.KnownEntry.entry_id).filter_by(md5=_md5(7))).all()
     assert set(hashset_store.HASH_INDEXES) <= names
     assert found == ["e7"]
+
+
+def _delta(path: Path) -> Path:
+    """An NCMEC delta that adds i1, deletes it, adds it again changed, and adds i2."""
+    entries = [("image", 1, 1), ("image", 2, 2), ("deletedImage", 1, None), ("image", 1, 3)]
+    body = "".join(
+        f"<{tag}><id>i{n}</id>"
+        + ("" if md5 is None else f"<fingerprints><md5>{_md5(md5)}</md5></fingerprints>")
+        + f"</{tag}>\n"
+        for tag, n, md5 in entries
+    )
+    path.write_text(f'<queryResult xmlns="{NCMEC}"><images>\n{body}</images></queryResult>')
+    return path
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda p: _csv(p / "s.csv", 30, {7: "e7,xyz,,,\n", 28: f"e2,{_md5(5)},,,\n"}.get),
+        lambda p: _delta(p / "d.xml"),
+        lambda p: _vics(p / "s.json", 30, bad_at=4, cases=True),
+    ],
+)  # fmt: skip
+def test_a_first_import_written_directly_is_what_staging_writes(
+    workspace: Workspace,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    write: Callable[[Path], Path],
+) -> None:
+    """A set that holds nothing is written straight into known_entry; where the file repeats
+    an id or deletes one, that path gives way to staging, and either way the set is the same."""
+    path = write(tmp_path)
+    staged: list[bool] = []
+    create_staging = hashset_store.create_staging
+
+    def counted(connection: Connection) -> None:
+        staged.append(True)
+        create_staging(connection)
+
+    monkeypatch.setattr(hashset_store, "create_staging", counted)
+    direct = import_hash_set(workspace, path, name="direct")
+    # SQLite gives way to staging for the repeated id and the deletion; PostgreSQL always stages
+    sqlite = workspace.engine.dialect.name == "sqlite"
+    assert bool(staged) == (path.suffix != ".json" or not sqlite)
+    monkeypatch.setattr(hashset_direct, "possible", lambda *_: False)
+    via_staging = import_hash_set(workspace, path, name="staged")
+    assert (direct.entries, direct.added, direct.rejected, direct.rejected_examples) == (
+        via_staging.entries,
+        via_staging.added,
+        via_staging.rejected,
+        via_staging.rejected_examples,
+    )
+    assert _rows(workspace, "direct") == _rows(workspace, "staged")
+
+
+def _rows(workspace: Workspace, name: str) -> list[tuple[object, ...]]:
+    """The set's entries in the order they were written, without their row ids."""
+    k = tables.KnownEntry
+    with workspace.session() as session:
+        rows = session.execute(
+            select(k.entry_id, k.kind, k.md5, k.pdq, k.category_scheme, k.category_code,
+                   k.is_distributed, k.details)
+            .join(tables.HashSet).where(tables.HashSet.name == name).order_by(k.id)
+        ).all()  # fmt: skip
+    return [tuple(row) for row in rows]
 
 
 def test_a_file_broken_midway_changes_nothing(workspace: Workspace, tmp_path: Path) -> None:

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Generator, Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from amparo.errors import InputRejected, InvalidInput
 from amparo.formats.hashsets import EntryBatch, HashSetStream, open_hash_set
+from amparo.intake import hashset_direct as direct
 from amparo.intake import hashset_store as store
 from amparo.intake.ledger import (
     QuarantinedPart,
@@ -79,15 +80,42 @@ def import_hash_set(
         raise InvalidInput("the PDQ threshold must be between 0 and 256 bits", path=str(path))
     digest = _file_digest(path)
     try:
-        with open(path, "rb") as file, _frozen_heap():
-            stream = open_hash_set(file, path=str(path))
+        with closing(_Reading(path)) as reading, _frozen_heap():
             refused = f"the database refused hash set {name!r}"
             with refusals_as_store_errors(refused), workspace.session() as session:
-                return _apply(session, stream, digest, str(path), name=name, purpose=purpose,
+                return _apply(session, reading, digest, str(path), name=name, purpose=purpose,
                               threshold=pdq_threshold)  # fmt: skip
     except InputRejected as error:
         record_rejected(workspace, HASH_SET_SOURCE, str(path), digest, error)
         raise
+
+
+class _Reading:
+    """The file being imported and its stream, which can be read again from the start."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.file, self.stream = self._opened()
+
+    def again(self) -> HashSetStream:
+        """A new stream from the file's first entry (the current one is abandoned)."""
+        self.close()
+        self.file, self.stream = self._opened()
+        return self.stream
+
+    def _opened(self) -> tuple[BinaryIO, HashSetStream]:
+        file = open(self.path, "rb")  # noqa: SIM115 (closed by close())
+        try:
+            return file, open_hash_set(file, path=str(self.path))
+        except BaseException:
+            file.close()
+            raise
+
+    def close(self) -> None:
+        items = self.stream.items
+        if isinstance(items, Generator):
+            items.close()
+        self.file.close()
 
 
 @contextmanager
@@ -112,7 +140,7 @@ def _file_digest(path: Path) -> str:
 
 def _apply(
     session: Session,
-    stream: HashSetStream,
+    reading: _Reading,
     digest: str,
     path: str,
     *,
@@ -120,6 +148,7 @@ def _apply(
     purpose: str,
     threshold: int,
 ) -> HashSetImport:
+    stream = reading.stream
     hash_set = session.scalars(select(tables.HashSet).filter_by(name=name)).one_or_none()
     settings_same = hash_set is not None and (hash_set.purpose, hash_set.pdq_threshold) == (
         purpose, threshold,
@@ -137,8 +166,8 @@ def _apply(
     session.flush()
     connection = session.connection()
     source_id = _source_id(connection, path, digest)
-    applied, set_aside = _write_entries(connection, stream, hash_set.id, source_id, path)
-    hash_set.version = stream.version
+    applied, set_aside = _write_entries(connection, reading, hash_set.id, source_id, path)
+    hash_set.version = reading.stream.version
     hash_set.entry_count = _entry_count(session, hash_set.id)
     return HashSetImport(
         name, stream.format, hash_set.entry_count, applied.written, applied.removed, False,
@@ -164,9 +193,24 @@ class _SetAside:
 
 
 def _write_entries(
-    connection: Connection, stream: HashSetStream, hash_set_id: int, source_id: int, path: str
+    connection: Connection, reading: _Reading, hash_set_id: int, source_id: int, path: str
 ) -> tuple[store.Applied, _SetAside]:
-    """Stage every entry of the file, set the bad ones aside, then apply the difference."""
+    """Write the entries into an empty set directly; else (or where that path refuses the
+    file) stage every entry, set the bad ones aside, then apply the difference."""
+    if direct.possible(connection, hash_set_id):
+        savepoint = connection.begin_nested()
+        writer = direct.DirectWriter(connection, hash_set_id)
+        set_aside = _SetAside()
+        store.bulk_cache(connection)
+        written = _stage_all(connection, reading.stream, source_id, set_aside, writer)
+        applied = writer.finish() if written else None
+        store.bulk_cache(connection, done=True)
+        if applied is not None:
+            savepoint.commit()
+            return applied, set_aside
+        savepoint.rollback()
+        reading.again()
+    stream = reading.stream
     store.create_staging(connection)
     set_aside = _SetAside()
     _stage_all(connection, stream, source_id, set_aside)
@@ -189,9 +233,14 @@ def _write_entries(
 
 
 def _stage_all(
-    connection: Connection, stream: HashSetStream, source_id: int, set_aside: _SetAside
-) -> None:
-    """Write the entries to the staging table in batches, the bad ones as parts."""
+    connection: Connection,
+    stream: HashSetStream,
+    source_id: int,
+    set_aside: _SetAside,
+    writer: direct.DirectWriter | None = None,
+) -> bool:
+    """Write the entries to the staging table (or through ``writer``) in batches, the bad
+    ones as parts; False as soon as ``writer`` refuses the file."""
     rows: list[tuple[Any, ...]] = []
     bad: list[InputRejected] = []
     staging_row = store.staging_row
@@ -201,19 +250,22 @@ def _stage_all(
             bad.append(item)
             continue
         if isinstance(item, EntryBatch):
-            store.stage_batch(connection, seq, item)
+            store.stage_batch(connection, seq, item, writer)
             seq += len(item.places)
         else:
             rows.append(staging_row(seq, *item))
             seq += 1
         if len(rows) >= store.BATCH:
-            store.stage(connection, rows)
+            store.stage(connection, rows, writer)
             rows = []
         if len(bad) >= store.BATCH:
             _record_parts(connection, source_id, bad, set_aside)
             bad = []
-    store.stage(connection, rows)
+        if writer is not None and writer.refused:
+            return False
+    store.stage(connection, rows, writer)
     _record_parts(connection, source_id, bad, set_aside)
+    return writer is None or not writer.refused
 
 
 def _repeat_error(stream: HashSetStream, repeat: tuple[str, str, str], path: str) -> InvalidInput:

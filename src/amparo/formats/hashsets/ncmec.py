@@ -44,18 +44,19 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any, BinaryIO
 
 from lxml import etree
 
 from amparo.errors import InvalidInput
 from amparo.formats.hashsets import (
+    EntryBatch,
     EntryRow,
     HashSetStream,
     check_size,
     clean_text,
     entry_hashes,
+    ncmec_batch,
     strict_read,
 )
 from amparo.formats.xml import add_repeated, element_data, iterparse_root, iterparse_xml, local_name
@@ -70,7 +71,7 @@ _ENTRY_ELEMENTS = {
 }
 _SECTIONS = {"images", "videos"}
 _TAGS = tuple(f"{{*}}{name}" for name in (*_ENTRY_ELEMENTS, *_SECTIONS))
-_INDUSTRY_CODES = {"A1", "A2", "B1", "B2"}
+READ_BATCH = 1024  # plain entries staged together
 _HASH_FINGERPRINTS = {"md5": "md5", "sha1": "sha1", "pdq": "pdq", "pdna": "photodna"}
 _MODELLED = {"classification", "fingerprints"}
 
@@ -93,35 +94,54 @@ def stream_ncmec(file: BinaryIO, *, path: str) -> HashSetStream:
     return HashSetStream(FORMAT, _version(root), None, _items(file, path=path))
 
 
-def _items(file: BinaryIO, *, path: str) -> Iterator[tuple[str, EntryRow] | InvalidInput]:
+def _items(
+    file: BinaryIO, *, path: str
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
+    """Runs of plain entries as batches (``ncmec_batch``), the others entry by entry."""
+    places: list[str] = []
+    rows: list[tuple[Any, ...]] = []
     for element in iterparse_xml(file, path=path, tags=_TAGS):
         parent = element.getparent()
-        if _name(element.tag) in _SECTIONS:
+        name = _name(element.tag)
+        if name in _SECTIONS:
             if _is_root(parent):
+                yield from _flushed(places, rows)
                 yield from _unexpected(list(element), element, path=path)
                 element.clear()
             continue
         if parent is None or _name(parent.tag) not in _SECTIONS or not _is_root(parent.getparent()):
             continue  # an element named like an entry elsewhere is data, read with its entry
         if element.getprevious() is not None:
+            yield from _flushed(places, rows)
             yield from _unexpected(_before(element), parent, path=path)
-        try:
-            yield _line(element), _entry(element, path=path)
-        except InvalidInput as error:
-            yield error
+        plain = ncmec_batch.plain_entry(element, *_ENTRY_ELEMENTS[name])
+        if plain is not None:
+            places.append(_line(element))
+            rows.append(plain)
+            if len(rows) >= READ_BATCH:
+                yield from _flushed(places, rows)
+        else:
+            yield from _flushed(places, rows)
+            try:
+                yield _line(element), _entry(element, path=path)
+            except InvalidInput as error:
+                yield error
         element.clear()
         del parent[0]
+    yield from _flushed(places, rows)
 
 
-@lru_cache(maxsize=1024)
-def _tag_name(tag: str) -> str:
-    return tag.rpartition("}")[2]
+def _flushed(places: list[str], rows: list[tuple[Any, ...]]) -> Iterator[EntryBatch]:
+    """The plain entries gathered so far as one batch; the lists are emptied."""
+    if rows:
+        yield ncmec_batch.batch(places[:], rows[:])
+        places.clear()
+        rows.clear()
 
 
 def _name(tag: object) -> str:
-    """An element's local name from its tag (``local_name``, remembered for the few tags a
-    file uses)."""
-    return _tag_name(tag) if isinstance(tag, str) else ""
+    """An element's local name from its tag (remembered for the few tags a file uses)."""
+    return ncmec_batch.local(tag) or ""
 
 
 def _is_root(element: etree._Element | None) -> bool:
@@ -209,7 +229,7 @@ def _category(element: etree._Element | None) -> Category | None:
     code = _text(element)
     if code is None:
         return None
-    if code.upper() in _INDUSTRY_CODES:
+    if code.upper() in ncmec_batch.INDUSTRY_CODES:
         return Category("ncmec-industry", code.upper())
     return Category("ncmec", code)
 

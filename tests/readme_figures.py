@@ -64,6 +64,14 @@ def animation(kind: str) -> tuple[tuple[str, str, float], ...]:
             value(prefix + "amparo_ms_per_frame", ".1f"))  # fmt: skip
 
 
+IMPORT_ROW = "| {} MiB | {} ({}) | **{}** ({}), target {} | {} → {} | {} → {} MiB |"
+IMPORT_ROWS = (
+    (CSV, "| CSV " + IMPORT_ROW.replace("target {}", "target 100,000")),
+    (NCMEC, "sharing XML " + IMPORT_ROW.replace("target {}", "target 100,000")),
+    (VICS, "JSON `#Media` " + IMPORT_ROW.replace("target {}", "target 50,000")),
+)
+
+
 FIGURES = (
     # Device triage, end to end
     figure(
@@ -400,36 +408,11 @@ FIGURES = (
         "whatsapp_parse.json",
         count("ingest_sqlite/messages_per_second_median"),
     ),
-    # Hash-set import
-    figure(
-        "| CSV | {} MiB | {} ({}) | **{}** ({}), target 100,000 | {} → {} | {} → {} MiB |",
-        "hashset_import.json",
-        *imported(CSV),
-    ),
-    figure(
-        "sharing XML | {} MiB | {} ({}) | **{}** ({}), target 100,000 | {} → {} | {} → {} MiB |",
-        "hashset_import.json",
-        *imported(NCMEC),
-    ),
-    figure(
-        "JSON `#Media` | {} MiB | {} ({}) | **{}** ({}), target 50,000 | {} → {} | {} → {} MiB |",
-        "hashset_import.json",
-        *imported(VICS),
-    ),
-    figure(
-        "| CSV | {} MiB | {} ({}) | **{}** ({}), target 100,000 | {} → {} | {} → {} MiB |",
-        "hashset_import.json",
-        *imported(CSV, at_10m=True),
-    ),
-    figure(
-        "sharing XML | {} MiB | {} ({}) | **{}** ({}), target 100,000 | {} → {} | {} → {} MiB |",
-        "hashset_import.json",
-        *imported(NCMEC, at_10m=True),
-    ),
-    figure(
-        "JSON `#Media` | {} MiB | {} ({}) | **{}** ({}), target 50,000 | {} → {} | {} → {} MiB |",
-        "hashset_import.json",
-        *imported(VICS, at_10m=True),
+    # Hash-set import: the 1M table, then the 10M table, rows alike
+    *(
+        figure(row, "hashset_import.json", *imported(fmt, at_10m=at_10m))
+        for at_10m in (False, True)
+        for fmt, row in IMPORT_ROWS
     ),
     figure(
         "At 1M this round's code takes {}× less CPU than `main` for CSV, {}× for NCMEC and {}× "

@@ -27,7 +27,7 @@ from amparo.intake.writer import StoredFile
 from amparo.media.analyse import sniff_bytes
 from amparo.media.pool import worker_context
 from amparo.store.evidence import EvidenceStore
-from amparo.store.evidence_cipher import CIPHER_MODULE
+from amparo.store.evidence_cipher import worker_modules
 
 # A folder file: its name in the folder, its path on disk, its size when listed.
 FolderFile = tuple[str, str, int]
@@ -54,12 +54,13 @@ def keep_files(
     what the store holds of each, in the order given. Worker processes keep them when there
     are ``processes_from`` files or more and more than one core."""
     workers = usable_cores()
+    in_threads = partial(_keep_in_threads, partial(keep_file, evidence, limits, label), files)
     if len(files) < processes_from or workers < 2:
-        return _keep_in_threads(partial(keep_file, evidence, limits, label), files)
+        return in_threads()
     try:
         return _keep_in_processes(evidence, limits, label, files, workers)
     except BrokenProcessPool:  # a worker died (killed, out of memory): finish here, slower
-        return _keep_in_threads(partial(keep_file, evidence, limits, label), files)
+        return in_threads()
 
 
 def keep_file(evidence: EvidenceStore, limits: Limits, label: str, file: FolderFile) -> StoredFile:
@@ -92,11 +93,12 @@ def _keep_in_processes(
     files: Sequence[FolderFile],
     workers: int,
 ) -> list[StoredFile]:
-    keyset = evidence.cipher().keyset_json if evidence.encrypt else evidence.keyset_for_workers()
+    # Workers only write: a keyset only when they seal (made now, if this is the first seal).
+    keyset = evidence.cipher().keyset_json if evidence.encrypt else None
     chunk = max(1, min(MAX_CHUNK_FILES, len(files) // (workers * CHUNKS_PER_WORKER)))
     with ProcessPoolExecutor(
         workers,
-        mp_context=worker_context(__name__, *([CIPHER_MODULE] if keyset else [])),
+        mp_context=worker_context(__name__, *worker_modules(keyset)),
         initializer=_open_store,
         initargs=(str(evidence.root), keyset, evidence.encrypt),
     ) as pool:

@@ -21,7 +21,7 @@ from amparo.media.pool import WorkerSetup, analyse_chunks
 from amparo.media.stored import analyse_evidence, open_evidence, sniff_evidence
 from amparo.model import MediaAnalysis
 from amparo.store import tables
-from amparo.store.evidence_cipher import CIPHER_MODULE
+from amparo.store.evidence_cipher import worker_modules
 from amparo.workspace import Workspace
 
 COMMIT_EVERY = 1000
@@ -69,7 +69,7 @@ def _worker_setup(workspace: Workspace) -> WorkerSetup:
     """Each worker gets the store's root and keyset once, not with every file."""
     store = workspace.evidence
     keyset = store.keyset_for_workers()
-    preload = () if keyset is None else (CIPHER_MODULE,)
+    preload = worker_modules(keyset)
     return WorkerSetup(
         open_evidence, (str(store.root), keyset), partial(sniff_evidence, store), preload
     )

@@ -27,7 +27,7 @@ HEADER_MAGIC = b"\x89AMPENC\x01"
 HEADER_SIZE = len(HEADER_MAGIC) + 4
 SEGMENT_BYTES = 1 << 20
 # Imported on first use (it costs a tenth of a second); worker processes that seal or open
-# files have it imported once, in the server they are forked from.
+# files have it imported once, in the server they are forked from (``worker_modules``).
 CIPHER_MODULE = "tink.streaming_aead"
 
 
@@ -44,6 +44,11 @@ def streaming_template() -> Any:
 
     streaming_aead.register()
     return streaming_aead.streaming_aead_key_templates.AES256_GCM_HKDF_1MB
+
+
+def worker_modules(keyset_json: str | None) -> tuple[str, ...]:
+    """What worker processes given ``keyset_json`` need imported to seal or open files."""
+    return () if keyset_json is None else (CIPHER_MODULE,)
 
 
 def is_sealed(head: bytes) -> bool:

@@ -154,9 +154,13 @@ def stage_batch(
     columns: dict[str, Sequence[Any]] = {**batch.columns, "place": batch.places}
     columns["seq"] = range(seq, seq + count)
     details = batch.columns.get("details")
-    columns["details"] = (
-        ("{}",) * count if details is None else [to_json(d) if d else "{}" for d in details]
-    )
+    encoded = columns.pop("details_json", None)
+    if encoded is not None:
+        columns["details"] = encoded
+    else:
+        columns["details"] = (
+            ("{}",) * count if details is None else [to_json(d) if d else "{}" for d in details]
+        )
     if _holds_nul(columns):  # rarely: the entries go one by one, where NUL is removed
         rows = batch.rows()
         stage(connection, [staging_row(seq + i, *entry) for i, entry in enumerate(rows)], write)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from amparo.errors import InputRejected, InvalidInput
 from amparo.formats.hashsets import EntryBatch, HashSetStream, open_hash_set
 from amparo.intake import hashset_direct as direct
+from amparo.intake import hashset_reader as reader
 from amparo.intake import hashset_store as store
 from amparo.intake.ledger import (
     QuarantinedPart,
@@ -106,16 +107,24 @@ class _Reading:
     def _opened(self) -> tuple[BinaryIO, HashSetStream]:
         file = open(self.path, "rb")  # noqa: SIM115 (closed by close())
         try:
-            return file, open_hash_set(file, path=str(self.path))
+            stream = open_hash_set(file, path=str(self.path))
         except BaseException:
             file.close()
             raise
+        if reader.worth_a_worker(str(self.path)):
+            _closed(stream)
+            stream.items = reader.read_in_worker(str(self.path), stream)
+        return file, stream
 
     def close(self) -> None:
-        items = self.stream.items
-        if isinstance(items, Generator):
-            items.close()
+        _closed(self.stream)
         self.file.close()
+
+
+def _closed(stream: HashSetStream) -> None:
+    """Stop reading ``stream`` (its worker, if it has one, with it)."""
+    if isinstance(stream.items, Generator):
+        stream.items.close()
 
 
 @contextmanager

@@ -346,7 +346,7 @@ class KnownEntry(Base):
     md5: Mapped[str | None] = mapped_column(String(32), index=True)
     sha1: Mapped[str | None] = mapped_column(String(40), index=True)
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)
-    pdq: Mapped[str | None] = mapped_column(String(64), index=True)
+    pdq: Mapped[str | None] = mapped_column(String(64))  # searched in the FAISS index
     photodna: Mapped[str | None] = mapped_column(Text)
     vpdq: Mapped[list[Any] | None]
     category_scheme: Mapped[str | None] = mapped_column(Text)

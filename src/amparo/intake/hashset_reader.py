@@ -1,0 +1,95 @@
+"""A large hash-set file read in a process of its own, beside the one writing the database.
+
+Reading (parsing, checking every value, building batches of columns) and writing (SQLite's
+inserts, index builds and commit, or PostgreSQL's COPY) each take about half of an import, and
+each runs on one core. So a file of ``WORKER_MIN_BYTES`` or more is read by a worker process
+that sends its items to the importer in groups while the importer writes the previous ones: on
+two cores the import takes about as long as the longer of the two halves, not their sum.
+
+The worker yields exactly what the reader yields here, in the same order: entries, batches and
+the bad entries' InvalidInput, then the version label the reader learned. A file whose
+structure breaks partway raises its InputRejected at the same point of the stream here. Memory
+stays bounded: the worker blocks until the importer has taken its previous group, so at most
+about three groups (``GROUP_ENTRIES`` entries each) are alive at once. If the worker dies (a
+parser crashing on a hostile file), the file is rejected as unsafe, and an import stopped early
+stops its worker.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from typing import Any
+
+from amparo.errors import InputRejected, UnsafeInput
+from amparo.formats.hashsets import EntryBatch, HashSetStream, open_hash_set
+from amparo.media.pool import worker_context
+
+WORKER_MIN_BYTES = 32 * 2**20
+GROUP_ENTRIES = 8192
+_READER_MODULES = ("amparo.intake.hashset_reader",)
+_ITEMS, _END, _FAILED = "items", "end", "failed"
+CRASHED = "the hash-set reader stopped on this file (the parser crashed)"
+
+
+def read_in_worker(path: str, stream: HashSetStream) -> Iterator[Any]:
+    """``stream``'s items, read from ``path`` again by a worker process; ``stream.version`` is
+    set once the last item has come. Closing the iterator stops the worker."""
+    context = worker_context(*_READER_MODULES)
+    receiving, sending = context.Pipe(duplex=False)
+    worker = context.Process(target=_read, args=(path, sending), daemon=True)
+    worker.start()
+    sending.close()
+    try:
+        yield from _received(receiving, stream, path)
+    finally:
+        receiving.close()
+        if worker.is_alive():
+            worker.kill()
+        worker.join()
+
+
+def _received(receiving: Connection, stream: HashSetStream, path: str) -> Iterator[Any]:
+    while True:
+        try:
+            kind, payload = receiving.recv()
+        except EOFError:
+            raise UnsafeInput(CRASHED, path=path) from None
+        if kind == _ITEMS:
+            yield from payload
+        elif kind == _END:
+            stream.version = payload
+            return
+        else:
+            raise payload
+
+
+def _read(path: str, sending: Connection) -> None:
+    """Run in the worker: every item of the file, in groups, then its version."""
+    gc.freeze()  # what the worker imported is never garbage: out of the collector's passes
+    try:
+        with open(path, "rb") as file:
+            stream = open_hash_set(file, path=path)
+            group: list[Any] = []
+            entries = 0
+            for item in stream.items:
+                group.append(item)
+                entries += len(item.places) if isinstance(item, EntryBatch) else 1
+                if entries >= GROUP_ENTRIES:
+                    sending.send((_ITEMS, group))
+                    group, entries = [], 0
+            sending.send((_ITEMS, group))
+            sending.send((_END, stream.version))
+    except InputRejected as error:
+        sending.send((_FAILED, error))
+    except BrokenPipeError:  # the importer stopped reading (an error there, or a re-read)
+        pass
+    finally:
+        sending.close()
+
+
+def worth_a_worker(path: str) -> bool:
+    """Whether the file is large enough for the worker's start-up to pay."""
+    return os.path.getsize(path) >= WORKER_MIN_BYTES

@@ -1,0 +1,150 @@
+"""A large hash-set file is read by a worker process beside the importer: the import is the same
+as reading it here, bad entries, repeated ids, deletions, version and broken files included."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from amparo.errors import InputRejected, InvalidInput, UnsafeInput
+from amparo.formats.hashsets import HashSetStream, open_hash_set
+from amparo.intake import hashset_reader
+from amparo.intake.hashsets import HASH_SET_ENTRY_SOURCE, import_hash_set
+from amparo.store import tables
+from amparo.workspace import Workspace
+
+NCMEC = "https://hashsharing.ncmec.org/hashsharing/v2"
+VICS = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$metadata#"
+COUNT = 3000  # several of the worker's groups, in batches and one by one
+
+
+def _md5(number: int) -> str:
+    return f"{number:032x}"
+
+
+def _csv(path: Path) -> Path:
+    rows = ["id,md5,category_scheme,category_code,note"]
+    for n in range(COUNT):
+        md5 = "xyz" if n % 700 == 3 else _md5(n)
+        rows.append(f"e{n % 2900},{md5},vics-us,{n % 3},\"n,{n}\"" if n % 500 == 7 else
+                    f"e{n % 2900},{md5},vics-us,{n % 3},n{n}")  # fmt: skip
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _ncmec(path: Path) -> Path:
+    parts = [f'<?xml version="1.0"?>\n<queryResult xmlns="{NCMEC}"><images count="{COUNT}" '
+             'maxTimestamp="2026-01-12T10:00:00Z">']  # fmt: skip
+    for n in range(COUNT):
+        if n % 400 == 9:
+            parts.append(f'<deletedImage><member id="7"/><id>i{n - 9}</id></deletedImage>')
+            continue
+        ncmec_id = "" if n % 900 == 5 else f"<id>i{n}</id>"
+        parts.append(f'<image><member id="7">Hotline</member>{ncmec_id}<classification>A1'
+                     f"</classification><fingerprints><md5>{_md5(n)}</md5></fingerprints>"
+                     "</image>")  # fmt: skip
+    path.write_text("\n".join([*parts, "</images></queryResult>"]), encoding="utf-8")
+    return path
+
+
+def _vics(path: Path, *, cases: bool = False) -> Path:
+    media = [
+        json.dumps({"MediaID": n, "MD5": _md5(n), "Category": "Z" if n % 800 == 2 else 1})
+        for n in range(COUNT)
+    ]
+    listed = ",\n".join(media)
+    value = f'[{{"CaseID": "c-1", "Media": [{listed}]}}]' if cases else f"[{listed}]"
+    kind = "Cases" if cases else "Media"
+    path.write_text(f'{{"@odata.context": "{VICS}{kind}", "value": {value}}}', encoding="utf-8")
+    return path
+
+
+WRITERS: dict[str, Callable[[Path], Path]] = {
+    "csv": lambda folder: _csv(folder / "set.csv"),
+    "ncmec": lambda folder: _ncmec(folder / "set.xml"),
+    "vics-media": lambda folder: _vics(folder / "set.json"),
+    "vics-cases": lambda folder: _vics(folder / "cases.json", cases=True),
+}
+
+
+def _imported(workspace: Workspace, path: Path, name: str) -> tuple[object, ...]:
+    """What the import says, the set's rows in order, its version, and the bad entries."""
+    result = import_hash_set(workspace, path, name=name)
+    k, s = tables.KnownEntry, tables.Source
+    with workspace.session() as session:
+        rows = session.execute(
+            select(k.entry_id, k.md5, k.category_scheme, k.category_code, k.details)
+            .join(tables.HashSet).where(tables.HashSet.name == name).order_by(k.id)
+        ).all()  # fmt: skip
+        version = session.scalar(select(tables.HashSet.version).filter_by(name=name))
+        parts = session.execute(
+            select(s.place, s.reason).where(s.kind == HASH_SET_ENTRY_SOURCE).order_by(s.id)
+        ).all()
+    summary = (result.format, result.entries, result.added, result.removed, result.rejected,
+               result.rejected_examples)  # fmt: skip
+    return summary, [tuple(row) for row in rows], version, [tuple(part) for part in parts]
+
+
+@pytest.mark.parametrize("kind", sorted(WRITERS))
+def test_a_file_read_by_the_worker_imports_as_read_here(
+    kind: str, workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = WRITERS[kind](tmp_path)
+    here = _imported(workspace, path, "here")
+    monkeypatch.setattr(hashset_reader, "WORKER_MIN_BYTES", 0)
+    used: list[str] = []
+    read_in_worker = hashset_reader.read_in_worker
+
+    def counted(path: str, stream: HashSetStream) -> object:
+        used.append(path)
+        return read_in_worker(path, stream)
+
+    monkeypatch.setattr(hashset_reader, "read_in_worker", counted)
+    by_worker = _imported(workspace, path, "worker")
+    assert used
+    assert by_worker == here
+    assert here[0][4] > 0  # the file has bad entries, set aside with their places
+
+
+def test_a_file_broken_midway_is_rejected_as_when_read_here(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = _vics(tmp_path / "whole.json")
+    broken = tmp_path / "broken.json"
+    broken.write_text(whole.read_text(encoding="utf-8")[:-2000], encoding="utf-8")
+    with pytest.raises(InvalidInput) as here:
+        import_hash_set(workspace, broken, name="s")
+    monkeypatch.setattr(hashset_reader, "WORKER_MIN_BYTES", 0)
+    with pytest.raises(InvalidInput) as by_worker:
+        import_hash_set(workspace, broken, name="s")
+    assert (by_worker.value.reason, by_worker.value.place) == (here.value.reason, here.value.place)
+    assert "not valid JSON" in here.value.reason
+
+
+def test_a_worker_that_dies_rejects_the_file_as_unsafe() -> None:
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    sending.send(("items", [("line 2", ("e1",))]))
+    sending.close()  # as a worker killed by a crashing parser leaves its end
+    stream = HashSetStream("csv", None, "id", iter(()))
+    received = hashset_reader._received(receiving, stream, "set.csv")
+    assert next(received) == ("line 2", ("e1",))
+    with pytest.raises(UnsafeInput, match="reader stopped") as raised:
+        next(received)
+    assert isinstance(raised.value, InputRejected)
+    assert raised.value.path == "set.csv"
+
+
+def test_an_import_stopped_early_stops_its_worker(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "set.csv")
+    with path.open("rb") as file:
+        stream = open_hash_set(file, path=str(path))
+        items = hashset_reader.read_in_worker(str(path), stream)
+        next(items)
+        assert len(multiprocessing.active_children()) == 1
+        items.close()
+    assert multiprocessing.active_children() == []

@@ -140,7 +140,9 @@ def test_a_worker_that_dies_rejects_the_file_as_unsafe() -> None:
 
 
 def test_an_import_stopped_early_stops_its_worker(tmp_path: Path) -> None:
-    path = _csv(tmp_path / "set.csv")
+    path = tmp_path / "set.csv"
+    rows = (f"e{n},{_md5(n)}\n" for n in range(5 * hashset_reader.GROUP_ENTRIES))
+    path.write_text("id,md5\n" + "".join(rows), encoding="utf-8")  # groups a pipe cannot hold
     with path.open("rb") as file:
         stream = open_hash_set(file, path=str(path))
         items = hashset_reader.read_in_worker(str(path), stream)

@@ -12,6 +12,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from amparo.errors import EvidenceCorrupted, UnsafeInput, WorkspaceError
 from amparo.store import evidence, tables
@@ -120,4 +121,34 @@ def test_upgrading_an_old_workspace_keeps_its_data(database_url: str) -> None:
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT path FROM source").scalar() == "old/pkg"
         assert connection.exec_driver_sql("SELECT count(*) FROM series").scalar() == 0
+    engine.dispose()
+
+
+def test_rebuilding_the_known_entries_keeps_what_refers_to_them(database_url: str) -> None:
+    """0017 copies known_entry on SQLite to drop its UNIQUE constraint: the matches that refer
+    to its rows are kept (not deleted by cascade), and ids stay unique in a set."""
+    engine = make_engine(database_url)
+    command.upgrade(alembic_config(engine), "0016")
+    with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO hash_set (name, format, purpose, pdq_threshold, digest, imported_at, "
+            "entry_count) VALUES ('s', 'csv', 'block', 31, 'd', '2026-01-01 00:00:00', 1)",
+            f"INSERT INTO known_entry (hash_set_id, entry_id, md5, details) "
+            f"VALUES (1, 'e1', '{'1' * 32}', '{{}}')",
+            f"INSERT INTO media (sha256, md5, sha1, size, kind) "
+            f"VALUES ('{'2' * 64}', '{'1' * 32}', '{'3' * 40}', 1, 'image')",
+            "INSERT INTO match (media_id, known_entry_id, algorithm, distance, threshold, "
+            "suppressing) VALUES (1, 1, 'md5', 0, 0, false)",
+        ):
+            connection.exec_driver_sql(statement)
+    command.upgrade(alembic_config(engine), "head")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT known_entry_id FROM match").all() == [(1,)]
+        with pytest.raises(IntegrityError):
+            connection.exec_driver_sql(
+                "INSERT INTO known_entry (hash_set_id, entry_id, details) VALUES (1, 'e1', '{}')"
+            )
+        connection.rollback()
+        if engine.dialect.name == "sqlite":  # enforced again after the migrations
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()

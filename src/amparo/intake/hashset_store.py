@@ -28,6 +28,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
+    Index,
     Integer,
     MetaData,
     Table,
@@ -57,6 +58,7 @@ SQLITE_CACHE_KIB = 16 * 1024  # also bounds CREATE INDEX sorting memory, whateve
 SQLITE_SORT_THREADS = 4
 K = tables.KnownEntry.__table__
 HASH_INDEXES = ("ix_known_entry_md5", "ix_known_entry_sha1", "ix_known_entry_sha256")
+UNIQUE_INDEX = "ux_known_entry_hash_set_id_entry_id"
 CONTENT = ("kind", "md5", "sha1", "sha256", "pdq", "photodna", "vpdq", "category_scheme",
             "category_code", "series", "victim_identified", "offender_identified",
             "is_distributed", "details")  # fmt: skip
@@ -340,13 +342,20 @@ def table_size(connection: Connection) -> int:
     return connection.scalar(select(func.count()).select_from(K)) or 0
 
 
-def drop_hash_indexes(connection: Connection) -> None:
-    for index in K.indexes:
-        if index.name in HASH_INDEXES:
-            index.drop(connection)
+def drop_hash_indexes(connection: Connection, *, unique: bool = False) -> None:
+    """Drop the hash indexes, and the (set, id) one if ``unique`` (nothing then stops an id
+    being written twice, until ``create_hash_indexes`` builds it again)."""
+    for index in _bulk_indexes(unique=unique):
+        index.drop(connection)
 
 
-def create_hash_indexes(connection: Connection) -> None:
-    for index in K.indexes:
-        if index.name in HASH_INDEXES:
-            index.create(connection)
+def create_hash_indexes(connection: Connection, *, unique: bool = False) -> None:
+    """Build the indexes ``drop_hash_indexes`` dropped; IntegrityError if ``unique`` and an
+    id was written twice."""
+    for index in _bulk_indexes(unique=unique):
+        index.create(connection)
+
+
+def _bulk_indexes(*, unique: bool) -> list[Index]:
+    names = (*HASH_INDEXES, UNIQUE_INDEX) if unique else HASH_INDEXES
+    return [index for index in K.indexes if index.name in names]

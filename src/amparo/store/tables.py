@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -338,7 +339,10 @@ class KnownEntry(Base):
     """One entry of a hash set, with its category as (scheme, code), never collapsed."""
 
     __tablename__ = "known_entry"
-    __table_args__ = (UniqueConstraint("hash_set_id", "entry_id"),)
+    # An index, not a constraint, so that a bulk import can drop it and build it again sorted.
+    __table_args__ = (
+        Index("ux_known_entry_hash_set_id_entry_id", "hash_set_id", "entry_id", unique=True),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     hash_set_id: Mapped[int] = mapped_column(ForeignKey("hash_set.id", ondelete="CASCADE"))
     entry_id: Mapped[str] = mapped_column(Text)

@@ -190,8 +190,25 @@ def test_a_bulk_insert_rebuilds_the_hash_indexes(
             index["name"] for index in inspect(session.connection()).get_indexes("known_entry")
         }
         found = session.scalars(select(tables.KnownEntry.entry_id).filter_by(md5=_md5(7))).all()
-    assert set(hashset_store.HASH_INDEXES) <= names
+    assert {*hashset_store.HASH_INDEXES, hashset_store.UNIQUE_INDEX} <= names
     assert found == ["e7"]
+
+
+def test_an_id_given_twice_in_a_bulk_insert_is_found_when_its_index_is_rebuilt(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The (set, id) index, dropped for the insert, refuses the repeat as it is built again:
+    the file is then staged, which keeps the first and names the second."""
+    monkeypatch.setattr(hashset_store, "BULK_REINDEX_MIN", 10)
+    path = _csv(
+        tmp_path / "s.csv", 50, lambda n: f"e3,{_md5(99)},vics-us,2,\n" if n == 40 else None
+    )
+    result = import_hash_set(workspace, path, name="s")
+    assert (result.entries, result.rejected) == (49, 1)
+    assert _parts(workspace) == [
+        ("line 42", f"{path}, line 42: id 'e3' given twice (first at line 5)")
+    ]
+    assert _stored(workspace, "s")["e3"].md5 == _md5(3)
 
 
 def _delta(path: Path) -> Path:

@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
+from amparo.cores import worker_context
 from amparo.errors import InputRejected, UnsafeInput
 from amparo.formats.hashsets import EntryBatch, HashSetStream, open_hash_set
-from amparo.media.pool import worker_context
 
 WORKER_MIN_BYTES = 32 * 2**20
 GROUP_ENTRIES = 8192

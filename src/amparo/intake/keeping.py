@@ -19,13 +19,12 @@ from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 
-from amparo.cores import usable_cores
+from amparo.cores import usable_cores, worker_context
 from amparo.errors import InvalidInput
 from amparo.intake.ingest import SNIFF_BYTES
 from amparo.intake.package import GuardedStream, Limits, open_no_link
 from amparo.intake.writer import StoredFile
 from amparo.media.analyse import sniff_bytes
-from amparo.media.pool import worker_context
 from amparo.store.evidence import EvidenceStore
 from amparo.store.evidence_cipher import worker_modules
 

@@ -12,7 +12,6 @@ time is split: its files are run again one by one, each with its own time limit.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from amparo.cores import usable_cores
+from amparo.cores import usable_cores, worker_context
 from amparo.errors import AmparoError
 from amparo.media.analyse import analyse_file, sniff_file
 from amparo.model import MediaAnalysis
@@ -32,8 +31,6 @@ Analyse = Callable[[Path], MediaAnalysis]
 Sniff = Callable[[Path], tuple[str, str | None]]
 
 CRASHED = "the decoder crashed on this file"
-# What the ``amparo`` command's script imports, which each worker imports again as it starts.
-MAIN_MODULES = ("amparo.cli",)
 # A worker process is replaced after this many files, bounding what a leak in a decoder costs.
 MAX_FILES_PER_WORKER = 1000
 
@@ -251,22 +248,6 @@ class _Supervisor(Generic[K]):
         if self._running:
             _kill_workers(self._executor)
         self._executor.shutdown(wait=True, cancel_futures=True)
-
-
-def worker_context(*modules: str) -> multiprocessing.context.ForkServerContext:
-    """Worker processes forked from a fork server that has ``modules`` imported.
-
-    A worker starts by importing the program's main module (as any non-fork worker does); for
-    the ``amparo`` command that is ``amparo.cli``, light by itself (each command's modules are
-    imported when it runs). With that and the workers' own modules imported once in the
-    server, a worker costs a fork. Not everything this process has loaded: the server imports
-    its list before the first worker starts, and the database and command modules would cost
-    about a second there for nothing. (The server starts once a process; modules named by
-    later calls are imported by each worker as it needs them.)
-    """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([*MAIN_MODULES, *modules])
-    return context
 
 
 def _kill_workers(executor: ProcessPoolExecutor) -> None:

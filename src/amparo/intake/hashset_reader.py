@@ -21,6 +21,7 @@ import gc
 import os
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from amparo.cores import worker_context
@@ -35,13 +36,20 @@ CRASHED = "the hash-set reader stopped on this file (the parser crashed)"
 
 
 def read_in_worker(path: str, stream: HashSetStream) -> Iterator[Any]:
-    """``stream``'s items, read from ``path`` again by a worker process; ``stream.version`` is
-    set once the last item has come. Closing the iterator stops the worker."""
+    """``stream``'s items, read from ``path`` again by a worker process, which starts now;
+    ``stream.version`` is set once the last item has come. Closing the iterator stops the
+    worker."""
     context = worker_context(*_READER_MODULES)
     receiving, sending = context.Pipe(duplex=False)
     worker = context.Process(target=_read, args=(path, sending), daemon=True)
     worker.start()
     sending.close()
+    return _from_worker(worker, receiving, stream, path)
+
+
+def _from_worker(
+    worker: BaseProcess, receiving: Connection, stream: HashSetStream, path: str
+) -> Iterator[Any]:
     try:
         yield from _received(receiving, stream, path)
     finally:

@@ -79,15 +79,17 @@ def import_hash_set(
         raise InvalidInput(f"purpose must be one of {', '.join(PURPOSES)}", path=str(path))
     if not 0 <= pdq_threshold <= 256:
         raise InvalidInput("the PDQ threshold must be between 0 and 256 bits", path=str(path))
-    digest = _file_digest(path)
+    digest = None
     try:
+        # Read first: a large file's worker then starts reading while the digest is taken.
         with closing(_Reading(path)) as reading, _frozen_heap():
+            digest = _file_digest(path)
             refused = f"the database refused hash set {name!r}"
             with refusals_as_store_errors(refused), workspace.session() as session:
                 return _apply(session, reading, digest, str(path), name=name, purpose=purpose,
                               threshold=pdq_threshold)  # fmt: skip
     except InputRejected as error:
-        record_rejected(workspace, HASH_SET_SOURCE, str(path), digest, error)
+        record_rejected(workspace, HASH_SET_SOURCE, str(path), digest or _file_digest(path), error)
         raise
 
 

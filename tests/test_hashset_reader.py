@@ -128,11 +128,14 @@ def test_a_file_broken_midway_is_rejected_as_when_read_here(
 
 def test_a_worker_that_dies_rejects_the_file_as_unsafe() -> None:
     receiving, sending = multiprocessing.Pipe(duplex=False)
-    sending.send(("items", [("line 2", ("e1",))]))
+    sending.send(("items", [("line 2", ("e1",))], 20))
     sending.close()  # as a worker killed by a crashing parser leaves its end
     stream = HashSetStream("csv", None, "id", iter(()))
-    received = hashset_reader._received(receiving, stream, "set.csv")
+    worker = multiprocessing.get_context("forkserver").Process(target=int)
+    worker.start()  # a process that ends at once, as a crashed worker has
+    received = hashset_reader.WorkerItems(worker, receiving, stream, "set.csv")
     assert next(received) == ("line 2", ("e1",))
+    assert received.position == 20
     with pytest.raises(UnsafeInput, match="reader stopped") as raised:
         next(received)
     assert isinstance(raised.value, InputRejected)
@@ -150,3 +153,42 @@ def test_an_import_stopped_early_stops_its_worker(tmp_path: Path) -> None:
         assert len(multiprocessing.active_children()) == 1
         items.close()
     assert multiprocessing.active_children() == []
+
+
+class _Recorded:
+    """What an import tells its progress: each step's total, and the amounts done."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, int] = {}
+        self.done: dict[str, int] = {}
+
+    def start(self, stage: str, total: int) -> None:
+        self.totals[stage] = total
+        self.done[stage] = 0
+
+    def advance(self, stage: str, amount: int = 1) -> None:
+        self.done[stage] += amount
+
+
+@pytest.mark.parametrize("by_worker", [False, True])
+@pytest.mark.parametrize("kind", ["csv", "vics-cases"])
+def test_the_import_tells_how_far_it_has_read(
+    kind: str,
+    by_worker: bool,
+    workspace: Workspace,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every byte of the file, each time it is read, then the indexes."""
+    if by_worker:
+        monkeypatch.setattr(hashset_reader, "WORKER_MIN_BYTES", 0)
+    path = WRITERS[kind](tmp_path)
+    recorded = _Recorded()
+    import_hash_set(workspace, path, name="s", progress=recorded)
+    size = path.stat().st_size
+    # On SQLite the CSV's repeated ids stop the direct writes: it is read again to be staged
+    again = kind == "csv" and workspace.engine.dialect.name == "sqlite"
+    read = {"Reading": size, **({"Reading again": size} if again else {})}
+    assert {stage: recorded.totals[stage] for stage in read} == read
+    assert {stage: recorded.done[stage] for stage in read} == read
+    assert (recorded.totals["Indexing"], recorded.done["Indexing"]) == (1, 1)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from amparo.cli.common import console, process_with_progress, reports_errors, workspace_of
+from amparo.cli.common import (
+    StageBars,
+    console,
+    process_with_progress,
+    reports_errors,
+    workspace_of,
+)
 from amparo.match.thresholds import DEFAULT_PDQ_THRESHOLD
 from amparo.terminal import untrusted
 
@@ -39,8 +47,9 @@ def hashsets_import(
 
     workspace = workspace_of(context)
     purpose = "allow" if allow else "block"
-    result = import_hash_set(workspace, file, name=name, purpose=purpose,
-                             pdq_threshold=pdq_threshold)  # fmt: skip
+    with _import_bars() as bars:
+        result = import_hash_set(workspace, file, name=name, purpose=purpose,
+                                 pdq_threshold=pdq_threshold, progress=bars)  # fmt: skip
     if result.unchanged:
         console.print(
             f"Hash set {untrusted(repr(name))} is unchanged ({result.entries} entries).",
@@ -75,3 +84,20 @@ def hashsets_import(
         process_with_progress(workspace, ("match", "cluster"), None)
     else:
         console.print("No stored files to re-match.", highlight=False)
+
+
+@contextmanager
+def _import_bars() -> Iterator[StageBars]:
+    """A bar for the file read (in bytes, with the time left), then one for the indexes."""
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("[bold]{task.description:>13}"), BarColumn(), TaskProgressColumn(),
+               TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=console, transient=True) as progress:
+        yield StageBars(progress)

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
-from typing import Protocol
 
 from amparo.intake.chat import ingest_chat_export, looks_like_chat_export
 from amparo.intake.device import ingest_device_tree
@@ -36,6 +35,7 @@ from amparo.intake.ingest import (
     quarantine_link,
 )
 from amparo.intake.package import REPORT_XML
+from amparo.intake.progress import IngestProgress
 from amparo.intake.telegram import ingest_telegram_export, looks_like_telegram_export
 from amparo.intake.writer import KnownIds
 from amparo.workspace import Workspace
@@ -58,14 +58,6 @@ class IngestOptions:
     def __post_init__(self) -> None:
         if self.owner_name is not None and self.owner is None:
             raise ValueError("the owner's name needs the owner's phone number")
-
-
-class IngestProgress(Protocol):
-    """Told how many inputs of a kind there are, then of each one ingested."""
-
-    def start(self, stage: str, total: int) -> None: ...
-
-    def advance(self, stage: str, amount: int = 1) -> None: ...
 
 
 Ingest = Callable[[Workspace, Path, IngestOptions, KnownIds], IngestSummary]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -35,43 +35,55 @@ _ITEMS, _END, _FAILED = "items", "end", "failed"
 CRASHED = "the hash-set reader stopped on this file (the parser crashed)"
 
 
-def read_in_worker(path: str, stream: HashSetStream) -> Iterator[Any]:
-    """``stream``'s items, read from ``path`` again by a worker process, which starts now;
-    ``stream.version`` is set once the last item has come. Closing the iterator stops the
-    worker."""
+def read_in_worker(path: str, stream: HashSetStream) -> WorkerItems:
+    """``stream``'s items, read from ``path`` again by a worker process, which starts now."""
     context = worker_context(*_READER_MODULES)
     receiving, sending = context.Pipe(duplex=False)
     worker = context.Process(target=_read, args=(path, sending), daemon=True)
     worker.start()
     sending.close()
-    return _from_worker(worker, receiving, stream, path)
+    return WorkerItems(worker, receiving, stream, path)
 
 
-def _from_worker(
-    worker: BaseProcess, receiving: Connection, stream: HashSetStream, path: str
-) -> Iterator[Any]:
-    try:
-        yield from _received(receiving, stream, path)
-    finally:
-        receiving.close()
-        if worker.is_alive():
-            worker.kill()
-        worker.join()
+class WorkerItems(Iterator[Any]):
+    """The items a worker reads, in order; ``position`` says how far into the file it has
+    read, and ``stream.version`` is set once the last item has come. ``close`` stops the
+    worker."""
 
+    def __init__(
+        self, worker: BaseProcess, receiving: Connection, stream: HashSetStream, path: str
+    ) -> None:
+        self.position = 0
+        self._items = self._received(worker, receiving, stream, path)
 
-def _received(receiving: Connection, stream: HashSetStream, path: str) -> Iterator[Any]:
-    while True:
+    def __next__(self) -> Any:
+        return next(self._items)
+
+    def close(self) -> None:
+        self._items.close()
+
+    def _received(
+        self, worker: BaseProcess, receiving: Connection, stream: HashSetStream, path: str
+    ) -> Generator[Any, None, None]:
         try:
-            kind, payload = receiving.recv()
-        except EOFError:
-            raise UnsafeInput(CRASHED, path=path) from None
-        if kind == _ITEMS:
-            yield from payload
-        elif kind == _END:
-            stream.version = payload
-            return
-        else:
-            raise payload
+            while True:
+                try:
+                    kind, payload, position = receiving.recv()
+                except EOFError:
+                    raise UnsafeInput(CRASHED, path=path) from None
+                self.position = position
+                if kind == _ITEMS:
+                    yield from payload
+                elif kind == _END:
+                    stream.version = payload
+                    return
+                else:
+                    raise payload
+        finally:
+            receiving.close()
+            if worker.is_alive():
+                worker.kill()
+            worker.join()
 
 
 def _read(path: str, sending: Connection) -> None:
@@ -86,12 +98,13 @@ def _read(path: str, sending: Connection) -> None:
                 group.append(item)
                 entries += len(item.places) if isinstance(item, EntryBatch) else 1
                 if entries >= GROUP_ENTRIES:
-                    sending.send((_ITEMS, group))
+                    sending.send((_ITEMS, group, file.tell()))
                     group, entries = [], 0
-            sending.send((_ITEMS, group))
-            sending.send((_END, stream.version))
+            size = os.path.getsize(path)  # a reader may have closed the file as it ended
+            sending.send((_ITEMS, group, size))
+            sending.send((_END, stream.version, size))
     except InputRejected as error:
-        sending.send((_FAILED, error))
+        sending.send((_FAILED, error, 0))
     except BrokenPipeError:  # the importer stopped reading (an error there, or a re-read)
         pass
     finally:

@@ -35,6 +35,7 @@ from amparo.intake.ledger import (
     record_parts,
     record_rejected,
 )
+from amparo.intake.progress import IngestProgress
 from amparo.match.thresholds import DEFAULT_PDQ_THRESHOLD
 from amparo.store import tables
 from amparo.store.refusals import refusals_as_store_errors
@@ -44,6 +45,7 @@ DELTA_FORMATS = {"ncmec-hashsharing"}
 PURPOSES = ("block", "allow")
 HASH_SET_SOURCE = "hash_set"
 HASH_SET_ENTRY_SOURCE = "hash_set_entry"
+READING, READING_AGAIN, INDEXING = "Reading", "Reading again", "Indexing"
 SHOWN_BAD_ENTRIES = 10
 _READ_CHUNK = 1 << 20
 
@@ -73,8 +75,10 @@ def import_hash_set(
     name: str,
     purpose: str = "block",
     pdq_threshold: int = DEFAULT_PDQ_THRESHOLD,
+    progress: IngestProgress | None = None,
 ) -> HashSetImport:
-    """Import ``path`` as the hash set ``name`` (creating or updating it)."""
+    """Import ``path`` as the hash set ``name`` (creating or updating it); ``progress`` is told
+    how many bytes of the file are read, then when the indexes are written."""
     if purpose not in PURPOSES:
         raise InvalidInput(f"purpose must be one of {', '.join(PURPOSES)}", path=str(path))
     if not 0 <= pdq_threshold <= 256:
@@ -82,7 +86,7 @@ def import_hash_set(
     digest = None
     try:
         # Read first: a large file's worker then starts reading while the digest is taken.
-        with closing(_Reading(path)) as reading, _frozen_heap():
+        with closing(_Reading(path, progress)) as reading, _frozen_heap():
             digest = _file_digest(path)
             refused = f"the database refused hash set {name!r}"
             with refusals_as_store_errors(refused), workspace.session() as session:
@@ -94,17 +98,42 @@ def import_hash_set(
 
 
 class _Reading:
-    """The file being imported and its stream, which can be read again from the start."""
+    """The file being imported, its stream (which can be read again from the start), and the
+    progress shown of it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, progress: IngestProgress | None) -> None:
         self.path = path
+        self.progress = progress
         self.file, self.stream = self._opened()
+        self._stage, self._shown = READING, 0
+        self._step(READING)
 
     def again(self) -> HashSetStream:
         """A new stream from the file's first entry (the current one is abandoned)."""
         self.close()
         self.file, self.stream = self._opened()
+        self._step(READING_AGAIN)
         return self.stream
+
+    def show(self) -> None:
+        """Tell the progress how far into the file the reading has gone."""
+        if self.progress is not None and (now := self.position()) > self._shown:
+            self.progress.advance(self._stage, now - self._shown)
+            self._shown = now
+
+    @contextmanager
+    def indexing(self) -> Iterator[None]:
+        """Shown as a step of its own: the indexes built again, the difference applied."""
+        if self.progress is not None:
+            self.progress.start(INDEXING, 1)
+        yield
+        if self.progress is not None:
+            self.progress.advance(INDEXING)
+
+    def _step(self, stage: str) -> None:
+        self._stage, self._shown = stage, 0
+        if self.progress is not None:
+            self.progress.start(stage, max(1, self.path.stat().st_size))
 
     def _opened(self) -> tuple[BinaryIO, HashSetStream]:
         file = open(self.path, "rb")  # noqa: SIM115 (closed by close())
@@ -118,6 +147,11 @@ class _Reading:
             stream.items = reader.read_in_worker(str(self.path), stream)
         return file, stream
 
+    def position(self) -> int:
+        """How far into the file the reading has gone, in bytes."""
+        items = self.stream.items
+        return items.position if isinstance(items, reader.WorkerItems) else self.file.tell()
+
     def close(self) -> None:
         _closed(self.stream)
         self.file.close()
@@ -125,7 +159,7 @@ class _Reading:
 
 def _closed(stream: HashSetStream) -> None:
     """Stop reading ``stream`` (its worker, if it has one, with it)."""
-    if isinstance(stream.items, Generator):
+    if isinstance(stream.items, Generator | reader.WorkerItems):
         stream.items.close()
 
 
@@ -213,8 +247,10 @@ def _write_entries(
         writer = direct.DirectWriter(connection, hash_set_id)
         set_aside = _SetAside()
         store.bulk_cache(connection)
-        written = _stage_all(connection, reading.stream, source_id, set_aside, writer)
-        applied = writer.finish() if written else None
+        applied = None
+        if _stage_all(connection, reading, source_id, set_aside, writer):
+            with reading.indexing():
+                applied = writer.finish()
         store.bulk_cache(connection, done=True)
         if applied is not None:
             savepoint.commit()
@@ -224,7 +260,20 @@ def _write_entries(
     stream = reading.stream
     store.create_staging(connection)
     set_aside = _SetAside()
-    _stage_all(connection, stream, source_id, set_aside)
+    _stage_all(connection, reading, source_id, set_aside)
+    with reading.indexing():
+        return _apply_staged(connection, stream, hash_set_id, source_id, set_aside, path)
+
+
+def _apply_staged(
+    connection: Connection,
+    stream: HashSetStream,
+    hash_set_id: int,
+    source_id: int,
+    set_aside: _SetAside,
+    path: str,
+) -> tuple[store.Applied, _SetAside]:
+    """Set aside the ids given twice, then apply the staged entries' difference to the set."""
     store.index_staging(connection)
     keep_last = stream.unique_id is None
     if keep_last:
@@ -245,7 +294,7 @@ def _write_entries(
 
 def _stage_all(
     connection: Connection,
-    stream: HashSetStream,
+    reading: _Reading,
     source_id: int,
     set_aside: _SetAside,
     writer: direct.DirectWriter | None = None,
@@ -256,7 +305,8 @@ def _stage_all(
     bad: list[InputRejected] = []
     staging_row = store.staging_row
     seq = 0
-    for item in stream.items:
+    for item in reading.stream.items:
+        reading.show()
         if isinstance(item, InputRejected):
             bad.append(item)
             continue

@@ -135,7 +135,7 @@ def _has_hash(columns: dict[str, Sequence[Any]]) -> bool:
     hashes = list(columns.values())
     if not hashes:
         return False
-    if not any(None in values for values in hashes):
+    if any(map(all, hashes)):  # a column that every row fills
         return True
     return all(map(any, zip(*hashes, strict=True)))
 

@@ -20,7 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-BLOCK_BYTES = 128 * 1024  # read at a time; a longer line is read whole, as the csv module would
+# Read at a time: under the csv module's field limit, so that a block's fields cannot pass it.
+# A longer line is read whole, as the csv module reads it.
+BLOCK_BYTES = 64 * 1024
 _LINE_END = "\n"
 _ROW_END = ",\n,"  # each line's end becomes a field of its own, so rows can be checked aligned
 
@@ -32,36 +34,39 @@ class CsvLines:
         self._file = file
         self._undecoded = b""
         self._at_start = True
-        self._block = io.StringIO("", newline="")
         self._text = ""
+        self._at = 0  # where the unread lines of the block start
+        self._lines: io.StringIO | None = None  # the block line by line, made when needed
         self.line = 0  # lines handed out or taken so far: the number of the last one
 
     def __iter__(self) -> Iterator[str]:
         return self
 
     def __next__(self) -> str:
-        line = self._block.readline()
-        if not line:
-            if not self._load():
-                raise StopIteration
-            line = self._block.readline()
+        if not self.pending() and not self._load():
+            raise StopIteration
+        if self._lines is None:
+            self._lines = io.StringIO(self._text, newline="")
+            self._lines.seek(self._at)
+        line = self._lines.readline()
+        self._at += len(line)
         self.line += 1
         return line
 
     def pending(self) -> bool:
         """Whether the current block has lines left."""
-        return self._block.tell() < len(self._text)
+        return self._at < len(self._text)
 
     def rest(self) -> str:
         """The unread lines of the current block, or of the next one once it is used up; ""
         at the end of the file. They stay unread until ``take_rest``."""
         if not self.pending() and not self._load():
             return ""
-        return self._text[self._block.tell() :]
+        return self._text[self._at :]
 
     def take_rest(self, lines: int) -> None:
         """Mark the rest of the block, ``lines`` lines, as read."""
-        self._block.seek(len(self._text))
+        self._at = len(self._text)
         self.line += lines
 
     def _load(self) -> bool:
@@ -72,7 +77,8 @@ class CsvLines:
             self._at_start = False
             raw = raw.removeprefix(codecs.BOM_UTF8)
         self._text = raw.decode("utf-8", errors="surrogateescape")
-        self._block = io.StringIO(self._text, newline="")
+        self._at = 0
+        self._lines = None
         return bool(self._text) or self._load()
 
     def _whole_lines(self) -> bytes:

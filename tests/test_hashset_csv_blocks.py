@@ -60,8 +60,9 @@ def raw_csv(draw: st.DrawFn) -> bytes:
         cells = [draw(st.sampled_from(PLAIN[name])).encode() for name in names]
         if rough and draw(st.integers(0, 3)) == 0:
             cells[draw(st.integers(0, len(cells) - 1))] = draw(st.sampled_from(HOSTILE))
-        if rough and draw(st.integers(0, 9)) == 0:
-            cells = cells[:-1] if draw(st.booleans()) else [*cells, b"extra"]
+        if rough and draw(st.integers(0, 5)) == 0:
+            cells = draw(st.sampled_from([cells[:-1], cells[1:], [*cells, b""], [b"", *cells],
+                                          [*cells, b"extra"]]))  # fmt: skip
         if rough and draw(st.integers(0, 9)) == 0:
             lines.append(draw(st.sampled_from([b"", b" ", b","])))
         lines.append(b",".join(cells))
@@ -69,6 +70,19 @@ def raw_csv(draw: st.DrawFn) -> bytes:
     data = b"".join(line + end for line, end in zip(lines, ends, strict=True))
     start = draw(st.sampled_from([b"", b"\xef\xbb\xbf", b"\n", b"\r\n \n"])) if rough else b""
     return start + data
+
+
+@st.composite
+def ragged_csv(draw: st.DrawFn) -> bytes:
+    """A CSV file of few columns whose lines have a field too few or too many, empty fields
+    first or last, and every kind of line end mixed: the shapes that could fool a split."""
+    width = draw(st.integers(1, 3))
+    lines = [b",".join([b"md5", b"id", b"note"][:width])]
+    cell = st.sampled_from([b"", b"", MD5.encode(), b"x"])
+    for _ in range(draw(st.integers(0, 30))):
+        lines.append(b",".join(draw(st.lists(cell, min_size=width - 1, max_size=width + 1))))
+    ends = [draw(st.sampled_from([b"\n", b"\r\n", b"\r"])) for _ in lines]
+    return b"".join(line + end for line, end in zip(lines, ends, strict=True))
 
 
 def _read(data: bytes) -> list[object]:
@@ -134,7 +148,7 @@ def _same_as_before(data: bytes, monkeypatch: pytest.MonkeyPatch, block: int) ->
 
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
-@given(data=raw_csv(), block=st.sampled_from([1, 2, 7, 40, 200, 65536]),
+@given(data=st.one_of(raw_csv(), ragged_csv()), block=st.sampled_from([1, 2, 7, 40, 200, 65536]),
        limit=st.sampled_from(LIMITS))  # fmt: skip
 def test_csv_read_in_blocks_reads_as_the_csv_module_did(
     data: bytes, block: int, limit: int, monkeypatch: pytest.MonkeyPatch

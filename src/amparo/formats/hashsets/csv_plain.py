@@ -23,6 +23,7 @@ from typing import BinaryIO
 # Read at a time: under the csv module's field limit, so that a block's fields cannot pass it.
 # A longer line is read whole, as the csv module reads it.
 BLOCK_BYTES = 64 * 1024
+LONG_BLOCK = 4 * 1024 * 1024  # a block this long holds a long line: the csv module's, as it was
 _LINE_END = "\n"
 _ROW_END = ",\n,"  # each line's end becomes a field of its own, so rows can be checked aligned
 
@@ -133,21 +134,25 @@ class PlainBlock:
 def plain_fields(text: str, width: int) -> tuple[int, list[str]] | None:
     """The number of lines of ``text`` (whole lines) and their fields, each line's followed by a
     field ``"\\n"``, if the csv module would read it as one row of ``width`` fields per line."""
-    if '"' in text or "\x00" in text:
+    if len(text) > LONG_BLOCK or '"' in text or "\x00" in text:
         return None
-    if "\r" in text:
-        if text.count("\r") != text.count("\r\n"):
-            return None
-        text = text.replace("\r\n", _LINE_END)
     if not text.endswith(_LINE_END):
         text += _LINE_END  # the file's last line
-    if width == 1 and (text.startswith(_LINE_END) or "\n\n" in text):
-        return None
     count = text.count(_LINE_END)
-    fields = text.replace(_LINE_END, _ROW_END).split(",")
-    # every "\n" field is a line end; count of them in the row-end places proves the rows aligned
+    if "\r" in text:
+        # Every line ended by \r\n: no \r left once they are marked, and as many \r as \n.
+        marked = text.replace("\r\n", _ROW_END)
+        if "\r" in marked or text.count("\r") != count:
+            return None
+    else:
+        marked = text.replace(_LINE_END, _ROW_END)
+    fields = marked.split(",")
+    # Only line ends are "\n" fields (one left in a field fails this too): as many of them in the
+    # places after every row's last field as there are lines proves every line has ``width``.
     if len(fields) != count * (width + 1) + 1 or fields[width :: width + 1].count("\n") != count:
         return None
+    if width == 1 and not all(fields[:-1:2]):
+        return None  # a blank line, which the csv module reads as no field at all
     limit = csv.field_size_limit()
     if len(text) > limit and max(map(len, fields)) > limit:
         return None

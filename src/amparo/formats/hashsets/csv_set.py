@@ -13,9 +13,12 @@ around them. Known columns, any subset:
   empty.
 
 Other columns are kept in ``details`` under their header name. Blank rows are skipped. The file
-is read row by row; a bad row (wrong number of fields, a malformed hash or flag, bytes that are
-not UTF-8) is an InvalidInput naming its line (the physical line the row ends on) and costs that
-row only. A header without any hash column fails the file.
+is read in blocks of whole lines: a block the csv module would read as one row per line is split
+at C speed (``csv_plain``) and its rows checked a column at a time (``csv_batch``), any other
+block is read by the csv module row by row, and both give the same rows on the same lines. A bad
+row (wrong number of fields, a malformed hash or flag, bytes that are not UTF-8) is an
+InvalidInput naming its line (the physical line the row ends on) and costs that row only. A
+header without any hash column fails the file.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from amparo.errors import InvalidInput
@@ -79,9 +79,11 @@ def ragged_csv(draw: st.DrawFn) -> bytes:
     width = draw(st.integers(1, 3))
     lines = [b",".join([b"md5", b"id", b"note"][:width])]
     cell = st.sampled_from([b"", b"", MD5.encode(), b"x"])
-    for _ in range(draw(st.integers(0, 30))):
-        lines.append(b",".join(draw(st.lists(cell, min_size=width - 1, max_size=width + 1))))
-    ends = [draw(st.sampled_from([b"\n", b"\r\n", b"\r"])) for _ in lines]
+    for _ in range(draw(st.integers(0, 12))):
+        size = draw(st.sampled_from([width, width, width, width - 1, width + 1]))
+        lines.append(b",".join(draw(st.lists(cell, min_size=size, max_size=size))))
+    mixed = draw(st.lists(st.sampled_from([b"\n", b"\r\n", b"\r"]), min_size=1, max_size=2))
+    ends = [draw(st.sampled_from(mixed)) for _ in lines]
     return b"".join(line + end for line, end in zip(lines, ends, strict=True))
 
 
@@ -150,6 +152,7 @@ def _same_as_before(data: bytes, monkeypatch: pytest.MonkeyPatch, block: int) ->
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(data=st.one_of(raw_csv(), ragged_csv()), block=st.sampled_from([1, 2, 7, 40, 200, 65536]),
        limit=st.sampled_from(LIMITS))  # fmt: skip
+@example(data=b"md5\r\nx,\n,y\r\n", block=65536, limit=131072)  # \n alone among \r\n
 def test_csv_read_in_blocks_reads_as_the_csv_module_did(
     data: bytes, block: int, limit: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,7 +11,7 @@ only. Both ways give the same entries.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from amparo.formats.hashsets import HEX_LENGTHS, EntryBatch
@@ -27,7 +27,7 @@ _TEXT_COLUMNS = ("kind", "series", "photodna")
 _KNOWN = {*HEX_LENGTHS, *_FLAG_COLUMNS, *_TEXT_COLUMNS, "vpdq", "id",
           "category_scheme", "category_code"}  # fmt: skip
 
-Texts = dict[str, Sequence[str]]
+Texts = Mapping[str, Sequence[str]]
 
 
 def plain_batch(header: list[str], lines: list[int], rows: list[list[str]]) -> EntryBatch | None:

@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-# Read at a time: under the csv module's field limit, so that a block's fields cannot pass it.
-# A longer line is read whole, as the csv module reads it.
+# Read at a time. A block is at most two reads, under the csv module's field limit (131,072
+# characters), so that no field of it can pass that; a longer line is read whole, as before.
 BLOCK_BYTES = 64 * 1024
 LONG_BLOCK = 4 * 1024 * 1024  # a block this long holds a long line: the csv module's, as it was
 _LINE_END = "\n"
@@ -147,8 +147,8 @@ def plain_fields(text: str, width: int) -> tuple[int, list[str]] | None:
     else:
         marked = text.replace(_LINE_END, _ROW_END)
     fields = marked.split(",")
-    # Only line ends are "\n" fields (one left in a field fails this too): as many of them in the
-    # places after every row's last field as there are lines proves every line has ``width``.
+    # Every line end is now a "\n" field and nothing else is: as many of them in the places
+    # after every row's last field as there are lines proves that every line has ``width``.
     if len(fields) != count * (width + 1) + 1 or fields[width :: width + 1].count("\n") != count:
         return None
     if width == 1 and not all(fields[:-1:2]):

@@ -67,6 +67,7 @@ def csv_file(draw: st.DrawFn) -> tuple[list[str], list[list[str]]]:
 def _items(data: bytes, *, batches: bool, monkeypatch: pytest.MonkeyPatch) -> list[object]:
     if not batches:
         monkeypatch.setattr(csv_module, "plain_batch", lambda *_: None)
+        monkeypatch.setattr(csv_module, "plain_columns", lambda *_: None)
     return _read(lambda: stream_csv_set(io.BytesIO(data), path="set.csv"), monkeypatch)
 
 

@@ -13,9 +13,12 @@ around them. Known columns, any subset:
   empty.
 
 Other columns are kept in ``details`` under their header name. Blank rows are skipped. The file
-is read row by row; a bad row (wrong number of fields, a malformed hash or flag, bytes that are
-not UTF-8) is an InvalidInput naming its line (the physical line the row ends on) and costs that
-row only. A header without any hash column fails the file.
+is read in blocks of whole lines: a block the csv module would read as one row per line is split
+at C speed (``csv_plain``) and its rows checked a column at a time (``csv_batch``), any other
+block is read by the csv module row by row, and both give the same rows on the same lines. A bad
+row (wrong number of fields, a malformed hash or flag, bytes that are not UTF-8) is an
+InvalidInput naming its line (the physical line the row ends on) and costs that row only. A
+header without any hash column fails the file.
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ from amparo.formats.hashsets import (
     strict_read,
     vpdq_features,
 )
-from amparo.formats.hashsets.csv_batch import plain_batch
+from amparo.formats.hashsets.csv_batch import plain_batch, plain_columns
+from amparo.formats.hashsets.csv_plain import CsvLines, PlainBlock, plain_fields
 from amparo.model import Category, HashSetFile, KnownEntry
 
 FORMAT = "csv"
@@ -71,10 +75,10 @@ def read_csv_set(data: bytes, *, path: str) -> HashSetFile:
 
 def stream_csv_set(file: BinaryIO, *, path: str) -> HashSetStream:
     """The rows of a CSV hash set, read as they come (see the module docstring)."""
-    text = io.TextIOWrapper(file, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    reader = csv.reader(text)
-    header = _header(next(_rows(reader, path=path), None), path=path)
-    chunks = _chunks(reader, path=path)
+    lines = CsvLines(file)
+    rows = _CsvRows(lines, path=path)
+    header = _header(next(_rows(rows), None), path=path)
+    chunks = _chunks(lines, rows, width=len(header))
     return HashSetStream(FORMAT, None, "id", _entries(header, chunks, path=path))
 
 
@@ -102,46 +106,84 @@ class _Columns:
         )
 
 
-def _rows(reader: Any, *, path: str) -> Iterator[tuple[int, list[str] | InvalidInput]]:
+class _CsvRows:
+    """Rows as the csv module reads them from ``lines``, each with the line it ends on, and an
+    InvalidInput for each row it refuses."""
+
+    def __init__(self, lines: CsvLines, *, path: str) -> None:
+        self._lines = lines
+        self._reader = csv.reader(lines)
+        self._path = path
+        self._last_error_line = -1
+
+    def next(self) -> tuple[int, list[str]] | InvalidInput | None:
+        """The next row, or None at the end of the file."""
+        try:
+            cells = next(self._reader)
+        except StopIteration:
+            return None
+        except csv.Error as error:
+            line = self._lines.line
+            found = InvalidInput(f"not valid CSV: {error}", path=self._path, place=f"line {line}")
+            if line == self._last_error_line:
+                raise found from error
+            self._last_error_line = line
+            return found
+        return self._lines.line, cells
+
+
+def _rows(rows: _CsvRows) -> Iterator[tuple[int, list[str] | InvalidInput]]:
     """Non-blank rows with the line each ends on; a row the CSV parser refuses is an error."""
-    for chunk in _chunks(reader, path=path, size=1):
-        if isinstance(chunk, InvalidInput):
-            yield int(str(chunk.place).removeprefix("line ")), chunk
-            continue
-        lines, rows = chunk
-        if _blank(rows[0]):
-            continue
-        yield lines[0], rows[0]
+    while (row := rows.next()) is not None:
+        if isinstance(row, InvalidInput):
+            yield int(str(row.place).removeprefix("line ")), row
+        elif not _blank(row[1]):
+            yield row
+
+
+_Chunk = tuple[list[int], list[list[str]]] | PlainBlock | InvalidInput
 
 
 def _chunks(
-    reader: Any, *, path: str, size: int = READ_BATCH
-) -> Iterator[tuple[list[int], list[list[str]]] | InvalidInput]:
-    """Up to ``size`` rows at a time (blank ones too) with the lines they end on, and an
-    InvalidInput for each row the CSV parser refuses."""
-    lines: list[int] = []
-    rows: list[list[str]] = []
-    last_error_line = -1
-    while True:
-        try:
-            for cells in reader:
-                rows.append(cells)
-                lines.append(reader.line_num)
-                if len(rows) >= size:
-                    yield lines, rows
-                    lines, rows = [], []
-            break
-        except csv.Error as error:
-            if rows:
-                yield lines, rows
-                lines, rows = [], []
-            place = f"line {reader.line_num}"
-            if reader.line_num == last_error_line:
-                raise InvalidInput(f"not valid CSV: {error}", path=path, place=place) from error
-            last_error_line = reader.line_num
-            yield InvalidInput(f"not valid CSV: {error}", path=path, place=place)
-    if rows:
-        yield lines, rows
+    lines: CsvLines, rows: _CsvRows, *, width: int, size: int = READ_BATCH
+) -> Iterator[_Chunk]:
+    """The rest of the file: blocks of lines split plainly where the csv module would read them
+    so, else up to ``size`` rows at a time (blank ones too) with the lines they end on, and an
+    InvalidInput for each row the csv module refuses."""
+    while text := lines.rest():
+        plain = plain_fields(text, width)
+        if plain is not None:
+            count, fields = plain
+            first_line = lines.line + 1
+            lines.take_rest(count)
+            yield PlainBlock(first_line, count, width, fields, _is_utf8(text))
+            continue
+        numbers: list[int] = []
+        found: list[list[str]] = []
+        while lines.pending() and (row := rows.next()) is not None:
+            if isinstance(row, InvalidInput):
+                if found:
+                    yield numbers, found
+                    numbers, found = [], []
+                yield row
+                continue
+            numbers.append(row[0])
+            found.append(row[1])
+            if len(found) >= size:
+                yield numbers, found
+                numbers, found = [], []
+        if found:
+            yield numbers, found
+
+
+def _is_utf8(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _blank(cells: list[str]) -> bool:
@@ -169,7 +211,7 @@ def _header(first: tuple[int, list[str] | InvalidInput] | None, *, path: str) ->
 
 def _entries(
     header: list[str],
-    chunks: Iterator[tuple[list[int], list[list[str]]] | InvalidInput],
+    chunks: Iterator[_Chunk],
     *,
     path: str,
 ) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
@@ -179,10 +221,12 @@ def _entries(
         if isinstance(chunk, InvalidInput):
             yield chunk
             continue
-        batch = plain_batch(header, *chunk)
+        batch = _batch(header, chunk)
         if batch is not None:
             yield batch
             continue
+        if isinstance(chunk, PlainBlock):
+            chunk = (list(chunk.lines()), chunk.rows())
         for line, cells in zip(*chunk, strict=True):
             if _blank(cells):
                 continue
@@ -191,6 +235,17 @@ def _entries(
                 yield place, _entry(columns, cells, line, path=path, place=place)
             except InvalidInput as error:
                 yield error
+
+
+def _batch(
+    header: list[str], chunk: tuple[list[int], list[list[str]]] | PlainBlock
+) -> EntryBatch | None:
+    if not isinstance(chunk, PlainBlock):
+        return plain_batch(header, *chunk)
+    if not chunk.utf8:
+        return None
+    texts = {name: chunk.column(index) for index, name in enumerate(header)}
+    return plain_columns(texts, chunk.lines())
 
 
 def _entry(columns: _Columns, cells: list[str], line: int, *, path: str, place: str) -> EntryRow:

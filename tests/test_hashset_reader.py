@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from amparo.errors import InputRejected, InvalidInput, UnsafeInput
-from amparo.formats.hashsets import HashSetStream, open_hash_set
+from amparo.formats.hashsets import EntryBatch, HashSetStream, one_at_a_time, open_hash_set
 from amparo.intake import hashset_reader
 from amparo.intake.hashsets import HASH_SET_ENTRY_SOURCE, import_hash_set
 from amparo.store import tables
@@ -192,3 +192,25 @@ def test_the_import_tells_how_far_it_has_read(
     assert {stage: recorded.totals[stage] for stage in read} == read
     assert {stage: recorded.done[stage] for stage in read} == read
     assert (recorded.totals["Indexing"], recorded.done["Indexing"]) == (1, 1)
+
+
+def test_the_worker_joins_consecutive_batches_and_keeps_the_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def batch(first: int, count: int, *, with_kind: bool = False) -> EntryBatch:
+        numbers = range(first, first + count)
+        columns: dict[str, list[object]] = {"entry_id": [f"e{n}" for n in numbers]}
+        if with_kind:
+            columns["kind"] = ["image"] * count
+        return EntryBatch([f"line {n}" for n in numbers], columns)
+
+    bad = InvalidInput("md5 must be 32 hex digits", path="set.csv", place="line 9")
+    items = [batch(0, 3), batch(3, 4), bad, batch(10, 2), batch(12, 2, with_kind=True),
+             batch(14, 5, with_kind=True), batch(19, 6)]  # fmt: skip
+    monkeypatch.setattr(hashset_reader, "GROUP_ENTRIES", 10)
+    groups = list(hashset_reader._groups(iter(items)))
+    sent = [item for group in groups for item in group]
+    assert list(one_at_a_time(sent)) == list(one_at_a_time(items))
+    # a group is sent once it holds GROUP_ENTRIES; batches join until other columns or an error
+    shapes = [[len(i.places) if isinstance(i, EntryBatch) else "bad" for i in g] for g in groups]
+    assert shapes == [[7, "bad", 2], [7, 6]]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Generator, Iterator
+from itertools import chain
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -92,16 +93,10 @@ def _read(path: str, sending: Connection) -> None:
     try:
         with open(path, "rb") as file:
             stream = open_hash_set(file, path=path)
-            group: list[Any] = []
-            entries = 0
-            for item in stream.items:
-                group.append(item)
-                entries += len(item.places) if isinstance(item, EntryBatch) else 1
-                if entries >= GROUP_ENTRIES:
-                    sending.send((_ITEMS, group, file.tell()))
-                    group, entries = [], 0
+            for group in _groups(stream.items):
+                sending.send((_ITEMS, group, file.tell()))
             size = os.path.getsize(path)  # a reader may have closed the file as it ended
-            sending.send((_ITEMS, group, size))
+            sending.send((_ITEMS, [], size))
             sending.send((_END, stream.version, size))
     except InputRejected as error:
         sending.send((_FAILED, error, 0))
@@ -109,6 +104,44 @@ def _read(path: str, sending: Connection) -> None:
         pass
     finally:
         sending.close()
+
+
+def _groups(items: Iterator[Any]) -> Iterator[list[Any]]:
+    """The items in groups of about ``GROUP_ENTRIES`` entries, in order, consecutive batches
+    of the same columns joined into one (the importer writes one batch per statement)."""
+    group: list[Any] = []
+    batches: list[EntryBatch] = []
+    entries = 0
+    for item in items:
+        if batches and not (isinstance(item, EntryBatch) and _same_columns(item, batches[0])):
+            group.append(_joined(batches))
+            batches = []
+        if isinstance(item, EntryBatch):
+            batches.append(item)
+            entries += len(item.places)
+        else:
+            group.append(item)
+            entries += 1
+        if entries >= GROUP_ENTRIES:
+            yield [*group, _joined(batches)] if batches else group
+            group, batches, entries = [], [], 0
+    if group or batches:
+        yield [*group, _joined(batches)] if batches else group
+
+
+def _same_columns(batch: EntryBatch, other: EntryBatch) -> bool:
+    return batch.columns.keys() == other.columns.keys()
+
+
+def _joined(batches: list[EntryBatch]) -> EntryBatch:
+    if len(batches) == 1:
+        return batches[0]
+    places = list(chain.from_iterable(batch.places for batch in batches))
+    columns = {
+        name: list(chain.from_iterable(batch.columns[name] for batch in batches))
+        for name in batches[0].columns
+    }
+    return EntryBatch(places, columns)
 
 
 def worth_a_worker(path: str) -> bool:

@@ -108,7 +108,7 @@ def test_a_file_read_by_the_worker_imports_as_read_here(
     by_worker = _imported(workspace, path, "worker")
     assert used
     assert by_worker == here
-    assert here[0][4] > 0  # the file has bad entries, set aside with their places
+    assert here[0][4] > 0  # type: ignore[index]  # the file has bad entries, set aside
 
 
 def test_a_file_broken_midway_is_rejected_as_when_read_here(
@@ -205,8 +205,10 @@ def test_the_worker_joins_consecutive_batches_and_keeps_the_order(
         return EntryBatch([f"line {n}" for n in numbers], columns)
 
     bad = InvalidInput("md5 must be 32 hex digits", path="set.csv", place="line 9")
-    items = [batch(0, 3), batch(3, 4), bad, batch(10, 2), batch(12, 2, with_kind=True),
-             batch(14, 5, with_kind=True), batch(19, 6)]  # fmt: skip
+    items: list[EntryBatch | InvalidInput] = [
+        batch(0, 3), batch(3, 4), bad, batch(10, 2), batch(12, 2, with_kind=True),
+        batch(14, 5, with_kind=True), batch(19, 6),
+    ]  # fmt: skip
     monkeypatch.setattr(hashset_reader, "GROUP_ENTRIES", 10)
     groups = list(hashset_reader._groups(iter(items)))
     sent = [item for group in groups for item in group]

@@ -57,9 +57,17 @@ from amparo.formats.hashsets import (
     clean_text,
     entry_hashes,
     ncmec_batch,
+    ncmec_columns,
     strict_read,
 )
-from amparo.formats.xml import add_repeated, element_data, iterparse_root, iterparse_xml, local_name
+from amparo.formats.xml import (
+    add_repeated,
+    element_data,
+    iterparse_root,
+    iterparse_xml,
+    local_name,
+    pull_parser,
+)
 from amparo.model import Category, HashSetFile
 
 FORMAT = "ncmec-hashsharing"
@@ -71,7 +79,9 @@ _ENTRY_ELEMENTS = {
 }
 _SECTIONS = {"images", "videos"}
 _TAGS = tuple(f"{{*}}{name}" for name in (*_ENTRY_ELEMENTS, *_SECTIONS))
-READ_BATCH = 1024  # plain entries staged together
+_SECTION_TAGS = tuple(f"{{*}}{name}" for name in _SECTIONS)
+READ_BATCH = 1024  # plain entries staged together, when read one by one
+CHUNK_BYTES = 1024 * 1024  # parsed at a time
 _HASH_FINGERPRINTS = {"md5": "md5", "sha1": "sha1", "pdq": "pdq", "pdna": "photodna"}
 _MODELLED = {"classification", "fingerprints"}
 
@@ -97,38 +107,154 @@ def stream_ncmec(file: BinaryIO, *, path: str) -> HashSetStream:
 def _items(
     file: BinaryIO, *, path: str
 ) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
-    """Runs of plain entries as batches (``ncmec_batch``), the others entry by entry."""
+    """The section children a chunk at a time; a file that is not well-formed is read again
+    element by element from where the chunks stopped, so that the entries before the error
+    and the error itself are reported exactly as ``_element_items`` reports them."""
+    consumed = [0]
+    try:
+        yield from _chunked_items(file, path=path, consumed=consumed)
+    except etree.XMLSyntaxError:
+        file.seek(0)
+        yield from _element_items(file, path=path, skip=consumed[0])
+
+
+def _chunked_items(
+    file: BinaryIO, *, path: str, consumed: list[int]
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
+    """Parse ``CHUNK_BYTES`` at a time; the complete children of the open section are read
+    after each (as one batch when ``ncmec_columns`` can), then removed from memory."""
+    parser = pull_parser(tags=_SECTION_TAGS)
+    section = None
+    while chunk := file.read(CHUNK_BYTES):
+        parser.feed(chunk)
+        for event, element in parser.read_events():
+            if _name(element.tag) not in _SECTIONS or not _is_root(element.getparent()):
+                continue  # a section only directly under the root
+            if event == "start":
+                section = element
+            else:
+                yield from _children(element, len(element), True, path, consumed)
+                element.clear()
+                section = None
+        if section is not None:
+            yield from _children(section, len(section) - 1, False, path, consumed)
+    parser.close()
+
+
+def _children(
+    section: etree._Element, count: int, ended: bool, path: str, consumed: list[int]
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
+    """The first ``count`` children of ``section``, which are complete; removed once read.
+    Before the section ends, elements that are not entries after the last entry wait, as
+    ``_element_items`` reports them only when an entry after them or the section's end is
+    read."""
+    if count <= 0:
+        return
+    children = section[:count]
+    places = [_line(child) for child in children]
+    serialized = etree.tostring(section, encoding="unicode", with_tail=False)
+    batch = ncmec_columns.plain_batch(serialized, count, places)
+    if batch is None:
+        if not ended:
+            count = _through_last_entry(children)
+        items = list(_read_one_by_one(children[:count], section, path=path))
+    else:
+        items = [batch]
+    del children  # lxml removes children without a Python proxy much faster
+    consumed[0] += count
+    del section[:count]
+    yield from items
+
+
+def _through_last_entry(children: list[etree._Element]) -> int:
+    """How many of ``children`` there are up to their last entry."""
+    names = [_name(child.tag) for child in children]
+    return max((n + 1 for n, name in enumerate(names) if name in _ENTRY_ELEMENTS), default=0)
+
+
+def _read_one_by_one(
+    children: list[etree._Element], section: etree._Element, *, path: str
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
+    """Section children read element by element, plain entries still staged together."""
     places: list[str] = []
     rows: list[tuple[Any, ...]] = []
+    for child in children:
+        name = _name(child.tag)
+        if name not in _ENTRY_ELEMENTS:
+            yield from _flushed(places, rows)
+            yield _unexpected_one(child, section, path=path)
+            continue
+        plain = ncmec_batch.plain_entry(child, *_ENTRY_ELEMENTS[name])
+        if plain is not None:
+            places.append(_line(child))
+            rows.append(plain)
+            if len(rows) >= READ_BATCH:
+                yield from _flushed(places, rows)
+            continue
+        yield from _flushed(places, rows)
+        try:
+            yield _line(child), _entry(child, path=path)
+        except InvalidInput as error:
+            yield error
+    yield from _flushed(places, rows)
+
+
+def _element_items(
+    file: BinaryIO, *, path: str, skip: int = 0
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
+    """Each entry at its end (lxml ``iterparse``), runs of plain entries as batches
+    (``ncmec_batch``), leaving out the first ``skip`` section children."""
+    places: list[str] = []
+    rows: list[tuple[Any, ...]] = []
+    try:
+        yield from _elements(file, path, skip, places, rows)
+    except InvalidInput:
+        yield from _flushed(places, rows)  # the entries before a well-formedness error
+        raise
+    yield from _flushed(places, rows)
+
+
+def _elements(
+    file: BinaryIO, path: str, skip: int, places: list[str], rows: list[tuple[Any, ...]]
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
     for element in iterparse_xml(file, path=path, tags=_TAGS):
         parent = element.getparent()
         name = _name(element.tag)
         if name in _SECTIONS:
             if _is_root(parent):
                 yield from _flushed(places, rows)
-                yield from _unexpected(list(element), element, path=path)
+                for child in list(element):
+                    skip, report = skip - 1, skip <= 0
+                    if report:
+                        yield _unexpected_one(child, element, path=path)
                 element.clear()
             continue
+        if name not in _ENTRY_ELEMENTS:
+            continue  # "p:image" where the prefix p is not declared: rejected at the end
         if parent is None or _name(parent.tag) not in _SECTIONS or not _is_root(parent.getparent()):
             continue  # an element named like an entry elsewhere is data, read with its entry
-        if element.getprevious() is not None:
-            yield from _flushed(places, rows)
-            yield from _unexpected(_before(element), parent, path=path)
-        plain = ncmec_batch.plain_entry(element, *_ENTRY_ELEMENTS[name])
-        if plain is not None:
-            places.append(_line(element))
-            rows.append(plain)
-            if len(rows) >= READ_BATCH:
+        for child in _before(element):
+            skip, report = skip - 1, skip <= 0
+            if report:
                 yield from _flushed(places, rows)
-        else:
-            yield from _flushed(places, rows)
-            try:
-                yield _line(element), _entry(element, path=path)
-            except InvalidInput as error:
-                yield error
+                yield _unexpected_one(child, parent, path=path)
+            parent.remove(child)
+        skip, report = skip - 1, skip <= 0
+        if report:
+            plain = ncmec_batch.plain_entry(element, *_ENTRY_ELEMENTS[name])
+            if plain is not None:
+                places.append(_line(element))
+                rows.append(plain)
+                if len(rows) >= READ_BATCH:
+                    yield from _flushed(places, rows)
+            else:
+                yield from _flushed(places, rows)
+                try:
+                    yield _line(element), _entry(element, path=path)
+                except InvalidInput as error:
+                    yield error
         element.clear()
         del parent[0]
-    yield from _flushed(places, rows)
 
 
 def _flushed(places: list[str], rows: list[tuple[Any, ...]]) -> Iterator[EntryBatch]:
@@ -153,16 +279,12 @@ def _before(element: etree._Element) -> list[etree._Element]:
     return list(element.itersiblings(preceding=True))[::-1]
 
 
-def _unexpected(
-    elements: list[etree._Element], section: etree._Element, *, path: str
-) -> Iterator[InvalidInput]:
-    for element in elements:
-        yield InvalidInput(
-            f"unexpected <{local_name(element)}> in <{local_name(section)}>",
-            path=path,
-            place=_line(element),
-        )
-        section.remove(element)
+def _unexpected_one(element: etree._Element, section: etree._Element, *, path: str) -> InvalidInput:
+    return InvalidInput(
+        f"unexpected <{local_name(element)}> in <{local_name(section)}>",
+        path=path,
+        place=_line(element),
+    )
 
 
 def _entry(element: etree._Element, *, path: str) -> EntryRow:

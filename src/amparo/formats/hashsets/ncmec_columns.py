@@ -3,25 +3,28 @@ serialization of the entries it has already parsed.
 
 The file is parsed by lxml (hardened as ``amparo.formats.xml`` says); ``ncmec`` hands this
 module the first ``count`` children of a section and the section serialized by
-``etree.tostring``. That serialization is libxml2's, not the file's bytes: attributes in
-double quotes, every ``<``, ``>`` and ``&`` in text and attribute values (and ``"``, tab,
-newline and carriage return in attribute values) written as a character reference, comments
-and processing instructions gone (the parser removes them), elements in another namespace
-than their parent's default carrying a prefix or an ``xmlns`` attribute. ``_ENTRY`` matches
-one rigid shape only: an unprefixed ``image``/``deletedImage``/``video``/``deletedVideo``
-without attributes whose children are, in this order and each at most once, ``member``
-(no attribute or just ``id``), ``timestamp``, ``id`` (required), ``classification`` and
-``fingerprints`` (no attribute; children ``md5``, ``sha1``, ``pdq``, ``pdna`` in this order,
-each at most once), every one of them a leaf without attributes (but ``member``'s ``id``)
-whose text holds no character reference. Such a value is its text exactly, and the entry is
-one ``ncmec_batch.plain_entry`` reads: the same columns, ``details`` the same (written as
-``details_json``). Text between elements (tails) is allowed, as ``plain_entry`` ignores it.
+``etree.tostring``. That text is libxml2's, not the file's: attributes in double quotes, every
+``<``, ``>`` and ``&`` in text and attribute values (and ``"``, tab, newline and carriage
+return in attribute values) written as a character reference, comments and processing
+instructions gone (the parser drops them), an element in another namespace than its parent's
+default carrying a prefix or an ``xmlns`` attribute. So every ``<`` starts a tag, and a value
+without ``&`` is its text exactly.
 
-``plain_batch`` gives an EntryBatch only when the ``count`` children are all entries of that
-shape, matched one after another from the section's first child, with plain values (an
-``id``, hex hashes, as ``plain_entry`` checks them); otherwise None, and ``ncmec`` reads the
-chunk element by element as before. ``tests/test_hashset_batches.py`` checks both ways on
-generated documents.
+``_ENTRY`` matches one rigid shape only: an unprefixed ``image``/``deletedImage``/``video``/
+``deletedVideo`` without attributes whose children are, in this order and each at most once,
+``member`` (no attribute, or ``id`` alone), ``timestamp``, ``id`` (required),
+``classification`` and ``fingerprints`` (children ``md5``, ``sha1``, ``pdq``, ``pdna`` in this
+order, each at most once), every one a leaf without other attributes; text between them
+(tails) is allowed, as ``ncmec_batch.plain_entry`` ignores it. Such an entry is one
+``plain_entry`` reads, and gives the same columns, ``details`` written as ``details_json``.
+Most chunks hold entries of one shape (which children there are, empty or not): the first
+entry's shape gives a pattern without optional parts, cheaper to match, and a chunk of several
+shapes is matched with ``_ENTRY``.
+
+``plain_batch`` gives an EntryBatch only when the ``count`` children all match, one after the
+other from the section's first, with plain values (an ``id``, hex hashes, no ``&``);
+otherwise None, and ``ncmec`` reads the chunk element by element as before.
+``tests/test_hashset_batches.py`` checks both ways on generated documents.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from amparo.formats.hashsets import HEX_LENGTHS, EntryBatch
 from amparo.formats.hashsets.ncmec_batch import INDUSTRY_CODES
 
 _TEXT = r"[^<]*"  # text up to the next tag; a value holding "&" (a reference) is refused
+_HASHES = ("md5", "sha1", "pdq", "pdna")
 
 
 def _leaf(name: str) -> str:
@@ -54,59 +58,107 @@ _ENTRY = re.compile(
     + _present("timestamp")
     + rf"<id>(?P<id>{_TEXT})</id>{_TEXT}"
     + _leaf("classification")
-    + rf"(?:<fingerprints>{_TEXT}{_leaf('md5')}{_leaf('sha1')}{_leaf('pdq')}{_leaf('pdna')}"
-    rf"</fingerprints>{_TEXT}|<fingerprints/>{_TEXT})?"
+    + rf"(?:<fingerprints>{_TEXT}{''.join(map(_leaf, _HASHES))}</fingerprints>{_TEXT}"
+    rf"|<fingerprints/>{_TEXT})?"
     r"</(?P=tag)>"
 )
-_VALUES = ("member_id", "member", "timestamp", "id", "classification", "md5", "sha1", "pdq",
-           "pdna")  # fmt: skip
-_GROUPS = {name: index for name, index in _ENTRY.groupindex.items()}
-_STRIDE = _ENTRY.groups + 1
+_VALUES = ("member_id", "member", "timestamp", "id", "classification", *_HASHES)
 _KINDS = {
     "image": ("image", False),
     "deletedImage": ("image", True),
     "video": ("video", False),
     "deletedVideo": ("video", True),
 }
-_HEX_COLUMNS = {
-    kind: re.compile(f"(?:[0-9a-fA-F]{{{n}}})?(?:\n(?:[0-9a-fA-F]{{{n}}})?)*")
-    for kind, n in HEX_LENGTHS.items()
-}
 _HEX = {kind: re.compile(f"[0-9a-f]{{{n}}}").fullmatch for kind, n in HEX_LENGTHS.items()}
-# details as json.dumps writes them: the member (none, a leaf, or with its id attribute),
-# the timestamp where there is one, and the id, in the order the shape has them.
-_MEMBER_JSON = {
-    None: "",
-    "leaf": '"member": {1}, ',
-    "id": '"member": {{"@id": {0}, "#text": {1}}}, ',
-}
-_DETAILS = {
-    (member, timestamp): "{{" + _MEMBER_JSON[member] + ('"timestamp": {2}, ' if timestamp else "")
-    + '"id": {3}}}'
-    for member in _MEMBER_JSON
-    for timestamp in (False, True)
-}  # fmt: skip
+_SHAPES: dict[tuple[str, ...], re.Pattern[str]] = {}
+_MAX_SHAPES = 256  # a file has few shapes; a hostile one cannot grow this
 
 
 def plain_batch(serialized: str, count: int, places: list[str]) -> EntryBatch | None:
     """The first ``count`` children of the section serialized in ``serialized`` as one
     EntryBatch (entry ``i`` at ``places[i]``), or None when any of them is not plain."""
-    parts = _ENTRY.split(serialized, maxsplit=count)
-    if (len(parts) - 1) // _STRIDE < count or parts[0].count("<") != 1:
-        return None  # the section's start tag, then the first child must match
-    if "<" in "".join(parts[_STRIDE : count * _STRIDE : _STRIDE]):
-        return None  # something other than text (an element not of the shape) between two
-    groups = {name: parts[index : count * _STRIDE : _STRIDE] for name, index in _GROUPS.items()}
+    first_child = serialized.find("<", 1)
+    first = None if first_child < 0 else _ENTRY.match(serialized, first_child)
+    if first is None:
+        return None
+    groups = _groups(_shaped(first), serialized, count) or _groups(_ENTRY, serialized, count)
+    if groups is None:
+        return None
     if any("&" in "".join(filter(None, groups[name])) for name in _VALUES):
         return None  # a character reference stands for a character of the value
-    columns = _columns(groups)
+    columns = _columns(groups, count)
     if columns is None:
         return None
     return EntryBatch(places, columns)
 
 
-def _columns(groups: dict[str, list[str | None]]) -> dict[str, Sequence[Any]] | None:
-    ids = [value.strip() for value in groups["id"]]  # type: ignore[union-attr]
+def _groups(
+    pattern: re.Pattern[str], serialized: str, count: int
+) -> dict[str, list[str | None]] | None:
+    """Each group of ``pattern`` over the first ``count`` children, or None unless they all
+    match, one after the other from the first (text alone between them)."""
+    stride = pattern.groups + 1
+    parts = pattern.split(serialized, maxsplit=count)
+    if (len(parts) - 1) // stride < count or parts[0].count("<") != 1:
+        return None  # the section's start tag, then the first child must match
+    if "<" in "".join(parts[stride : count * stride : stride]):
+        return None  # an element not of the shape between two that are
+    blank: list[str | None] = [None] * count
+    groups = dict.fromkeys((*_VALUES, "member_e", "member_a", "timestamp_e"), blank)
+    groups |= {name: parts[index : count * stride : stride] for name, index in
+               pattern.groupindex.items()}  # fmt: skip
+    return groups
+
+
+def _shaped(first: re.Match[str]) -> re.Pattern[str]:
+    """The pattern of entries shaped as ``first`` is, without optional parts."""
+    text = first.group(0)
+    member = "" if first["member_e"] is None else "t" if first["member"] is not None else "/"
+    if member and first["member_a"] is not None:
+        member = "i" + member
+    forms = {name: "/" if f"<{name}/>" in text else "t" if f"<{name}>" in text else ""
+             for name in ("timestamp", "classification", "fingerprints", *_HASHES)}  # fmt: skip
+    shape = (first["tag"], member, *forms.values())
+    pattern = _SHAPES.get(shape)
+    if pattern is None:
+        pattern = re.compile(_shape_pattern(first["tag"], member, forms))
+        if len(_SHAPES) < _MAX_SHAPES:
+            _SHAPES[shape] = pattern
+    return pattern
+
+
+def _shape_pattern(tag: str, member: str, forms: dict[str, str]) -> str:
+    members = {
+        "": "",
+        "/": "<member/>",
+        "t": f"<member>(?P<member>{_TEXT})</member>",
+        "i/": '<member id="(?P<member_id>[^"]*)"/>',
+        "it": f'<member id="(?P<member_id>[^"]*)">(?P<member>{_TEXT})</member>',
+    }
+    pattern = f"<(?P<tag>{tag})>{_TEXT}"
+    if member:
+        attribute = "(?P<member_a>)" if member.startswith("i") else ""
+        pattern += f"{members[member]}(?P<member_e>){attribute}{_TEXT}"
+    pattern += _form("timestamp", forms["timestamp"])
+    if forms["timestamp"]:
+        pattern += "(?P<timestamp_e>)"
+    pattern += f"<id>(?P<id>{_TEXT})</id>{_TEXT}" + _form("classification", forms["classification"])
+    if forms["fingerprints"] == "/":
+        pattern += f"<fingerprints/>{_TEXT}"
+    elif forms["fingerprints"]:
+        hashes = "".join(_form(name, forms[name]) for name in _HASHES)
+        pattern += f"<fingerprints>{_TEXT}{hashes}</fingerprints>{_TEXT}"
+    return pattern + f"</{tag}>"
+
+
+def _form(name: str, form: str) -> str:
+    if form == "/":
+        return f"<{name}/>{_TEXT}"
+    return f"<{name}>(?P<{name}>{_TEXT})</{name}>{_TEXT}" if form else ""
+
+
+def _columns(groups: dict[str, list[str | None]], count: int) -> dict[str, Sequence[Any]] | None:
+    ids = _stripped(groups["id"])
     if "" in ids:
         return None
     columns: dict[str, Sequence[Any]] = {}
@@ -115,27 +167,46 @@ def _columns(groups: dict[str, list[str | None]]) -> dict[str, Sequence[Any]] | 
         if hashes is None:
             return None
         columns[kind] = hashes
-    member_ids = [(value or "").strip() for value in groups["member_id"]]
-    columns["entry_id"] = [
-        f"{member}-{entry}" if member else entry
-        for member, entry in zip(member_ids, ids, strict=True)
-    ]
-    kinds = [_KINDS[tag] for tag in groups["tag"]]  # type: ignore[index]
-    columns["kind"] = [kind for kind, _ in kinds]
-    columns["deleted"] = [deleted for _, deleted in kinds]
-    columns["photodna"] = [(value or "").strip() or None for value in groups["pdna"]]
-    _categories(groups["classification"], columns)
+    columns["entry_id"] = _entry_ids(_stripped(groups["member_id"]), ids)
+    tags = groups["tag"]
+    if len(set(tags)) == 1:
+        kind, deleted = _KINDS[tags[0]]  # type: ignore[index]
+        columns["kind"], columns["deleted"] = [kind] * count, [deleted] * count
+    else:
+        kinds = [_KINDS[tag] for tag in tags]  # type: ignore[index]
+        columns["kind"] = [kind for kind, _ in kinds]
+        columns["deleted"] = [deleted for _, deleted in kinds]
+    columns["photodna"] = [text or None for text in _stripped(groups["pdna"])]
+    _categories(_stripped(groups["classification"]), columns)
     columns["details_json"] = _details(groups, ids)
     return columns
 
 
+def _stripped(values: list[str | None]) -> list[str]:
+    """Values stripped as ``clean_text`` strips them, "" for None."""
+    if None in values:
+        return ["" if value is None else value.strip() for value in values]
+    return list(map(str.strip, values))  # type: ignore[arg-type]
+
+
+def _entry_ids(member_ids: list[str], ids: list[str]) -> list[str]:
+    """``{member id}-{id}``, or the id alone where the member has no id."""
+    members = set(member_ids)
+    if len(members) == 1 and "" not in members:
+        return list(map(f"{member_ids[0]}-".__add__, ids))
+    return [
+        f"{member}-{entry}" if member else entry
+        for member, entry in zip(member_ids, ids, strict=True)
+    ]
+
+
 def _hashes(kind: str, values: list[str | None]) -> list[str | None] | None:
     """Lower-case hex hashes (None where blank), or None when one is not hex."""
-    texts = ["" if value is None else value for value in values]
-    joined = "\n".join(texts)
-    plain = joined.isascii() and joined.count("\n") == len(texts) - 1
-    if plain and _HEX_COLUMNS[kind].fullmatch(joined) is not None:
-        return [text or None for text in joined.lower().split("\n")]
+    texts: list[str] = ["" if value is None else value for value in values]
+    if set(map(len, texts)) <= {0, HEX_LENGTHS[kind]}:
+        joined = "\n".join(texts)
+        if joined.isascii() and _all_hex(joined, len(texts)):
+            return [text or None for text in joined.lower().split("\n")]
     found: list[str | None] = []
     for text in texts:  # spaces around a hash, or a value that is not one
         value = text.strip().lower()
@@ -145,8 +216,18 @@ def _hashes(kind: str, values: list[str | None]) -> list[str | None] | None:
     return found
 
 
-def _categories(values: list[str | None], columns: dict[str, Sequence[Any]]) -> None:
-    codes = [(value or "").strip() for value in values]
+def _all_hex(joined: str, count: int) -> bool:
+    """Whether ``count`` values joined by newlines are hex digits alone (``bytes.fromhex``
+    skips whitespace: every digit is read only if no other whitespace than the
+    ``count - 1`` newlines stands among them)."""
+    try:
+        digits = 2 * len(bytes.fromhex(joined))
+    except ValueError:
+        return False
+    return digits == len(joined) - (count - 1)
+
+
+def _categories(codes: list[str], columns: dict[str, Sequence[Any]]) -> None:
     known = {code: _category(code) for code in set(codes)}
     found = [known[code] for code in codes]
     columns["category_scheme"] = [scheme for scheme, _ in found]
@@ -162,30 +243,29 @@ def _category(code: str) -> tuple[str | None, str | None]:
 
 
 def _details(groups: dict[str, list[str | None]], ids: list[str]) -> list[str]:
-    """``json.dumps(details)`` of each entry, from a format string per shape."""
+    """``json.dumps(details)`` of each entry: the member (text, or its id attribute and text),
+    the timestamp, the id, each where the entry has it, in that order."""
+    texts = _encoded(_stripped(groups["member"]))
+    attributes = _encoded(["" if value is None else value for value in groups["member_id"]])
     members = [
-        None if there is None else "leaf" if attribute is None else "id"
-        for there, attribute in zip(groups["member_e"], groups["member_a"], strict=True)
-    ]
-    formats = [
-        _DETAILS[member, timestamp is not None]
-        for member, timestamp in zip(members, groups["timestamp_e"], strict=True)
-    ]
-    return list(
-        map(
-            str.format,
-            formats,
-            map(_json, groups["member_id"]),
-            map(_json_stripped, groups["member"]),
-            map(_json_stripped, groups["timestamp"]),
-            map(encode_basestring_ascii, ids),
+        "" if there is None else f'"member": {text}, ' if attribute is None
+        else f'"member": {{"@id": {identifier}, "#text": {text}}}, '
+        for there, attribute, identifier, text in zip(
+            groups["member_e"], groups["member_a"], attributes, texts, strict=True
         )
-    )
+    ]  # fmt: skip
+    stamps = [
+        "" if there is None else f'"timestamp": {stamp}, '
+        for there, stamp in zip(
+            groups["timestamp_e"], _encoded(_stripped(groups["timestamp"])), strict=True
+        )
+    ]
+    return [
+        f'{{{member}{stamp}"id": {entry}}}'
+        for member, stamp, entry in zip(members, stamps, _encoded(ids), strict=True)
+    ]
 
 
-def _json(value: str | None) -> str:
-    return encode_basestring_ascii(value or "")  # type: ignore[no-any-return]
-
-
-def _json_stripped(value: str | None) -> str:
-    return encode_basestring_ascii(value.strip() if value else "")  # type: ignore[no-any-return]
+def _encoded(values: list[str]) -> list[str]:
+    """Each text as a JSON string, as ``json.dumps`` writes it."""
+    return list(map(encode_basestring_ascii, values))

@@ -42,6 +42,7 @@ unexpected element in a section) is an InvalidInput naming its line and costs th
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Iterator
 from typing import Any, BinaryIO
@@ -104,22 +105,31 @@ def stream_ncmec(file: BinaryIO, *, path: str) -> HashSetStream:
     return HashSetStream(FORMAT, _version(root), None, _items(file, path=path))
 
 
+@dataclasses.dataclass
+class _Progress:
+    """How many section children the chunked reader has read, and how many elements that are
+    not entries it holds back at the start of the open section."""
+
+    read: int = 0
+    held: int = 0
+
+
 def _items(
     file: BinaryIO, *, path: str
 ) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
     """The section children a chunk at a time; a file that is not well-formed is read again
     element by element from where the chunks stopped, so that the entries before the error
     and the error itself are reported exactly as ``_element_items`` reports them."""
-    consumed = [0]
+    progress = _Progress()
     try:
-        yield from _chunked_items(file, path=path, consumed=consumed)
+        yield from _chunked_items(file, path=path, progress=progress)
     except etree.XMLSyntaxError:
         file.seek(0)
-        yield from _element_items(file, path=path, skip=consumed[0])
+        yield from _element_items(file, path=path, skip=progress.read)
 
 
 def _chunked_items(
-    file: BinaryIO, *, path: str, consumed: list[int]
+    file: BinaryIO, *, path: str, progress: _Progress
 ) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
     """Parse ``CHUNK_BYTES`` at a time; the complete children of the open section are read
     after each (as one batch when ``ncmec_columns`` can), then removed from memory."""
@@ -133,36 +143,39 @@ def _chunked_items(
             if event == "start":
                 section = element
             else:
-                yield from _children(element, len(element), True, path, consumed)
+                yield from _children(element, len(element), True, path, progress)
                 element.clear()
                 section = None
         if section is not None:
-            yield from _children(section, len(section) - 1, False, path, consumed)
+            yield from _children(section, len(section) - 1, False, path, progress)
     parser.close()
 
 
 def _children(
-    section: etree._Element, count: int, ended: bool, path: str, consumed: list[int]
+    section: etree._Element, count: int, ended: bool, path: str, progress: _Progress
 ) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
     """The first ``count`` children of ``section``, which are complete; removed once read.
-    Before the section ends, elements that are not entries after the last entry wait, as
-    ``_element_items`` reports them only when an entry after them or the section's end is
-    read."""
-    if count <= 0:
-        return
-    children = section[:count]
-    places = [_line(child) for child in children]
-    serialized = etree.tostring(section, encoding="unicode", with_tail=False)
-    batch = ncmec_columns.plain_batch(serialized, count, places)
-    if batch is None:
-        if not ended:
-            count = _through_last_entry(children)
-        items = list(_read_one_by_one(children[:count], section, path=path))
+    Before the section ends, elements that are not entries after the last entry are held
+    back, as ``_element_items`` reports them only when it reads an entry after them or the
+    section's end (and never if the file breaks off before)."""
+    held = progress.held
+    batch = None
+    if not held and count > 0:
+        children = section[:count]
+        places = [f"line {child.sourceline}" for child in children]
+        serialized = etree.tostring(section, encoding="unicode", with_tail=False)
+        batch = ncmec_columns.plain_batch(serialized, count, places)
+        del children  # lxml removes children without a Python proxy much faster
+    if batch is not None:
+        items: list[tuple[str, EntryRow] | EntryBatch | InvalidInput] = [batch]
+        done = count
     else:
-        items = [batch]
-    del children  # lxml removes children without a Python proxy much faster
-    consumed[0] += count
-    del section[:count]
+        done = count if ended else held + _through_last_entry(section[held:count])
+        done = 0 if done == held and not ended else done
+        items = list(_read_one_by_one(section[:done], section, path=path))
+    progress.read += done
+    progress.held = count - done
+    del section[:done]
     yield from items
 
 

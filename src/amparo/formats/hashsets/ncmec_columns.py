@@ -247,6 +247,15 @@ def _details(groups: dict[str, list[str | None]], ids: list[str]) -> list[str]:
     the timestamp, the id, each where the entry has it, in that order."""
     texts = _encoded(_stripped(groups["member"]))
     attributes = _encoded(["" if value is None else value for value in groups["member_id"]])
+    stamps = _encoded(_stripped(groups["timestamp"]))
+    entries = _encoded(ids)
+    if None not in groups["member_a"] and None not in groups["timestamp_e"]:  # the usual shape
+        return [
+            f'{{"member": {{"@id": {identifier}, "#text": {text}}}, "timestamp": {stamp}, '
+            f'"id": {entry}}}'
+            for identifier, text, stamp, entry in zip(attributes, texts, stamps, entries,
+                                                      strict=True)
+        ]  # fmt: skip
     members = [
         "" if there is None else f'"member": {text}, ' if attribute is None
         else f'"member": {{"@id": {identifier}, "#text": {text}}}, '
@@ -254,15 +263,13 @@ def _details(groups: dict[str, list[str | None]], ids: list[str]) -> list[str]:
             groups["member_e"], groups["member_a"], attributes, texts, strict=True
         )
     ]  # fmt: skip
-    stamps = [
+    stamped = [
         "" if there is None else f'"timestamp": {stamp}, '
-        for there, stamp in zip(
-            groups["timestamp_e"], _encoded(_stripped(groups["timestamp"])), strict=True
-        )
+        for there, stamp in zip(groups["timestamp_e"], stamps, strict=True)
     ]
     return [
         f'{{{member}{stamp}"id": {entry}}}'
-        for member, stamp, entry in zip(members, stamps, _encoded(ids), strict=True)
+        for member, stamp, entry in zip(members, stamped, entries, strict=True)
     ]
 
 

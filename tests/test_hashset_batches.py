@@ -247,7 +247,9 @@ NCMEC_USUAL = {
                      "</fingerprints>", "<fingerprints/>", "<fingerprints><sha1/></fingerprints>",
                      f"<fingerprints><md5> {MD5.upper()} </md5><pdna>UoHE+/=</pdna></fingerprints>",
                      f"<fingerprints>\n <pdq>{PDQ.upper()}</pdq>\n <pdna/>\n</fingerprints>",
-                     f"<fingerprints><md5>{MD5}</md5><pdq>{PDQ},80</pdq></fingerprints>"],
+                     f"<fingerprints><md5>{MD5}</md5><pdq>{PDQ},80</pdq></fingerprints>",
+                     f"<fingerprints><md5>  {MD5[:30]}</md5></fingerprints>",
+                     f"<fingerprints><sha1>{'a' * 20}\t\n{'b' * 18}</sha1></fingerprints>"],
 }  # fmt: skip
 NCMEC_SECTION_CHILDREN = ["image", "deletedImage", "video", "deletedVideo", "note", "p:image",
                           "images"]  # fmt: skip
@@ -352,7 +354,9 @@ def test_plain_ncmec_entries_are_read_in_batches_with_their_lines() -> None:
     entries[700] = "<image><fingerprints/></image>\n"
     document = f'<queryResult xmlns="{NCMEC}"><images>\n{"".join(entries)}</images></queryResult>'
     items = list(stream_ncmec(io.BytesIO(document.encode()), path="set.xml").items)
-    assert [type(item).__name__ for item in items] == ["EntryBatch", "InvalidInput", "EntryBatch"]
+    kinds = [type(item).__name__ for item in items]
+    assert len(kinds) <= 8 and kinds.count("InvalidInput") == 1
+    assert set(kinds) == {"EntryBatch", "InvalidInput"}
     found = list(one_at_a_time(items))
     assert found[1499] == (
         "line 1501",

@@ -82,7 +82,7 @@ _SECTIONS = {"images", "videos"}
 _TAGS = tuple(f"{{*}}{name}" for name in (*_ENTRY_ELEMENTS, *_SECTIONS))
 _SECTION_TAGS = tuple(f"{{*}}{name}" for name in _SECTIONS)
 READ_BATCH = 1024  # plain entries staged together, when read one by one
-CHUNK_BYTES = 1024 * 1024  # parsed at a time
+CHUNK_BYTES = 128 * 1024  # parsed at a time: the Python side of a chunk stays small
 _HASH_FINGERPRINTS = {"md5": "md5", "sha1": "sha1", "pdq": "pdq", "pdna": "photodna"}
 _MODELLED = {"classification", "fingerprints"}
 

@@ -84,7 +84,7 @@ def plain_batch(serialized: str, count: int, places: list[str]) -> EntryBatch | 
     groups = _groups(_shaped(first), serialized, count) or _groups(_ENTRY, serialized, count)
     if groups is None:
         return None
-    if any("&" in "".join(filter(None, groups[name])) for name in _VALUES):
+    if "&" in serialized and any("&" in "".join(groups[name]) for name in _VALUES):
         return None  # a character reference stands for a character of the value
     columns = _columns(groups, count)
     if columns is None:
@@ -92,21 +92,24 @@ def plain_batch(serialized: str, count: int, places: list[str]) -> EntryBatch | 
     return EntryBatch(places, columns)
 
 
-def _groups(
-    pattern: re.Pattern[str], serialized: str, count: int
-) -> dict[str, list[str | None]] | None:
+def _groups(pattern: re.Pattern[str], serialized: str, count: int) -> dict[str, list[Any]] | None:
     """Each group of ``pattern`` over the first ``count`` children, or None unless they all
-    match, one after the other from the first (text alone between them)."""
+    match, one after the other from the first (text alone between them). A value is "" where
+    the entry has no such element or it is empty; ``member_e``, ``member_a`` and
+    ``timestamp_e`` are None where the entry has no member, no member id, no timestamp."""
     stride = pattern.groups + 1
     parts = pattern.split(serialized, maxsplit=count)
     if (len(parts) - 1) // stride < count or parts[0].count("<") != 1:
         return None  # the section's start tag, then the first child must match
     if "<" in "".join(parts[stride : count * stride : stride]):
         return None  # an element not of the shape between two that are
-    blank: list[str | None] = [None] * count
-    groups = dict.fromkeys((*_VALUES, "member_e", "member_a", "timestamp_e"), blank)
-    groups |= {name: parts[index : count * stride : stride] for name, index in
-               pattern.groupindex.items()}  # fmt: skip
+    groups: dict[str, list[Any]] = dict.fromkeys(_VALUES, [""] * count)
+    groups |= dict.fromkeys(("member_e", "member_a", "timestamp_e"), [None] * count)
+    for name, index in pattern.groupindex.items():
+        found = parts[index : count * stride : stride]
+        if pattern is _ENTRY and name in _VALUES:  # optional parts, absent in some entries
+            found = ["" if value is None else value for value in found]
+        groups[name] = found
     return groups
 
 
@@ -157,7 +160,7 @@ def _form(name: str, form: str) -> str:
     return f"<{name}>(?P<{name}>{_TEXT})</{name}>{_TEXT}" if form else ""
 
 
-def _columns(groups: dict[str, list[str | None]], count: int) -> dict[str, Sequence[Any]] | None:
+def _columns(groups: dict[str, list[Any]], count: int) -> dict[str, Sequence[Any]] | None:
     ids = _stripped(groups["id"])
     if "" in ids:
         return None
@@ -182,11 +185,9 @@ def _columns(groups: dict[str, list[str | None]], count: int) -> dict[str, Seque
     return columns
 
 
-def _stripped(values: list[str | None]) -> list[str]:
-    """Values stripped as ``clean_text`` strips them, "" for None."""
-    if None in values:
-        return ["" if value is None else value.strip() for value in values]
-    return list(map(str.strip, values))  # type: ignore[arg-type]
+def _stripped(values: list[str]) -> list[str]:
+    """Values stripped as ``clean_text`` strips them."""
+    return list(map(str.strip, values))
 
 
 def _entry_ids(member_ids: list[str], ids: list[str]) -> list[str]:
@@ -200,9 +201,8 @@ def _entry_ids(member_ids: list[str], ids: list[str]) -> list[str]:
     ]
 
 
-def _hashes(kind: str, values: list[str | None]) -> list[str | None] | None:
+def _hashes(kind: str, texts: list[str]) -> list[str | None] | None:
     """Lower-case hex hashes (None where blank), or None when one is not hex."""
-    texts: list[str] = ["" if value is None else value for value in values]
     if set(map(len, texts)) <= {0, HEX_LENGTHS[kind]}:
         joined = "\n".join(texts)
         if joined.isascii() and _all_hex(joined, len(texts)):
@@ -242,11 +242,11 @@ def _category(code: str) -> tuple[str | None, str | None]:
     return "ncmec", code
 
 
-def _details(groups: dict[str, list[str | None]], ids: list[str]) -> list[str]:
+def _details(groups: dict[str, list[Any]], ids: list[str]) -> list[str]:
     """``json.dumps(details)`` of each entry: the member (text, or its id attribute and text),
     the timestamp, the id, each where the entry has it, in that order."""
     texts = _encoded(_stripped(groups["member"]))
-    attributes = _encoded(["" if value is None else value for value in groups["member_id"]])
+    attributes = _encoded(groups["member_id"])
     stamps = _encoded(_stripped(groups["timestamp"]))
     entries = _encoded(ids)
     if None not in groups["member_a"] and None not in groups["timestamp_e"]:  # the usual shape

@@ -8,6 +8,7 @@ import dataclasses
 import io
 import json
 import os
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 
@@ -309,7 +310,7 @@ def _ncmec_items(
     reason and place of the error that stopped the reading, if one did."""
     items: list[object] = []
     try:
-        for item in one_at_a_time(read(io.BytesIO(document)).items):
+        for item in one_at_a_time(map(_checked, read(io.BytesIO(document)).items)):
             if isinstance(item, InvalidInput):
                 items.append(("bad", item.reason, item.place))
             else:
@@ -317,6 +318,16 @@ def _ncmec_items(
     except InvalidInput as error:
         return items, (error.reason, error.place)
     return items, None
+
+
+def _checked(item: object) -> object:
+    """A batch's details written as JSON text are exactly what ``json.dumps`` writes (the
+    comparison of entries sees them read back), and a batch is made of plain values."""
+    if isinstance(item, EntryBatch):
+        for text in item.columns.get("details_json", ()):
+            assert text == json.dumps(json.loads(text))
+        assert pickle.loads(pickle.dumps(item)) == item
+    return item
 
 
 def _by_element(file: io.BytesIO) -> HashSetStream:

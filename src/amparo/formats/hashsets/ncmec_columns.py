@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from amparo.formats.hashsets import HEX_LENGTHS, EntryBatch
@@ -173,10 +173,10 @@ def _columns(groups: dict[str, list[Any]], count: int) -> dict[str, Sequence[Any
     columns["entry_id"] = _entry_ids(_stripped(groups["member_id"]), ids)
     tags = groups["tag"]
     if len(set(tags)) == 1:
-        kind, deleted = _KINDS[tags[0]]  # type: ignore[index]
+        kind, deleted = _KINDS[tags[0]]
         columns["kind"], columns["deleted"] = [kind] * count, [deleted] * count
     else:
-        kinds = [_KINDS[tag] for tag in tags]  # type: ignore[index]
+        kinds = [_KINDS[tag] for tag in tags]
         columns["kind"] = [kind for kind, _ in kinds]
         columns["deleted"] = [deleted for _, deleted in kinds]
     columns["photodna"] = [text or None for text in _stripped(groups["pdna"])]

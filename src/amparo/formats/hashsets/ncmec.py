@@ -113,11 +113,12 @@ def stream_ncmec(file: BinaryIO, *, path: str) -> HashSetStream:
 
 @dataclasses.dataclass
 class _Progress:
-    """How many section children the chunked reader has read, and how many elements that are
-    not entries it holds back at the start of the open section."""
+    """How many section children the chunked reader has read, and the elements that are not
+    entries it holds back at the start of the open section: how many, and the last."""
 
     read: int = 0
     held: int = 0
+    last_held: etree._Element | None = None
 
 
 def _items(
@@ -149,38 +150,47 @@ def _chunked_items(
             if event == "start":
                 section = element
             else:
-                yield from _children(element, len(element), True, path, progress)
+                yield from _children(element, True, path, progress)
                 element.clear()
                 section = None
         if section is not None:
-            yield from _children(section, len(section) - 1, False, path, progress)
+            yield from _children(section, False, path, progress)
     parser.close()
 
 
 def _children(
-    section: etree._Element, count: int, ended: bool, path: str, progress: _Progress
+    section: etree._Element, ended: bool, path: str, progress: _Progress
 ) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
-    """The first ``count`` children of ``section``, which are complete; removed once read.
-    Before the section ends, elements that are not entries after the last entry are held
-    back, as ``_element_items`` reports them only when it reads an entry after them or the
-    section's end (and never if the file breaks off before)."""
+    """The children of ``section`` that are complete (all once it has ended, else all but the
+    last), read, then removed. Before the section ends, elements that are not entries after
+    the last entry are held back, as ``_element_items`` reports them only when it reads an
+    entry after them or the section's end (and never if the file breaks off before); only the
+    children after them are looked at again (``itersiblings``, not ``len`` or an index, which
+    would walk through all of them each chunk)."""
     held = progress.held
+    last = progress.last_held
+    children = list(section) if last is None else list(last.itersiblings())
+    if children and not ended:
+        children.pop()  # still being parsed
     batch = None
-    if not held and count > 0:
-        children = section[:count]
+    if not held and children:
         places = [f"line {child.sourceline}" for child in children]
         serialized = etree.tostring(section, encoding="unicode", with_tail=False)
-        batch = ncmec_columns.plain_batch(serialized, count, places)
-        del children  # lxml removes children without a Python proxy much faster
+        batch = ncmec_columns.plain_batch(serialized, len(children), places)
     if batch is not None:
         items: list[tuple[str, EntryRow] | EntryBatch | InvalidInput] = [batch]
-        done = count
+        done = len(children)
     else:
-        done = count if ended else held + _through_last_entry(section[held:count])
-        done = 0 if done == held and not ended else done
-        items = list(_read_one_by_one(section[:done], section, path=path))
+        done = len(children) if ended else _through_last_entry(children)
+        if done or ended:
+            items = list(_read_one_by_one([*section[:held], *children[:done]], section, path=path))
+            done += held
+        else:
+            items = []
     progress.read += done
-    progress.held = count - done
+    progress.held += len(children) - done
+    progress.last_held = (children[-1] if children else last) if progress.held else None
+    del children, last  # lxml removes children without a Python proxy much faster
     del section[:done]
     yield from items
 

@@ -4,9 +4,11 @@ place (issue 11, part 3: a fast path must not change what is read)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from sqlalchemy import select
 from amparo.errors import InvalidInput
 from amparo.formats.hashsets import EntryBatch, HashSetStream, ncmec_batch, one_at_a_time
 from amparo.formats.hashsets import csv_set as csv_module
+from amparo.formats.hashsets import ncmec as ncmec_module
 from amparo.formats.hashsets import vics as vics_module
 from amparo.formats.hashsets.csv_set import stream_csv_set
 from amparo.formats.hashsets.ncmec import stream_ncmec
@@ -195,60 +198,165 @@ def test_vics_batches_read_as_media_do(document: bytes, monkeypatch: pytest.Monk
 
 NCMEC = "https://hashsharing.ncmec.org/hashsharing/v2"
 NCMEC_CHILDREN = {
-    "id": ["<id>i1</id>", "<id> i2 </id>", "<id></id>", "<id>i3<x>y</x></id>"],
+    "id": ["<id>i1</id>", "<id> i2 </id>", "<id></id>", "<id>i3<x>y</x></id>", "<id>i\n4</id>",
+           '<id a="1">i5</id>', "<id>Vídeo &amp; 6</id>", "<id><![CDATA[i<7]]></id>",
+           "<id>i8<!-- c --></id>", "<id>\u2003i9\t</id>", "<o:id xmlns:o='urn:o'>i10</o:id>",
+           "<id xmlns=''>i11</id>", "<id>i&#13;12</id>"],
     "member": ['<member id="7">Hotline</member>', '<member id=" ">M</member>', "<member/>",
-               '<member id="8" region="eu"><name>N</name></member>'],
-    "timestamp": ["<timestamp>2026-01-12T10:00:00Z</timestamp>", "<timestamp/>"],
+               '<member id="8" region="eu"><name>N</name></member>', "<member>Just text</member>",
+               '<member id="9"/>', "<member id='a&quot;b&#10;c'> x </member>",
+               '<member o:id="1" xmlns:o="urn:o">M</member>', '<member id="é">\n</member>'],
+    "timestamp": ["<timestamp>2026-01-12T10:00:00Z</timestamp>", "<timestamp/>",
+                  "<timestamp> 2026 </timestamp>", '<timestamp tz="z">t</timestamp>'],
     "classification": ["<classification>A1</classification>",
                        "<classification>b2</classification>",
-                       "<classification>X9</classification>", "<classification> </classification>"],
+                       "<classification>X9</classification>", "<classification> </classification>",
+                       '<classification kind="x">A2</classification>',
+                       "<classification>A<b/>1</classification>"],
     "fingerprints": [f"<fingerprints><md5>{MD5}</md5><pdq>{PDQ}</pdq></fingerprints>",
                      f"<fingerprints><md5> {MD5.upper()} </md5><sha1/><pdna>UoHE+/=</pdna>"
                      "</fingerprints>",
                      f"<fingerprints><pdq>{PDQ},80</pdq><netclean>n1</netclean></fingerprints>",
                      "<fingerprints><md5>not-a-hash</md5></fingerprints>",
                      f"<fingerprints><sha1>{'a' * 40}</sha1><sha1>{'b' * 40}</sha1>"
-                     '<tmk-pdqf href="/x"/></fingerprints>', "<fingerprints/>"],
+                     '<tmk-pdqf href="/x"/></fingerprints>', "<fingerprints/>",
+                     f"<fingerprints>\n  <md5>{MD5}</md5>\n  <sha1>{'A' * 40}</sha1>\n"
+                     f"  <pdq>{PDQ}</pdq> <pdna> P&lt;D </pdna>\n</fingerprints>",
+                     f"<fingerprints><pdq>{PDQ}</pdq><md5>{MD5}</md5></fingerprints>",
+                     f"<fingerprints><md5>{MD5}\n</md5><sha1>{'a' * 40}</sha1></fingerprints>",
+                     f'<fingerprints n="1"><md5 k="2">{MD5}</md5></fingerprints>',
+                     f"<fingerprints><md5>{MD5[:31]}\u212a</md5></fingerprints>"],
     "feedback": ["<feedback><reason>r</reason><reason>s</reason></feedback>",
                  "<feedback>x\\u0000y &#233;</feedback>"],
+    "image": ["<image><id>nested</id></image>"],
 }  # fmt: skip
+# The usual shape, in the usual order, with values the chunked reader reads as a batch (and
+# now and then one it does not).
+NCMEC_USUAL = {
+    "member": ['<member id="7">Hotline</member>', "<member>Just text</member>", "<member/>",
+               '<member id="9"/>', '<member id=" ">M</member>', '<member id=" 8 "> Ünï\n</member>',
+               '<member id="a">"q"\\</member>'],
+    "timestamp": ["<timestamp>2026-01-12T10:00:00Z</timestamp>", "<timestamp/>",
+                  "<timestamp> 2026\t</timestamp>", "<timestamp>\u2028x😀</timestamp>"],
+    "id": ["<id>i1</id>", "<id> i2 </id>", "<id>Vídeo</id>", "<id>\u2003i9\t</id>",
+           '<id>"\\😀</id>', "<id>i1</id>"],
+    "classification": ["<classification>A1</classification>", "<classification/>",
+                       "<classification>b2</classification>",
+                       "<classification> ß </classification>",
+                       "<classification>ǆ</classification>", "<classification> </classification>"],
+    "fingerprints": [f"<fingerprints><md5>{MD5}</md5><sha1>{'a' * 40}</sha1><pdq>{PDQ}</pdq>"
+                     "</fingerprints>", "<fingerprints/>", "<fingerprints><sha1/></fingerprints>",
+                     f"<fingerprints><md5> {MD5.upper()} </md5><pdna>UoHE+/=</pdna></fingerprints>",
+                     f"<fingerprints>\n <pdq>{PDQ.upper()}</pdq>\n <pdna/>\n</fingerprints>",
+                     f"<fingerprints><md5>{MD5}</md5><pdq>{PDQ},80</pdq></fingerprints>",
+                     f"<fingerprints><md5>  {MD5[:30]}</md5></fingerprints>",
+                     f"<fingerprints><sha1>{'a' * 20}\t\n{'b' * 18}</sha1></fingerprints>"],
+}  # fmt: skip
+NCMEC_SECTION_CHILDREN = ["image", "deletedImage", "video", "deletedVideo", "note", "p:image",
+                          "images"]  # fmt: skip
+
+
+@st.composite
+def ncmec_entry(draw: st.DrawFn, entry: str, clean: bool) -> str:
+    if clean or draw(st.booleans()):
+        names = [name for name in NCMEC_USUAL if name == "id" or draw(st.integers(0, 3))]
+        odd = 0 if clean else 3
+        children = [
+            draw(st.sampled_from(NCMEC_CHILDREN[name] if draw(st.integers(0, 9)) < odd
+                                 else NCMEC_USUAL[name]))
+            for name in names
+        ]  # fmt: skip
+    else:
+        names = draw(st.lists(st.sampled_from(sorted(NCMEC_CHILDREN)), max_size=7))
+        children = [draw(st.sampled_from(NCMEC_CHILDREN[name])) for name in names]
+    between = "" if clean else draw(st.sampled_from(["", "", "\n  ", " x "]))
+    tag = draw(st.sampled_from([entry, f"deleted{entry.title()}"]))
+    opening = tag
+    if not clean and not draw(st.integers(0, 3)):
+        tag = opening = draw(st.sampled_from(NCMEC_SECTION_CHILDREN))
+        opening += draw(st.sampled_from(["", ' a="1"', ' xmlns="urn:other"', ' xmlns:p="urn:p"']))
+    tail = draw(st.sampled_from(["\n", "", "<!-- c -->\n", "<?pi x?>", " t&amp;t "]))
+    return f"<{opening}>{between.join(children)}</{tag}>{tail}"
 
 
 @st.composite
 def ncmec_document(draw: st.DrawFn) -> bytes:
-    """Images and videos, added and deleted, with children drawn from the usual and the odd,
-    repeated now and then, and now and then an element that is no entry in a section."""
+    """Images and videos, added and deleted, mostly in the usual shape, with children drawn
+    from the usual and the odd, repeated now and then, elements that are no entries, odd
+    namespaces, and now and then a document cut short or broken."""
     sections = []
-    for section, entry in (("images", "image"), ("videos", "video")):
-        elements = []
-        for _ in range(draw(st.integers(0, 8))):
-            names = draw(st.lists(st.sampled_from(sorted(NCMEC_CHILDREN)), max_size=7))
-            children = "".join(draw(st.sampled_from(NCMEC_CHILDREN[name])) for name in names)
-            tag = draw(st.sampled_from([entry, f"deleted{entry.title()}", "note"]))
-            elements.append(f"<{tag}>{children}</{tag}>\n")
-        sections.append(f"<{section}>{''.join(elements)}</{section}>")
-    return f'<queryResult xmlns="{NCMEC}">{"".join(sections)}</queryResult>'.encode()
+    clean = draw(st.booleans())
+    for section, entry in draw(st.permutations([("images", "image"), ("videos", "video")])):
+        elements = draw(st.lists(ncmec_entry(entry, clean), max_size=12))
+        sections.append(f"<{section}>\n{''.join(elements)}</{section}>")
+    sections.insert(draw(st.integers(0, 2)), "<paging><images><image><id>p</id></image></images>"
+                                             "<next>/v2/x</next></paging>")  # fmt: skip
+    namespace = draw(st.sampled_from([f' xmlns="{NCMEC}"', "", ' xmlns="urn:x"']))
+    text = f"<?xml version='1.0'?>\n<queryResult{namespace}>{''.join(sections)}</queryResult>\n"
+    data = text.encode()
+    damage = draw(st.integers(0, 29 if clean else 9))
+    if damage == 0:
+        data = data[: draw(st.integers(len(data) // 2, len(data)))]
+    elif damage == 1:
+        data = data.replace(b"</id>", b"</ld>", 1)
+    return data
 
 
-def _with_details_text(items: list[object]) -> list[object]:
-    """Items with each entry's details also as JSON text: the staging diff compares the text,
-    so the order of its keys matters too."""
-    return [
-        (item, json.dumps(item[1][14])) if isinstance(item, tuple) and item[0] != "bad" else item
-        for item in items
-    ]
+def _ncmec_items(
+    read: Callable[[io.BytesIO], HashSetStream], document: bytes
+) -> tuple[list[object], tuple[str, str | None] | None]:
+    """Every item of the stream as ``_read`` gives them, with each entry's details also as JSON
+    text (the staging compares that text, so the order of its keys matters too), and the
+    reason and place of the error that stopped the reading, if one did."""
+    items: list[object] = []
+    try:
+        for item in one_at_a_time(map(_checked, read(io.BytesIO(document)).items)):
+            if isinstance(item, InvalidInput):
+                items.append(("bad", item.reason, item.place))
+            else:
+                items.append((item, json.dumps(item[1][14])))
+    except InvalidInput as error:
+        return items, (error.reason, error.place)
+    return items, None
+
+
+def _checked(item: object) -> object:
+    """A batch's details written as JSON text are exactly what ``json.dumps`` writes (the
+    comparison of entries sees them read back), and a batch is made of plain values."""
+    if isinstance(item, EntryBatch):
+        for text in item.columns.get("details_json", ()):
+            assert text == json.dumps(json.loads(text))
+        assert pickle.loads(pickle.dumps(item)) == item
+    return item
+
+
+def _by_element(file: io.BytesIO) -> HashSetStream:
+    """Today's reader: each entry at its end (``iterparse``), read one by one."""
+    stream = stream_ncmec(file, path="set.xml")
+    return dataclasses.replace(stream, items=ncmec_module._element_items(file, path="set.xml"))
 
 
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
-@given(document=ncmec_document())
-def test_ncmec_batches_read_as_entries_do(document: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
-    def read() -> HashSetStream:
-        return stream_ncmec(io.BytesIO(document), path="set.xml")
-
-    monkeypatch.setattr(ncmec_batch, "plain_entry", lambda *_: None)
-    by_entry = _with_details_text(_read(read, monkeypatch))
-    assert _with_details_text(_read(read, monkeypatch)) == by_entry
+@given(document=ncmec_document(), chunk=st.sampled_from([1, 7, 64, 300, 1024 * 1024]))
+def test_ncmec_chunks_read_as_elements_do(
+    document: bytes, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader parsing a chunk at a time (in chunks of any size, so that entries, values and
+    tags are cut anywhere) gives what reading each entry at its end gives, entry by entry: the
+    same entries, the same bad ones with the same reasons and places, the same error for a
+    document that is not well-formed, after the same entries."""
+    with monkeypatch.context() as patched:
+        patched.setattr(ncmec_batch, "plain_entry", lambda *_: None)
+        try:
+            by_element = _ncmec_items(_by_element, document)
+        except InvalidInput as error:  # no root, or not a queryResult: before any entry
+            with pytest.raises(InvalidInput) as raised:
+                stream_ncmec(io.BytesIO(document), path="set.xml")
+            assert (raised.value.reason, raised.value.place) == (error.reason, error.place)
+            return
+    monkeypatch.setattr(ncmec_module, "CHUNK_BYTES", chunk)
+    assert _ncmec_items(lambda file: stream_ncmec(file, path="set.xml"), document) == by_element
 
 
 def test_plain_ncmec_entries_are_read_in_batches_with_their_lines() -> None:
@@ -257,7 +365,9 @@ def test_plain_ncmec_entries_are_read_in_batches_with_their_lines() -> None:
     entries[700] = "<image><fingerprints/></image>\n"
     document = f'<queryResult xmlns="{NCMEC}"><images>\n{"".join(entries)}</images></queryResult>'
     items = list(stream_ncmec(io.BytesIO(document.encode()), path="set.xml").items)
-    assert [type(item).__name__ for item in items] == ["EntryBatch", "InvalidInput", "EntryBatch"]
+    kinds = [type(item).__name__ for item in items]
+    assert len(kinds) <= 8 and kinds.count("InvalidInput") == 1
+    assert set(kinds) == {"EntryBatch", "InvalidInput"}
     found = list(one_at_a_time(items))
     assert found[1499] == (
         "line 1501",

@@ -81,6 +81,14 @@ def iterparse_xml(file: BinaryIO, *, path: str, tags: tuple[str, ...]) -> Iterat
         ) from error
 
 
+def pull_parser(*, tags: tuple[str, ...]) -> etree.XMLPullParser:
+    """A parser fed a chunk of bytes at a time (``feed``), with the same hardening as
+    ``parse_xml``, that reports the start and the end of each element named in ``tags``;
+    call ``iterparse_root`` first, which refuses a DOCTYPE. ``feed`` and ``close`` raise
+    lxml's XMLSyntaxError."""
+    return etree.XMLPullParser(events=("start", "end"), tag=tags, **_PARSER_OPTIONS)
+
+
 def iterparse_root(file: BinaryIO, *, path: str) -> etree._Element:
     """The root element of a streamed document, before its children are read."""
     head = file.read(_PROLOG_BYTES)

@@ -35,13 +35,20 @@ Elements are matched on local names, so the namespace (or its absence) does not 
 - Every other child (``id``, ``member``, ``timestamp``, ``feedback``) is kept in ``details`` as
   data: text, or ``{"@attribute": ..., "#text": ...}``, or a mapping of children.
 
-The file is streamed (lxml ``iterparse``, hardened as ``amparo.formats.xml`` says): each entry
-element is read, then removed from memory. A bad entry (no ``<id>``, a malformed hash, an
-unexpected element in a section) is an InvalidInput naming its line and costs that entry only.
+The file is streamed, hardened as ``amparo.formats.xml`` says: lxml parses ``CHUNK_BYTES`` at
+a time, then the section's children that are complete are read and removed from memory. Plain
+entries are read a chunk at a time as columns (``ncmec_columns``, from libxml2's serialization
+of the chunk); a chunk that is not all plain is read element by element (``ncmec_batch``
+where an entry is plain, ``_entry`` otherwise), as ``_element_items`` reads each entry at its
+end with ``iterparse``. A file that is not well-formed is read again that way from where the
+chunks stopped, so that what comes before the error is reported as before. A bad entry (no
+``<id>``, a malformed hash, an unexpected element in a section) is an InvalidInput naming its
+line and costs that entry only.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Iterator
 from typing import Any, BinaryIO
@@ -57,9 +64,17 @@ from amparo.formats.hashsets import (
     clean_text,
     entry_hashes,
     ncmec_batch,
+    ncmec_columns,
     strict_read,
 )
-from amparo.formats.xml import add_repeated, element_data, iterparse_root, iterparse_xml, local_name
+from amparo.formats.xml import (
+    add_repeated,
+    element_data,
+    iterparse_root,
+    iterparse_xml,
+    local_name,
+    pull_parser,
+)
 from amparo.model import Category, HashSetFile
 
 FORMAT = "ncmec-hashsharing"
@@ -71,7 +86,9 @@ _ENTRY_ELEMENTS = {
 }
 _SECTIONS = {"images", "videos"}
 _TAGS = tuple(f"{{*}}{name}" for name in (*_ENTRY_ELEMENTS, *_SECTIONS))
-READ_BATCH = 1024  # plain entries staged together
+_SECTION_TAGS = tuple(f"{{*}}{name}" for name in _SECTIONS)
+READ_BATCH = 1024  # plain entries staged together, when read one by one
+CHUNK_BYTES = 128 * 1024  # parsed at a time: the Python side of a chunk stays small
 _HASH_FINGERPRINTS = {"md5": "md5", "sha1": "sha1", "pdq": "pdq", "pdna": "photodna"}
 _MODELLED = {"classification", "fingerprints"}
 
@@ -94,41 +111,179 @@ def stream_ncmec(file: BinaryIO, *, path: str) -> HashSetStream:
     return HashSetStream(FORMAT, _version(root), None, _items(file, path=path))
 
 
+@dataclasses.dataclass
+class _Progress:
+    """How many section children the chunked reader has read, and the elements that are not
+    entries it holds back at the start of the open section: how many, and the last."""
+
+    read: int = 0
+    held: int = 0
+    last_held: etree._Element | None = None
+
+
 def _items(
     file: BinaryIO, *, path: str
 ) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
-    """Runs of plain entries as batches (``ncmec_batch``), the others entry by entry."""
+    """The section children a chunk at a time; a file that is not well-formed is read again
+    element by element from where the chunks stopped, so that the entries before the error
+    and the error itself are reported exactly as ``_element_items`` reports them."""
+    progress = _Progress()
+    try:
+        yield from _chunked_items(file, path=path, progress=progress)
+    except etree.XMLSyntaxError:
+        file.seek(0)
+        yield from _element_items(file, path=path, skip=progress.read)
+
+
+def _chunked_items(
+    file: BinaryIO, *, path: str, progress: _Progress
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
+    """Parse ``CHUNK_BYTES`` at a time; the complete children of the open section are read
+    after each (as one batch when ``ncmec_columns`` can), then removed from memory."""
+    parser = pull_parser(tags=_SECTION_TAGS)
+    section = None
+    while chunk := file.read(CHUNK_BYTES):
+        parser.feed(chunk)
+        for event, element in parser.read_events():
+            if _name(element.tag) not in _SECTIONS or not _is_root(element.getparent()):
+                continue  # a section only directly under the root
+            if event == "start":
+                section = element
+            else:
+                yield from _children(element, True, path, progress)
+                element.clear()
+                section = None
+        if section is not None:
+            yield from _children(section, False, path, progress)
+    parser.close()
+
+
+def _children(
+    section: etree._Element, ended: bool, path: str, progress: _Progress
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
+    """The children of ``section`` that are complete (all once it has ended, else all but the
+    last), read, then removed. Before the section ends, elements that are not entries after
+    the last entry are held back, as ``_element_items`` reports them only when it reads an
+    entry after them or the section's end (and never if the file breaks off before); only the
+    children after them are looked at again (``itersiblings``, not ``len`` or an index, which
+    would walk through all of them each chunk)."""
+    held = progress.held
+    last = progress.last_held
+    children = list(section) if last is None else list(last.itersiblings())
+    if children and not ended:
+        children.pop()  # still being parsed
+    batch = None
+    if not held and children:
+        places = [f"line {child.sourceline}" for child in children]
+        serialized = etree.tostring(section, encoding="unicode", with_tail=False)
+        batch = ncmec_columns.plain_batch(serialized, len(children), places)
+    if batch is not None:
+        items: list[tuple[str, EntryRow] | EntryBatch | InvalidInput] = [batch]
+        done = len(children)
+    else:
+        done = len(children) if ended else _through_last_entry(children)
+        if done or ended:
+            items = list(_read_one_by_one([*section[:held], *children[:done]], section, path=path))
+            done += held
+        else:
+            items = []
+    progress.read += done
+    progress.held += len(children) - done
+    progress.last_held = (children[-1] if children else last) if progress.held else None
+    del children, last  # lxml removes children without a Python proxy much faster
+    del section[:done]
+    yield from items
+
+
+def _through_last_entry(children: list[etree._Element]) -> int:
+    """How many of ``children`` there are up to their last entry."""
+    names = [_name(child.tag) for child in children]
+    return max((n + 1 for n, name in enumerate(names) if name in _ENTRY_ELEMENTS), default=0)
+
+
+def _read_one_by_one(
+    children: list[etree._Element], section: etree._Element, *, path: str
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
+    """Section children read element by element, plain entries still staged together."""
     places: list[str] = []
     rows: list[tuple[Any, ...]] = []
+    for child in children:
+        name = _name(child.tag)
+        if name not in _ENTRY_ELEMENTS:
+            yield from _flushed(places, rows)
+            yield _unexpected_one(child, section, path=path)
+            continue
+        plain = ncmec_batch.plain_entry(child, *_ENTRY_ELEMENTS[name])
+        if plain is not None:
+            places.append(_line(child))
+            rows.append(plain)
+            if len(rows) >= READ_BATCH:
+                yield from _flushed(places, rows)
+            continue
+        yield from _flushed(places, rows)
+        try:
+            yield _line(child), _entry(child, path=path)
+        except InvalidInput as error:
+            yield error
+    yield from _flushed(places, rows)
+
+
+def _element_items(
+    file: BinaryIO, *, path: str, skip: int = 0
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
+    """Each entry at its end (lxml ``iterparse``), runs of plain entries as batches
+    (``ncmec_batch``), leaving out the first ``skip`` section children."""
+    places: list[str] = []
+    rows: list[tuple[Any, ...]] = []
+    try:
+        yield from _elements(file, path, skip, places, rows)
+    except InvalidInput:
+        yield from _flushed(places, rows)  # the entries before a well-formedness error
+        raise
+    yield from _flushed(places, rows)
+
+
+def _elements(
+    file: BinaryIO, path: str, skip: int, places: list[str], rows: list[tuple[Any, ...]]
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
     for element in iterparse_xml(file, path=path, tags=_TAGS):
         parent = element.getparent()
         name = _name(element.tag)
         if name in _SECTIONS:
             if _is_root(parent):
                 yield from _flushed(places, rows)
-                yield from _unexpected(list(element), element, path=path)
+                for child in list(element):
+                    skip, report = skip - 1, skip <= 0
+                    if report:
+                        yield _unexpected_one(child, element, path=path)
                 element.clear()
             continue
+        if name not in _ENTRY_ELEMENTS:
+            continue  # "p:image" where the prefix p is not declared: rejected at the end
         if parent is None or _name(parent.tag) not in _SECTIONS or not _is_root(parent.getparent()):
             continue  # an element named like an entry elsewhere is data, read with its entry
-        if element.getprevious() is not None:
-            yield from _flushed(places, rows)
-            yield from _unexpected(_before(element), parent, path=path)
-        plain = ncmec_batch.plain_entry(element, *_ENTRY_ELEMENTS[name])
-        if plain is not None:
-            places.append(_line(element))
-            rows.append(plain)
-            if len(rows) >= READ_BATCH:
+        for child in _before(element):
+            skip, report = skip - 1, skip <= 0
+            if report:
                 yield from _flushed(places, rows)
-        else:
-            yield from _flushed(places, rows)
-            try:
-                yield _line(element), _entry(element, path=path)
-            except InvalidInput as error:
-                yield error
+                yield _unexpected_one(child, parent, path=path)
+            parent.remove(child)
+        skip, report = skip - 1, skip <= 0
+        if report:
+            plain = ncmec_batch.plain_entry(element, *_ENTRY_ELEMENTS[name])
+            if plain is not None:
+                places.append(_line(element))
+                rows.append(plain)
+                if len(rows) >= READ_BATCH:
+                    yield from _flushed(places, rows)
+            else:
+                yield from _flushed(places, rows)
+                try:
+                    yield _line(element), _entry(element, path=path)
+                except InvalidInput as error:
+                    yield error
         element.clear()
         del parent[0]
-    yield from _flushed(places, rows)
 
 
 def _flushed(places: list[str], rows: list[tuple[Any, ...]]) -> Iterator[EntryBatch]:
@@ -153,16 +308,12 @@ def _before(element: etree._Element) -> list[etree._Element]:
     return list(element.itersiblings(preceding=True))[::-1]
 
 
-def _unexpected(
-    elements: list[etree._Element], section: etree._Element, *, path: str
-) -> Iterator[InvalidInput]:
-    for element in elements:
-        yield InvalidInput(
-            f"unexpected <{local_name(element)}> in <{local_name(section)}>",
-            path=path,
-            place=_line(element),
-        )
-        section.remove(element)
+def _unexpected_one(element: etree._Element, section: etree._Element, *, path: str) -> InvalidInput:
+    return InvalidInput(
+        f"unexpected <{local_name(element)}> in <{local_name(section)}>",
+        path=path,
+        place=_line(element),
+    )
 
 
 def _entry(element: etree._Element, *, path: str) -> EntryRow:

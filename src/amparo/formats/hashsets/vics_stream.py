@@ -36,11 +36,11 @@ _MEDIA_PREFIX_LENGTH = len("value.item.Media.item")
 RUN = 512  # media read and checked together; small enough to keep reading memory flat
 _POSITION = re.compile(r" at (\d+)")
 _UTF_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF32_LE, "utf-32"),  # these codecs read the BOM and drop it
+    (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
 
@@ -113,6 +113,11 @@ class _Transcoded(io.RawIOBase):
         self._text.seek(0)
         self._pending = b""
         return 0
+
+    def readinto(self, buffer: Any) -> int:  # ijson's C reader fills a buffer
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
     def read(self, size: int = -1) -> bytes:
         while size < 0 or len(self._pending) < size:

@@ -63,6 +63,8 @@ FIELDS: dict[str, tuple[int, list[str]]] = {
     "SHA256": (0, ['"' + "d" * 64 + '"', '""']),
     "PDQ": (0, [f'"{PDQ}"', f'"{PDQ},50"']),
     "Tags": (1, ['["a", "b"]', "[]"]),
+    "CaseID": (1, ['"own"', "5"]),  # a media's own CaseID: the case's takes its place
+    "Note %s": (2, ['"50%"', "true", "2.5"]),
 }  # fmt: skip
 
 

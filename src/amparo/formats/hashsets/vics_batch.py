@@ -13,13 +13,12 @@ give the same entries (``tests/test_hashset_batches.py``, ``tests/test_vics_fast
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
-from json import encoder as json_encoder
+from collections.abc import Sequence
 from typing import Any
 
 from amparo import values
 from amparo.formats.hashsets import HEX_LENGTHS, EntryBatch
+from amparo.formats.hashsets.vics_details import details_json
 from amparo.formats.hashsets.vics_stream import MediaRun
 
 _SEPARATOR = "\x1f"
@@ -36,22 +35,6 @@ _MODELLED = {"MD5", "SHA1", "SHA256", "PDQ", "PhotoDNA", *_FLAG_KEYS.values(), "
              "Category", "Series", "MediaSize"}  # fmt: skip
 _NONE = type(None)
 _TEXT = {str, _NONE}
-
-
-def _json_writer() -> Callable[[Any], str]:
-    """``json.dumps`` with its default settings, less its per-call setup: the same C encoder
-    (without the check for circular data, which parsed JSON cannot hold)."""
-    if json_encoder.c_make_encoder is None:  # no C accelerator: json.dumps itself
-        return json.dumps
-    default = json.JSONEncoder()
-    encode = json_encoder.c_make_encoder(
-        None, default.default, json_encoder.encode_basestring_ascii, None,
-        default.key_separator, default.item_separator, False, False, True,
-    )  # fmt: skip
-    return lambda value: "".join(encode(value, 0))
-
-
-_to_json = _json_writer()
 
 
 class _NotPlain(Exception):
@@ -240,13 +223,4 @@ def _details_json(run: MediaRun, keys: set[str]) -> list[str]:
             given and (min(given) < 0 or max(given) > values.INT64_MAX)
         ):
             raise _NotPlain
-    details = [{key: value for key, value in one.items() if key not in _MODELLED}
-               for one in run.media]  # fmt: skip
-    if sizes:
-        for found, size in zip(details, sizes, strict=True):
-            if size is not None:
-                found["MediaSize"] = size
-    if run.case_id is not None:
-        for found in details:
-            found["CaseID"] = run.case_id
-    return list(map(_to_json, details))
+    return details_json(run.media, _MODELLED, sizes, run.case_id)

@@ -14,6 +14,7 @@ give the same entries (``tests/test_hashset_batches.py``, ``tests/test_vics_fast
 from __future__ import annotations
 
 from collections.abc import Sequence
+from json import encoder as json_encoder
 from typing import Any
 
 from amparo import values
@@ -34,6 +35,8 @@ _FLAG_KEYS = {"victim_identified": "VictimIdentified", "offender_identified": "O
 _MODELLED = {"MD5", "SHA1", "SHA256", "PDQ", "PhotoDNA", *_FLAG_KEYS.values(), "MediaID",
              "Category", "Series", "MediaSize"}  # fmt: skip
 _NONE = type(None)
+_ONE_ALTERNATIVE_JSON = '[{"HashName": %s, "HashValue": %s}]'  # as json.dumps writes one
+_text_json = json_encoder.encode_basestring_ascii  # what json.dumps writes a str as
 _TEXT = {str, _NONE}
 
 
@@ -51,7 +54,8 @@ def plain_media(run: MediaRun, scheme: str, prefix_case: bool | None) -> EntryBa
         return None
     try:
         columns: dict[str, Sequence[Any]] = {"entry_id": _ids(run, prefix_case)}
-        columns.update(_hashes(media, keys))
+        hashes, alternatives_json = _hashes(media, keys)
+        columns.update(hashes)
         if "MimeType" in keys:
             columns["kind"] = _kinds([one.get("MimeType") for one in media])
         if "Category" in keys:
@@ -61,7 +65,7 @@ def plain_media(run: MediaRun, scheme: str, prefix_case: bool | None) -> EntryBa
         for field, key in _FLAG_KEYS.items():
             if key in keys:
                 columns[field] = _flags([one.get(key) for one in media])
-        columns["details_json"] = _details_json(run, keys)
+        columns["details_json"] = _details_json(run, keys, alternatives_json)
     except _NotPlain:
         return None
     return EntryBatch(run.places, columns)
@@ -87,9 +91,12 @@ def _media_id(value: object) -> str:
     raise _NotPlain
 
 
-def _hashes(media: list[dict[str, Any]], keys: set[str]) -> dict[str, list[str | None]]:
-    """MD5, SHA1 and PhotoDNA given at the top level (and not blank) win over alternatives."""
-    found = _alternatives(media) if "AlternativeHashes" in keys else {}
+def _hashes(
+    media: list[dict[str, Any]], keys: set[str]
+) -> tuple[dict[str, list[str | None]], list[str] | None]:
+    """The hash columns (MD5, SHA1 and PhotoDNA given at the top level, and not blank, win over
+    alternatives), and each media's AlternativeHashes as JSON text where it came at once."""
+    found, alternatives_json = _alternatives(media) if "AlternativeHashes" in keys else ({}, None)
     for field, key in _TOP_LEVEL_HEX:
         if key not in keys:
             continue
@@ -113,7 +120,7 @@ def _hashes(media: list[dict[str, Any]], keys: set[str]) -> dict[str, list[str |
             columns[field] = [None if value is None else value.strip() for value in given]
         else:
             columns[field] = _hex(field, given)
-    return columns
+    return columns, alternatives_json
 
 
 def _top_level_photodna(
@@ -129,8 +136,45 @@ def _top_level_photodna(
     ]
 
 
-def _alternatives(media: list[dict[str, Any]]) -> dict[str, list[str | None]]:
-    """Per hash field, the value each media's AlternativeHashes give (the last one listed)."""
+def _alternatives(
+    media: list[dict[str, Any]],
+) -> tuple[dict[str, list[str | None]], list[str] | None]:
+    """Per hash field, the value each media's AlternativeHashes give (the last one listed);
+    where each media lists one, ``{"HashName": text, "HashValue": text}``, also the lists as
+    ``json.dumps`` writes them."""
+    listed = [one.get("AlternativeHashes") for one in media]
+    if set(map(type, listed)) == {list} and set(map(len, listed)) == {1}:
+        single = _single_alternatives([alternatives[0] for alternatives in listed])
+        if single is not None:
+            return single
+    return _each_alternatives(media), None
+
+
+def _single_alternatives(
+    given: list[Any],
+) -> tuple[dict[str, list[str | None]], list[str] | None] | None:
+    """The one alternative hash of each media, a column at a time; None: not all plain."""
+    if set(map(type, given)) != {dict}:
+        return None
+    names = [alternative.get("HashName") for alternative in given]
+    hashes = [alternative.get("HashValue") for alternative in given]
+    if set(map(type, names)) != {str} or not set(map(type, hashes)) <= _TEXT:
+        return None
+    fields = {name: _ALTERNATIVE_FIELDS.get(name.strip().lower()) for name in set(names)}
+    found = {
+        field: [
+            value if fields[name] == field and value is not None and value.strip() else None
+            for name, value in zip(names, hashes, strict=True)
+        ]
+        for field in set(fields.values()) - {None}
+    }
+    if set(map(tuple, given)) != {("HashName", "HashValue")} or None in hashes:
+        return found, None
+    texts = zip(map(_text_json, names), map(_text_json, hashes), strict=True)
+    return found, list(map(_ONE_ALTERNATIVE_JSON.__mod__, texts))
+
+
+def _each_alternatives(media: list[dict[str, Any]]) -> dict[str, list[str | None]]:
     found: dict[str, list[str | None]] = {}
     for index, one in enumerate(media):
         if "AlternativeHashes" not in one:
@@ -212,7 +256,7 @@ def _flags(given: list[object]) -> list[object]:
     return given
 
 
-def _details_json(run: MediaRun, keys: set[str]) -> list[str]:
+def _details_json(run: MediaRun, keys: set[str], alternatives_json: list[str] | None) -> list[str]:
     """Each media's details (its fields that are not modelled, MediaSize, the case's CaseID),
     as ``json.dumps`` writes them."""
     sizes: list[Any] = [one.get("MediaSize") for one in run.media] if "MediaSize" in keys else []
@@ -223,4 +267,5 @@ def _details_json(run: MediaRun, keys: set[str]) -> list[str]:
             given and (min(given) < 0 or max(given) > values.INT64_MAX)
         ):
             raise _NotPlain
-    return details_json(run.media, _MODELLED, sizes, run.case_id)
+    known = {} if alternatives_json is None else {"AlternativeHashes": alternatives_json}
+    return details_json(run.media, _MODELLED, sizes, run.case_id, known)

@@ -39,16 +39,21 @@ _text_json = json_encoder.encode_basestring_ascii  # what json.dumps writes a st
 
 
 def details_json(
-    media: list[dict[str, Any]], modelled: set[str], sizes: list[Any], case_id: str | None
+    media: list[dict[str, Any]],
+    modelled: set[str],
+    sizes: list[Any],
+    case_id: str | None,
+    known: dict[str, list[str]],
 ) -> list[str]:
     """Each media's details as JSON text; ``sizes`` are the checked MediaSize values (an empty
-    list where no media has one), ``case_id`` the case's (None: no CaseID to add)."""
+    list where no media has one), ``case_id`` the case's (None: no CaseID to add), ``known``
+    the JSON text of a field's values already written, by field."""
     shapes = set(map(tuple, media))
     if len(shapes) == 1 and (None not in sizes if sizes else True):
         shape = shapes.pop()
         fields = [key for key in shape if key not in modelled]
         if case_id is None or "CaseID" not in fields:  # a media's own CaseID keeps its place
-            return _by_columns(media, fields, sizes, case_id)
+            return _by_columns(media, fields, sizes, case_id, known)
     details = [{key: value for key, value in one.items() if key not in modelled} for one in media]
     if sizes:
         for found, size in zip(details, sizes, strict=True):
@@ -61,11 +66,18 @@ def details_json(
 
 
 def _by_columns(
-    media: list[dict[str, Any]], fields: list[str], sizes: list[Any], case_id: str | None
+    media: list[dict[str, Any]],
+    fields: list[str],
+    sizes: list[Any],
+    case_id: str | None,
+    known: dict[str, list[str]],
 ) -> list[str]:
     """The details of media that all have ``fields`` in that order, and a size each if any."""
     names = [_text_json(field) for field in fields]
-    columns = [_column_json([one[field] for one in media]) for field in fields]
+    columns = [
+        known[field] if field in known else _column_json([one[field] for one in media])
+        for field in fields
+    ]
     if sizes:
         names.append(_text_json("MediaSize"))
         columns.append(_column_json(sizes))

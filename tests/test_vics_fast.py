@@ -189,3 +189,16 @@ def test_vics_in_utf_16_or_32_or_with_a_bom_is_read(encoding: str) -> None:
     assert (place, row[0], row[2], row[9], row[-1]) == (
         "value[0].Media[0]", "1", MD5, "V\u00eddeo", {"CaseID": "c\u00e9"},
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("document", [
+    '{"@odata.context": "x#Media", "value": [{"Series": "\ud800"}]}'.encode(
+        "utf-16", errors="surrogatepass"),
+    b'\xff\xfe{\x00"' + b"\x00\xd8" * 3,
+])  # fmt: skip
+def test_utf_16_that_does_not_decode_is_refused_as_not_json_text(document: bytes) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        list(stream_vics(io.BytesIO(document), path="set.json").items)
+    assert (refused.value.reason, refused.value.place) == (
+        "JSON that is not UTF-8, UTF-16 or UTF-32", "text",
+    )  # fmt: skip

@@ -4,9 +4,12 @@ A VICS document is one object: ``@odata.context`` (2.0) or ``odata.metadata`` (1
 ``value[]`` holding either the media themselves (``#Media``, as Project VIC and CAID distribute
 their sets) or cases, each with ``Media[]``. The walk first reads events until it knows the
 context and the layout (usually within the first kilobytes). A ``#Media`` document is then
-read one media at a time by ijson's C builder. A document of cases is read twice: once for the
-number of cases and their CaseIDs (which may stand after ``Media``), then media by media. A
-``value`` item that is a case inside a ``#Media`` document is read whole.
+read by ijson's C builder, media by media, handed on in runs of up to RUN media
+(``MediaRun``). A document of cases is read twice: once for the number of cases, the media
+each holds and their CaseIDs (which may stand after ``Media``; that walk looks at no event
+inside a media), then media by media. A ``value`` item that is a case inside a ``#Media``
+document is read whole. UTF-16 and UTF-32 text, and text that starts with a BOM, is read as
+UTF-8 transcoded from it.
 """
 
 from __future__ import annotations
@@ -301,6 +304,10 @@ def json_errors(file: BinaryIO, *, path: str) -> Iterator[None]:
         yield
     except ijson.JSONError as error:
         raise _syntax_error(file, error, path=path) from error
+    except UnicodeDecodeError as error:  # UTF-16 or UTF-32 text being transcoded
+        raise InvalidInput(
+            "JSON that is not UTF-8, UTF-16 or UTF-32", path=path, place="text"
+        ) from error
     except RecursionError as error:
         raise UnsafeInput("JSON nested too deeply to read safely", path=path) from error
 

@@ -192,7 +192,8 @@ def media_of_cases(
                 if len(run) < wanted:
                     next(media)  # ends the walk as a missing media always has (StopIteration)
                 places = [f"value[{case}].Media[{at}]" for at in range(start, start + wanted)]
-                yield MediaRun(places, case, case_id, run)
+                keys = set().union(*run) if set(map(type, run)) == {dict} else None
+                yield MediaRun(places, case, case_id, run, keys)
 
 
 def _media_beside_cases(

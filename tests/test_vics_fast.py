@@ -169,13 +169,16 @@ def test_a_run_of_plain_media_is_one_batch_with_details_as_json() -> None:
     case = {"CaseID": "c-1", "Media": media}
     document = json.dumps({"@odata.context": MODEL + "2.0.xml/US/$metadata#Cases", "value": [case]})
     items = list(stream_vics(io.BytesIO(document.encode()), path="set.json").items)
-    assert [len(item.places) for item in items if isinstance(item, EntryBatch)] == [512, 88]
+    run = vics_stream.RUN
+    assert [len(item.places) for item in items if isinstance(item, EntryBatch)] == [
+        *[run] * (600 // run), 600 % run,
+    ]  # fmt: skip
     batch = items[1]
     assert isinstance(batch, EntryBatch)
-    assert batch.places[0] == "value[0].Media[512]"
-    assert batch.columns["entry_id"][0] == "512"
+    assert batch.places[0] == f"value[0].Media[{run}]"
+    assert batch.columns["entry_id"][0] == str(run)
     assert batch.columns["pdq"][0] == PDQ
-    details = {"MimeType": "image/jpeg", "AlternativeHashes": alternatives, "MediaSize": 512,
+    details = {"MimeType": "image/jpeg", "AlternativeHashes": alternatives, "MediaSize": run,
                "CaseID": "c-1"}  # fmt: skip
     assert batch.columns["details_json"][0] == json.dumps(details)
 

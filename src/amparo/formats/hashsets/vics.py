@@ -26,7 +26,7 @@ media:
   ``AlternativeHashes``, OData links, ...) stays in ``details`` under its VICS name, with
   ``MediaSize`` as an integer, the enclosing case's ``CaseID`` and ``pdq_quality`` if given.
 
-Reading streams (see ``vics_stream``): one run of at most 512 media at a time is in memory, a
+Reading streams (see ``vics_stream``): one run of at most 128 media at a time is in memory, a
 run of plain media is checked and built at once (``vics_batch``), and a bad media (a malformed
 hash, flag or category, no MediaID) is an InvalidInput naming its place that costs that media
 only.

@@ -36,7 +36,9 @@ _NOT_ARRAY = _SCALARS | {"start_map"}
 _CONTEXT_KEYS = {"@odata.context": "2.0", "odata.metadata": "1"}
 # The outline looks at no longer prefix than a media's own, and at no other one as long.
 _MEDIA_PREFIX_LENGTH = len("value.item.Media.item")
-RUN = 512  # media read and checked together; small enough to keep reading memory flat
+# Media read and checked together: enough to check them at C speed, few enough to stay in the
+# processor's caches (at 512 a #Media document of 1M media reads ~30% slower than at 128).
+RUN = 128
 _POSITION = re.compile(r" at (\d+)")
 _UTF_BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),  # these codecs read the BOM and drop it

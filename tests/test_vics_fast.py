@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from collections.abc import Sequence
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -136,7 +137,7 @@ def _read(document: bytes) -> tuple[str | None, list[object]]:
     return stream.version, _comparable(found)
 
 
-def _comparable(items: list[object]) -> list[object]:
+def _comparable(items: Sequence[object]) -> list[object]:
     return [
         ("bad", item.reason, item.place) if isinstance(item, InvalidInput) else item
         for item in items

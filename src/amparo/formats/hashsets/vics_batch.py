@@ -142,7 +142,7 @@ def _alternatives(
     """Per hash field, the value each media's AlternativeHashes give (the last one listed);
     where each media lists one, ``{"HashName": text, "HashValue": text}``, also the lists as
     ``json.dumps`` writes them."""
-    listed = [one.get("AlternativeHashes") for one in media]
+    listed: list[Any] = [one.get("AlternativeHashes") for one in media]
     if set(map(type, listed)) == {list} and set(map(len, listed)) == {1}:
         single = _single_alternatives([alternatives[0] for alternatives in listed])
         if single is not None:
@@ -161,12 +161,12 @@ def _single_alternatives(
     if set(map(type, names)) != {str} or not set(map(type, hashes)) <= _TEXT:
         return None
     fields = {name: _ALTERNATIVE_FIELDS.get(name.strip().lower()) for name in set(names)}
-    found = {
+    found: dict[str, list[str | None]] = {
         field: [
             value if fields[name] == field and value is not None and value.strip() else None
             for name, value in zip(names, hashes, strict=True)
         ]
-        for field in set(fields.values()) - {None}
+        for field in {field for field in fields.values() if field is not None}
     }
     if set(map(tuple, given)) != {("HashName", "HashValue")} or None in hashes:
         return found, None
@@ -227,14 +227,14 @@ def _kind(mime_type: object) -> str | None:
     return major if major in {"image", "video"} else None
 
 
-def _categories(codes: list[object], scheme: str) -> dict[str, list[str | None]]:
+def _categories(codes: list[Any], scheme: str) -> dict[str, list[str | None]]:
     types = set(map(type, codes))
     if not types <= {int, _NONE}:
         raise _NotPlain
     given = [code for code in codes if code is not None] if _NONE in types else codes
     if not given:
         return {}
-    if min(given) < 0 or max(given) > values.INT64_MAX:  # type: ignore[type-var]
+    if min(given) < 0 or max(given) > values.INT64_MAX:
         raise _NotPlain
     return {
         "category_scheme": [None if code is None else scheme for code in codes],

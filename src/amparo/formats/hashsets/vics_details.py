@@ -24,10 +24,11 @@ _NONE = type(None)
 def _json_writer() -> Callable[[Any], str]:
     """``json.dumps`` with its default settings, less its per-call setup: the same C encoder
     (without the check for circular data, which parsed JSON cannot hold)."""
-    if json_encoder.c_make_encoder is None:  # no C accelerator: json.dumps itself
+    make_encoder = getattr(json_encoder, "c_make_encoder", None)  # CPython's, if built
+    if make_encoder is None:  # no C accelerator: json.dumps itself
         return json.dumps
     default = json.JSONEncoder()
-    encode = json_encoder.c_make_encoder(
+    encode = make_encoder(
         None, default.default, json_encoder.encode_basestring_ascii, None,
         default.key_separator, default.item_separator, False, False, True,
     )  # fmt: skip

@@ -26,9 +26,10 @@ media:
   ``AlternativeHashes``, OData links, ...) stays in ``details`` under its VICS name, with
   ``MediaSize`` as an integer, the enclosing case's ``CaseID`` and ``pdq_quality`` if given.
 
-Reading streams (see ``vics_stream``): one media at a time is in memory, and a bad media (a
-malformed hash, flag or category, no MediaID) is an InvalidInput naming its place that costs
-that media only.
+Reading streams (see ``vics_stream``): one run of at most 128 media at a time is in memory, a
+run of plain media is checked and built at once (``vics_batch``), and a bad media (a malformed
+hash, flag or category, no MediaID) is an InvalidInput naming its place that costs that media
+only.
 
 Writing. ``write_vics`` produces a 2.0 document with one case (``US`` scheme, ``#Cases``); SHA256
 and PDQ go into ``AlternativeHashes`` with HashName ``SHA256`` and ``PDQ``.
@@ -61,6 +62,7 @@ from amparo.formats.hashsets import (
 from amparo.formats.hashsets.vics_batch import plain_media
 from amparo.formats.hashsets.vics_stream import (
     Located,
+    MediaRun,
     Outline,
     media_of_cases,
     media_of_list,
@@ -70,7 +72,6 @@ from amparo.formats.hashsets.vics_stream import (
 from amparo.model import Category, HashSetFile
 
 FORMAT = "vics"
-READ_BATCH = 512  # media checked together; small enough to keep reading memory flat
 CONTEXT_2_0 = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$metadata#Cases"
 _MODEL_URL = re.compile(r"DataModels/(\d+(?:\.\d+)*)\.xml(?:/([^/$#]+))?")
 _SCHEME_ALIASES = {"us": "vics-us", "default": "vics-us", "uk": "vics-uk"}
@@ -119,46 +120,33 @@ def stream_vics(file: BinaryIO, *, path: str) -> HashSetStream:
     if not found.has_value:
         raise InvalidInput("expected a JSON array", path=path, place="value")
     if found.cases:
-        located = media_of_cases(file, found, path=path)
+        runs = media_of_cases(file, found, path=path)
         prefix_case = (
             sum(1 for index in range(len(found.case_ids)) if index not in found.media_items) > 1
         )
     else:
-        located, prefix_case = media_of_list(file, path=path), None
-    return HashSetStream(
-        FORMAT, version, "MediaID", _entries(located, scheme, prefix_case, path=path)
-    )
+        runs, prefix_case = media_of_list(file, path=path), None
+    return HashSetStream(FORMAT, version, "MediaID", _entries(runs, scheme, prefix_case, path=path))
 
 
 def _entries(
-    located: Iterator[Located | InvalidInput], scheme: str, prefix_case: bool | None, *, path: str
+    runs: Iterator[MediaRun | InvalidInput], scheme: str, prefix_case: bool | None, *, path: str
 ) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
     """Runs of plain media as batches (``vics_batch``), the others media by media."""
-    run: list[Located] = []
-    for item in located:
-        if not isinstance(item, InvalidInput):
-            run.append(item)
-            if len(run) < READ_BATCH:
-                continue
-        yield from _run(run, scheme, prefix_case, path=path)
-        run = []
-        if isinstance(item, InvalidInput):
-            yield item
-    yield from _run(run, scheme, prefix_case, path=path)
-
-
-def _run(
-    run: list[Located], scheme: str, prefix_case: bool | None, *, path: str
-) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
-    batch = plain_media(run, scheme, prefix_case) if run else None
-    if batch is not None:
-        yield batch
-        return
-    for item in run:
-        try:
-            yield item.place, _entry(item, scheme, prefix_case, path=path)
-        except InvalidInput as error:
-            yield error
+    for run in runs:
+        if isinstance(run, InvalidInput):
+            yield run
+            continue
+        batch = plain_media(run, scheme, prefix_case)
+        if batch is not None:
+            yield batch
+            continue
+        for place, media in zip(run.places, run.media, strict=True):
+            try:
+                item = Located(place, run.case_index, run.case_id, media)
+                yield place, _entry(item, scheme, prefix_case, path=path)
+            except InvalidInput as error:
+                yield error
 
 
 def _data_model(found: Outline, *, path: str) -> tuple[str, str]:

@@ -1,0 +1,208 @@
+"""The VICS reader that reads and checks media a run at a time reads exactly what main's reader
+(media located one at a time, each read by ``vics._entry``: tests/vics_today.py) read: the same
+entries, every bad media with the same reason and place, the same refusal of a broken document;
+and the details it writes as JSON text are exactly ``json.dumps`` of the details (issue 11,
+part 3)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from amparo.errors import InvalidInput
+from amparo.formats.hashsets import EntryBatch, vics_stream
+from amparo.formats.hashsets.vics import stream_vics
+from tests.vics_today import today
+
+EXAMPLES = int(os.environ.get("AMPARO_FUZZ_EXAMPLES", "150"))
+MD5 = "9995d4d79fc1caa10042118539c621c2"
+PDQ = "f" * 63 + "0"
+MODEL = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/"
+CONTEXTS = [
+    ("@odata.context", MODEL + "2.0.xml/US/$metadata#{}"),
+    ("@odata.context", MODEL + "2.0.xml/UK/$metadata#{}"),
+    ("odata.metadata", MODEL + "1.3.xml/$metadata#{}"),
+    ("@odata.context", "urn:x#{}"),
+]
+
+
+def _alternatives(*pairs: tuple[object, object]) -> str:
+    return json.dumps([{"HashName": name, "HashValue": value} for name, value in pairs])
+
+
+# Raw JSON text per field: the usual values first (PLAIN of them), then odd and hostile ones.
+FIELDS: dict[str, tuple[int, list[str]]] = {
+    "MediaID": (3, ["1", "22", '"m-3"', '" m4 "', '""', "null", "1.5", "true", "-7",
+                    "123456789012345678901234567890", '"\\u00e9"', '"a\\u0000b"', "[1]"]),
+    "MD5": (3, [f'"{MD5}"', f'"{MD5.upper()}"', '""', f'" {MD5}"', "null", "5", f'"{MD5[:-1]}"',
+                f'"{MD5[:-1]}\\u212a"', f'"{MD5[:16]}\\u001f{MD5[:15]}"', '" "']),
+    "SHA1": (2, ['"' + "a" * 40 + '"', '""', "null", '"xyz"', '"' + "A" * 39 + 'g"', "1e400"]),
+    "PhotoDNA": (2, ['"UoHE+/="', '""', '" "', "null", "3", '" Qk== "']),
+    "Category": (3, ["0", "2", "null", '"B"', '"Cat A"', "-1", "true", "9223372036854775808",
+                     "2.0", '"12"', '" 3 "', '"D"']),
+    "MimeType": (3, ['"image/jpeg"', '"Video/mp4"', '"text/plain"', "null", "5", '" IMAGE "']),
+    "Series": (2, ['"s"', "null", '" "', "7", '"\\ud83d\\ude00"']),
+    "IsDistributed": (3, ["true", "false", "null", '"yes"', "1", '"maybe"', '""']),
+    "VictimIdentified": (2, ["false", "null", '"No"', "0"]),
+    "OffenderIdentified": (2, ["true", "null", '"TRUE"']),
+    "MediaSize": (2, ["100", "null", '"12"', "-5", "1.5", '" "', '"x"', "9223372036854775808"]),
+    "AlternativeHashes": (4, [
+        "[]", _alternatives(("PDQ", PDQ)), _alternatives(("SHA-256", "B" * 64), ("sha1", "c" * 40)),
+        _alternatives((" sha1 ", "d" * 40)), _alternatives(("PhotoDNA", "Qk==")),
+        _alternatives(("pdq", f"{PDQ},90")), _alternatives(("pdq", PDQ), ("pdq", "")),
+        _alternatives(("SHA256", "e" * 64), ("SHA256", "f" * 63)), _alternatives(("x", 5)),
+        _alternatives((None, "a")), _alternatives(("MD5", MD5)), '"x"', "[5]", "null", "{}",
+        _alternatives(("SHA1", "  ")), _alternatives(("PhotoDNA", " "))]),
+    "Comments": (1, ['"c"', '"x\\u0000y"', '"back\\\\u0000slash"', '{"a": [1, 2.5, null]}',
+                     "-0.0", "1E2", '"\\ud800"']),
+    "SHA256": (0, ['"' + "d" * 64 + '"', '""']),
+    "PDQ": (0, [f'"{PDQ}"', f'"{PDQ},50"']),
+    "Tags": (1, ['["a", "b"]', "[]"]),
+    "CaseID": (1, ['"own"', "5"]),  # a media's own CaseID: the case's takes its place
+    "Note %s": (2, ['"50%"', "true", "2.5"]),
+}  # fmt: skip
+
+
+@st.composite
+def media_text(draw: st.DrawFn, keys: list[str], rough: bool) -> str:
+    """One media object as JSON text: its fields in the drawn order, now and then a field
+    given twice, or not an object at all."""
+    if rough and draw(st.integers(0, 25)) == 0:
+        return draw(st.sampled_from(["5", "null", '"m"', "[]"]))
+    fields = []
+    for key in keys:
+        plain, choices = FIELDS[key]
+        usable = choices if rough else choices[:plain]
+        if usable and draw(st.integers(0, 5)) > 0:
+            fields.append(f'"{key}": {draw(st.sampled_from(usable))}')
+    if rough and fields and draw(st.integers(0, 15)) == 0:
+        fields.append(draw(st.sampled_from(fields)))  # a key given twice: the last one counts
+    return "{" + ", ".join(fields) + "}"
+
+
+@st.composite
+def vics_document(draw: st.DrawFn) -> bytes:
+    """A #Media document, one of cases, or a mix, now and then broken."""
+    rough = draw(st.booleans())
+    keys = ["MediaID", *draw(st.lists(st.sampled_from(sorted(FIELDS)), max_size=9, unique=True))]
+    draw(st.randoms()).shuffle(keys)
+    media = [draw(media_text(keys, rough)) for _ in range(draw(st.integers(0, 12)))]
+    key, url = draw(st.sampled_from(CONTEXTS))
+    layout = draw(st.sampled_from(["Media", "Cases", "Cases"]))
+    if layout == "Media":
+        items = media
+        if rough and draw(st.integers(0, 6)) == 0:  # a case among the media
+            items = [*media, '{"CaseID": 7, "Media": [' + ",".join(media[:2]) + "]}"]
+    else:
+        items = []
+        cut = sorted(draw(st.lists(st.integers(0, len(media)), max_size=3)))
+        for number, (start, end) in enumerate(zip([0, *cut], [*cut, len(media)], strict=True)):
+            case_id = draw(st.sampled_from(['"c-1"', '" "', "null", "12", '"c\\u00e9"', None]))
+            inner = "[" + ",".join(media[start:end]) + "]"
+            if rough and draw(st.integers(0, 12)) == 0:
+                inner = draw(st.sampled_from(['"none"', "{}", "null"]))
+            parts = [f'"Media": {inner}', f'"CaseNumber": "n{number}"']
+            if case_id is not None:
+                parts.insert(draw(st.integers(0, 2)), f'"CaseID": {case_id}')
+            items.append("{" + ", ".join(parts) + "}")
+        if rough and draw(st.integers(0, 6)) == 0:  # media standing beside the cases
+            items.insert(draw(st.integers(0, len(items))), media[0] if media else "{}")
+    top = [f'"{key}": "{url.format(layout)}"', '"value": [' + ",\n".join(items) + "]"]
+    if draw(st.booleans()):
+        top.reverse()
+    text = "{" + ", ".join(top) + "}"
+    if rough and draw(st.integers(0, 10)) == 0:  # broken: cut short, or a constant JSON refuses
+        text = draw(st.sampled_from([text[: len(text) // 2], text.replace("null", "NaN", 1)]))
+    encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8-sig", "utf-16"]))
+    return text.encode(encoding, errors="surrogatepass")
+
+
+def _read(document: bytes) -> tuple[str | None, list[object]]:
+    stream = stream_vics(io.BytesIO(document), path="set.json")
+    found: list[object] = []
+    for item in stream.items:
+        if isinstance(item, EntryBatch):
+            rows = list(item.rows())
+            for text, (_, row) in zip(item.columns.get("details_json", ()), rows, strict=False):
+                assert text == json.dumps(row[-1])  # exactly json.dumps of the details
+            found.extend(rows)
+        else:
+            found.append(item)
+    return stream.version, _comparable(found)
+
+
+def _comparable(items: Sequence[object]) -> list[object]:
+    return [
+        ("bad", item.reason, item.place) if isinstance(item, InvalidInput) else item
+        for item in items
+    ]
+
+
+SLOW_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW_OK)
+@given(document=vics_document(), run=st.sampled_from([1, 2, 3, 512]))
+def test_vics_reads_what_it_read_media_by_media(
+    document: bytes, run: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(vics_stream, "RUN", run)
+    try:
+        version, expected = today(document)
+    except Exception as error:  # a broken document: refused the same way
+        with pytest.raises(type(error)) as raised:
+            _read(document)
+        assert str(raised.value) == str(error)
+        return
+    assert _read(document) == (version, _comparable(expected))
+
+
+def test_a_run_of_plain_media_is_one_batch_with_details_as_json() -> None:
+    alternatives = [{"HashName": "PDQ", "HashValue": PDQ}]
+    media = [{"MediaID": n, "MD5": MD5, "MimeType": "image/jpeg", "MediaSize": n,
+              "AlternativeHashes": alternatives} for n in range(600)]  # fmt: skip
+    case = {"CaseID": "c-1", "Media": media}
+    document = json.dumps({"@odata.context": MODEL + "2.0.xml/US/$metadata#Cases", "value": [case]})
+    items = list(stream_vics(io.BytesIO(document.encode()), path="set.json").items)
+    run = vics_stream.RUN
+    assert [len(item.places) for item in items if isinstance(item, EntryBatch)] == [
+        *[run] * (600 // run), 600 % run,
+    ]  # fmt: skip
+    batch = items[1]
+    assert isinstance(batch, EntryBatch)
+    assert batch.places[0] == f"value[0].Media[{run}]"
+    assert batch.columns["entry_id"][0] == str(run)
+    assert batch.columns["pdq"][0] == PDQ
+    details = {"MimeType": "image/jpeg", "AlternativeHashes": alternatives, "MediaSize": run,
+               "CaseID": "c-1"}  # fmt: skip
+    assert batch.columns["details_json"][0] == json.dumps(details)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be", "utf-32", "utf-32-le"])
+def test_vics_in_utf_16_or_32_or_with_a_bom_is_read(encoding: str) -> None:
+    case = {"CaseID": "c\u00e9", "Media": [{"MediaID": 1, "MD5": MD5, "Series": "V\u00eddeo"}]}
+    document = json.dumps({"@odata.context": MODEL + "2.0.xml/US/$metadata#Cases", "value": [case]})
+    stream = stream_vics(io.BytesIO(document.encode(encoding)), path="set.json")
+    [(place, row)] = [row for item in stream.items for row in item.rows()]  # type: ignore[union-attr]
+    assert (place, row[0], row[2], row[9], row[-1]) == (
+        "value[0].Media[0]", "1", MD5, "V\u00eddeo", {"CaseID": "c\u00e9"},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("document", [
+    '{"@odata.context": "x#Media", "value": [{"Series": "\ud800"}]}'.encode(
+        "utf-16", errors="surrogatepass"),
+    b'\xff\xfe{\x00"' + b"\x00\xd8" * 3,
+])  # fmt: skip
+def test_utf_16_that_does_not_decode_is_refused_as_not_json_text(document: bytes) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        list(stream_vics(io.BytesIO(document), path="set.json").items)
+    assert (refused.value.reason, refused.value.place) == (
+        "JSON that is not UTF-8, UTF-16 or UTF-32", "text",
+    )  # fmt: skip

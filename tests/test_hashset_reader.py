@@ -100,9 +100,9 @@ def test_a_file_read_by_the_worker_imports_as_read_here(
     used: list[str] = []
     read_in_worker = hashset_reader.read_in_worker
 
-    def counted(path: str, stream: HashSetStream) -> object:
+    def counted(path: str) -> HashSetStream:
         used.append(path)
-        return read_in_worker(path, stream)
+        return read_in_worker(path)
 
     monkeypatch.setattr(hashset_reader, "read_in_worker", counted)
     by_worker = _imported(workspace, path, "worker")
@@ -146,12 +146,13 @@ def test_an_import_stopped_early_stops_its_worker(tmp_path: Path) -> None:
     path = tmp_path / "set.csv"
     rows = (f"e{n},{_md5(n)}\n" for n in range(5 * hashset_reader.GROUP_ENTRIES))
     path.write_text("id,md5\n" + "".join(rows), encoding="utf-8")  # groups a pipe cannot hold
-    with path.open("rb") as file:
-        stream = open_hash_set(file, path=str(path))
-        items = hashset_reader.read_in_worker(str(path), stream)
-        next(items)
-        assert len(multiprocessing.active_children()) == 1
-        items.close()
+    stream = hashset_reader.read_in_worker(str(path))
+    assert (stream.format, stream.unique_id) == ("csv", "id")  # told by the worker
+    items = stream.items
+    assert isinstance(items, hashset_reader.WorkerItems)
+    next(items)
+    assert len(multiprocessing.active_children()) == 1
+    items.close()
     assert multiprocessing.active_children() == []
 
 
@@ -216,3 +217,14 @@ def test_the_worker_joins_consecutive_batches_and_keeps_the_order(
     # a group is sent once it holds GROUP_ENTRIES; batches join until other columns or an error
     shapes = [[len(i.places) if isinstance(i, EntryBatch) else "bad" for i in g] for g in groups]
     assert shapes == [[7, "bad", 2], [7, 6]]
+
+
+def test_a_file_that_cannot_be_opened_is_refused_as_when_read_here(tmp_path: Path) -> None:
+    path = tmp_path / "set.csv"
+    path.write_text("id,name\ne1,x\n", encoding="utf-8")  # no hash column
+    with pytest.raises(InvalidInput) as here, path.open("rb") as file:
+        open_hash_set(file, path=str(path))
+    with pytest.raises(InvalidInput) as by_worker:
+        hashset_reader.read_in_worker(str(path))
+    assert (by_worker.value.reason, by_worker.value.place) == (here.value.reason, here.value.place)
+    assert multiprocessing.active_children() == []

@@ -36,20 +36,33 @@ _ITEMS, _END, _FAILED = "items", "end", "failed"
 CRASHED = "the hash-set reader stopped on this file (the parser crashed)"
 
 
-def read_in_worker(path: str, stream: HashSetStream) -> WorkerItems:
-    """``stream``'s items, read from ``path`` again by a worker process, which starts now."""
+def read_in_worker(path: str) -> HashSetStream:
+    """The file at ``path`` opened by a worker process, which goes on to read its items.
+
+    Waits until the worker has opened the file (its format and version known: a VICS document
+    of cases is read through once for that); an InputRejected that opening raises there is
+    raised here.
+    """
     context = worker_context(*_READER_MODULES)
     receiving, sending = context.Pipe(duplex=False)
     worker = context.Process(target=_read, args=(path, sending), daemon=True)
     worker.start()
     sending.close()
-    return WorkerItems(worker, receiving, stream, path)
+    stream = HashSetStream("", None, None, iter(()))
+    items = WorkerItems(worker, receiving, stream, path)
+    try:
+        stream.format, stream.version, stream.unique_id = next(items)
+    except BaseException:
+        items.close()
+        raise
+    stream.items = items
+    return stream
 
 
 class WorkerItems(Iterator[Any]):
-    """The items a worker reads, in order; ``position`` says how far into the file it has
-    read, and ``stream.version`` is set once the last item has come. ``close`` stops the
-    worker."""
+    """The items a worker reads, in order, after the stream's format, version and unique id;
+    ``position`` says how far into the file it has read, and ``stream.version`` is set again
+    once the last item has come. ``close`` stops the worker."""
 
     def __init__(
         self, worker: BaseProcess, receiving: Connection, stream: HashSetStream, path: str
@@ -93,6 +106,8 @@ def _read(path: str, sending: Connection) -> None:
     try:
         with open(path, "rb") as file:
             stream = open_hash_set(file, path=path)
+            head = (stream.format, stream.version, stream.unique_id)
+            sending.send((_ITEMS, [head], file.tell()))
             for group in _groups(stream.items):
                 sending.send((_ITEMS, group, file.tell()))
             size = os.path.getsize(path)  # a reader may have closed the file as it ended

@@ -138,14 +138,12 @@ class _Reading:
     def _opened(self) -> tuple[BinaryIO, HashSetStream]:
         file = open(self.path, "rb")  # noqa: SIM115 (closed by close())
         try:
-            stream = open_hash_set(file, path=str(self.path))
+            if reader.worth_a_worker(str(self.path)):
+                return file, reader.read_in_worker(str(self.path))
+            return file, open_hash_set(file, path=str(self.path))
         except BaseException:
             file.close()
             raise
-        if reader.worth_a_worker(str(self.path)):
-            _closed(stream)
-            stream.items = reader.read_in_worker(str(self.path), stream)
-        return file, stream
 
     def position(self) -> int:
         """How far into the file the reading has gone, in bytes."""

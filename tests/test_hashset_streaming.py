@@ -325,3 +325,16 @@ def test_an_import_into_a_workspace_without_files_does_not_re_match(tmp_path: Pa
     assert "5 entries; 5 written" in output
     assert "No stored files to re-match." in output
     assert "match:" not in output
+
+
+def test_entries_without_hashes_are_counted_as_staging_counts_them(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "s.json"
+    media = [{"MediaID": 1, "MD5": _md5(1)}, {"MediaID": 2, "Category": 1}, {"MediaID": 3}]
+    path.write_text(json.dumps({"@odata.context": VICS_MEDIA, "value": media}), encoding="utf-8")
+    direct = import_hash_set(workspace, path, name="direct")
+    monkeypatch.setattr(hashset_direct, "possible", lambda *_: False)
+    staged = import_hash_set(workspace, path, name="staged")
+    assert (direct.entries, direct.without_hashes) == (staged.entries, staged.without_hashes)
+    assert (direct.entries, direct.without_hashes) == (3, 2)

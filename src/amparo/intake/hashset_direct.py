@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from amparo.intake import hashset_store as store
@@ -43,6 +43,7 @@ class DirectWriter:
         self.connection = connection
         self.hash_set_id = hash_set_id
         self.written = 0
+        self.hashless = 0
         self.refused = False
         # A table this small is cheaper to index again than to keep indexed row by row.
         self.reindex = store.table_size(connection) < store.BULK_REINDEX_MIN
@@ -69,6 +70,7 @@ class DirectWriter:
             self.refused = True
             return
         self.written += count
+        self.hashless += _hashless(columns, count)
         if not self.reindex and self.written >= store.BULK_REINDEX_MIN:
             self._drop_indexes_if_most()
 
@@ -87,8 +89,15 @@ class DirectWriter:
                 store.create_hash_indexes(self.connection, unique=True)
             except IntegrityError:
                 return None
-        k = store.K.c
-        hashless = and_(k.hash_set_id == self.hash_set_id,
-                        *(k[name].is_(None) for name in store.CONTENT[1:7]))  # fmt: skip
-        count = self.connection.scalar(select(func.count()).select_from(store.K).where(hashless))
-        return store.Applied(0, 0, self.written, count or 0)
+        return store.Applied(0, 0, self.written, self.hashless)
+
+
+def _hashless(columns: Mapping[str, Sequence[Any]], count: int) -> int:
+    """How many of the ``count`` entries have none of the hashes (a column left out is
+    blank for every entry)."""
+    hashes = [columns[name] for name in store.CONTENT[1:7] if name in columns]
+    if not hashes:
+        return count
+    if any(None not in values for values in hashes):
+        return 0
+    return sum(all(value is None for value in row) for row in zip(*hashes, strict=True))

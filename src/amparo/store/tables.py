@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -339,17 +340,23 @@ class KnownEntry(Base):
     """One entry of a hash set, with its category as (scheme, code), never collapsed."""
 
     __tablename__ = "known_entry"
-    # An index, not a constraint, so that a bulk import can drop it and build it again sorted.
+    # An index, not a constraint, so that a bulk import can drop it and build it again sorted;
+    # a hash's index holds only the entries that have that hash (sets often lack one).
     __table_args__ = (
         Index("ux_known_entry_hash_set_id_entry_id", "hash_set_id", "entry_id", unique=True),
-    )
+        *(
+            Index(f"ix_known_entry_{name}", name, sqlite_where=text(f"{name} IS NOT NULL"),
+                  postgresql_where=text(f"{name} IS NOT NULL"))
+            for name in ("md5", "sha1", "sha256")
+        ),
+    )  # fmt: skip
     id: Mapped[int] = mapped_column(primary_key=True)
     hash_set_id: Mapped[int] = mapped_column(ForeignKey("hash_set.id", ondelete="CASCADE"))
     entry_id: Mapped[str] = mapped_column(Text)
     kind: Mapped[str | None] = mapped_column(Text)
-    md5: Mapped[str | None] = mapped_column(String(32), index=True)
-    sha1: Mapped[str | None] = mapped_column(String(40), index=True)
-    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    md5: Mapped[str | None] = mapped_column(String(32))
+    sha1: Mapped[str | None] = mapped_column(String(40))
+    sha256: Mapped[str | None] = mapped_column(String(64))
     pdq: Mapped[str | None] = mapped_column(String(64))  # searched in the FAISS index
     photodna: Mapped[str | None] = mapped_column(Text)
     vpdq: Mapped[list[Any] | None]

@@ -152,3 +152,13 @@ def test_rebuilding_the_known_entries_keeps_what_refers_to_them(database_url: st
         if engine.dialect.name == "sqlite":  # enforced again after the migrations
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_a_new_sqlite_workspace_has_large_pages(tmp_path: Path) -> None:
+    """16 KiB pages, for bulk loads (SQLite's default is 4 KiB); set before the database
+    holds anything, as SQLite only takes it then."""
+    opened = open_workspace(tmp_path / "workspace")
+    with opened.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA page_size").scalar() == 16 * 1024
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    opened.close()

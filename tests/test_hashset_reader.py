@@ -128,7 +128,7 @@ def test_a_file_broken_midway_is_rejected_as_when_read_here(
 
 def test_a_worker_that_dies_rejects_the_file_as_unsafe() -> None:
     receiving, sending = multiprocessing.Pipe(duplex=False)
-    sending.send(("items", [("line 2", ("e1",))], 20))
+    hashset_reader._send(sending, "items", 20, hashset_reader._pickled([("line 2", ("e1",))]))
     sending.close()  # as a worker killed by a crashing parser leaves its end
     stream = HashSetStream("csv", None, "id", iter(()))
     worker = multiprocessing.get_context("forkserver").Process(target=int)
@@ -195,9 +195,15 @@ def test_the_import_tells_how_far_it_has_read(
     assert (recorded.totals["Indexing"], recorded.done["Indexing"]) == (1, 1)
 
 
+@pytest.mark.parametrize(
+    ("joined", "shapes"), [(100, [[7, "bad", 2], [7, 6]]), (2, [[3, 4, "bad", 2], [2, 5, 6]])]
+)
 def test_the_worker_joins_consecutive_batches_and_keeps_the_order(
-    monkeypatch: pytest.MonkeyPatch,
+    joined: int, shapes: list[list[object]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A group is sent once it holds GROUP_ENTRIES; batches join until other columns, an
+    error, or JOINED_ENTRIES."""
+
     def batch(first: int, count: int, *, with_kind: bool = False) -> EntryBatch:
         numbers = range(first, first + count)
         columns: dict[str, list[object]] = {"entry_id": [f"e{n}" for n in numbers]}
@@ -211,12 +217,22 @@ def test_the_worker_joins_consecutive_batches_and_keeps_the_order(
         batch(14, 5, with_kind=True), batch(19, 6),
     ]  # fmt: skip
     monkeypatch.setattr(hashset_reader, "GROUP_ENTRIES", 10)
-    groups = list(hashset_reader._groups(iter(items)))
+    monkeypatch.setattr(hashset_reader, "JOINED_ENTRIES", joined)
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    for position, group in enumerate(hashset_reader._groups(iter(items))):
+        hashset_reader._send(sending, "items", position, group)
+    sending.close()
+    groups = []
+    for number in range(len(shapes)):
+        kind, position, payload = hashset_reader._unpickled(receiving.recv_bytes())
+        assert (kind, position) == ("items", number)
+        groups.append(payload)
+    with pytest.raises(EOFError):  # nothing more was sent
+        receiving.recv_bytes()
     sent = [item for group in groups for item in group]
-    assert list(one_at_a_time(sent)) == list(one_at_a_time(items))
-    # a group is sent once it holds GROUP_ENTRIES; batches join until other columns or an error
-    shapes = [[len(i.places) if isinstance(i, EntryBatch) else "bad" for i in g] for g in groups]
-    assert shapes == [[7, "bad", 2], [7, 6]]
+    assert _comparable(sent) == _comparable(items)
+    found = [[len(i.places) if isinstance(i, EntryBatch) else "bad" for i in g] for g in groups]
+    assert found == shapes
 
 
 def test_a_file_that_cannot_be_opened_is_refused_as_when_read_here(tmp_path: Path) -> None:
@@ -228,3 +244,12 @@ def test_a_file_that_cannot_be_opened_is_refused_as_when_read_here(tmp_path: Pat
         hashset_reader.read_in_worker(str(path))
     assert (by_worker.value.reason, by_worker.value.place) == (here.value.reason, here.value.place)
     assert multiprocessing.active_children() == []
+
+
+def _comparable(items: list[EntryBatch | InvalidInput]) -> list[object]:
+    """Entries one at a time, a bad one as its reason and place (an error is only equal to
+    itself)."""
+    return [
+        (item.reason, item.place) if isinstance(item, InvalidInput) else item
+        for item in one_at_a_time(items)
+    ]

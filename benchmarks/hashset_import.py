@@ -193,6 +193,8 @@ def measure(src: Path, path: Path, count: int, repeat: int, scratch: Path) -> di
         "cpu_seconds": [round(run[2], 2) for run in runs],
         "entries_per_second_median": round(count / seconds),
         "entries_per_cpu_second_median": round(count / statistics.median(r[2] for r in runs)),
+        "cpu_seconds_median": round(statistics.median(run[2] for run in runs), 2),
+        "peak_rss_mib_median": round(statistics.median(run[1] for run in runs), 1),
     }
 
 

@@ -213,18 +213,7 @@ def _read_one_by_one(
             yield from _flushed(places, rows)
             yield _unexpected_one(child, section, path=path)
             continue
-        plain = ncmec_batch.plain_entry(child, *_ENTRY_ELEMENTS[name])
-        if plain is not None:
-            places.append(_line(child))
-            rows.append(plain)
-            if len(rows) >= READ_BATCH:
-                yield from _flushed(places, rows)
-            continue
-        yield from _flushed(places, rows)
-        try:
-            yield _line(child), _entry(child, path=path)
-        except InvalidInput as error:
-            yield error
+        yield from _one_entry(child, name, places, rows, path=path)
     yield from _flushed(places, rows)
 
 
@@ -270,20 +259,33 @@ def _elements(
             parent.remove(child)
         skip, report = skip - 1, skip <= 0
         if report:
-            plain = ncmec_batch.plain_entry(element, *_ENTRY_ELEMENTS[name])
-            if plain is not None:
-                places.append(_line(element))
-                rows.append(plain)
-                if len(rows) >= READ_BATCH:
-                    yield from _flushed(places, rows)
-            else:
-                yield from _flushed(places, rows)
-                try:
-                    yield _line(element), _entry(element, path=path)
-                except InvalidInput as error:
-                    yield error
+            yield from _one_entry(element, name, places, rows, path=path)
         element.clear()
         del parent[0]
+
+
+def _one_entry(
+    element: etree._Element,
+    name: str,
+    places: list[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    path: str,
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
+    """An entry element: gathered with the plain entries before it, or read on its own (after
+    them), its error yielded."""
+    plain = ncmec_batch.plain_entry(element, *_ENTRY_ELEMENTS[name])
+    if plain is not None:
+        places.append(_line(element))
+        rows.append(plain)
+        if len(rows) >= READ_BATCH:
+            yield from _flushed(places, rows)
+        return
+    yield from _flushed(places, rows)
+    try:
+        yield _line(element), _entry(element, path=path)
+    except InvalidInput as error:
+        yield error
 
 
 def _flushed(places: list[str], rows: list[tuple[Any, ...]]) -> Iterator[EntryBatch]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import operator
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -36,6 +37,8 @@ _NOT_ARRAY = _SCALARS | {"start_map"}
 _CONTEXT_KEYS = {"@odata.context": "2.0", "odata.metadata": "1"}
 # The outline looks at no longer prefix than a media's own, and at no other one as long.
 _MEDIA_PREFIX_LENGTH = len("value.item.Media.item")
+_MEDIA_MAP_END = ("value.item.Media.item", "end_map", None)
+_MEDIA_ARRAY_END = ("value.item.Media.item", "end_array", None)
 # Media read and checked together: enough to check them at C speed, few enough to stay in the
 # processor's caches (at 512 a #Media document of 1M media reads ~30% slower than at 128).
 RUN = 128
@@ -141,10 +144,12 @@ def outline(file: BinaryIO, *, path: str) -> Outline:
     found = Outline()
     decided = False
     with json_errors(file, path=path):
-        for prefix, event, value in ijson.parse(file, use_float=True):
+        events = ijson.parse(file, use_float=True)
+        for prefix, event, value in events:
             if len(prefix) >= _MEDIA_PREFIX_LENGTH:  # a media's events: most of them
                 if event in _VALUES and prefix == "value.item.Media.item":
                     found.media_counts[-1] += 1
+                    _skip_value(events, event)
                 continue
             if prefix in _CONTEXT_KEYS and event in _VALUES:
                 found.context = (_CONTEXT_KEYS[prefix], value)
@@ -172,6 +177,16 @@ def outline(file: BinaryIO, *, path: str) -> Outline:
             if decided and not found.cases and found.context is not None:
                 break
     return found
+
+
+def _skip_value(events: Iterator[tuple[str, str, Any]], event: str) -> None:
+    """Skip a media's events up to its own end, compared in C (``operator.indexOf``, no Python
+    step per event): the events inside a media bear longer prefixes, so the end is the first
+    event equal to ``(its prefix, "end_map"/"end_array", None)``."""
+    if event == "start_map":
+        operator.indexOf(events, _MEDIA_MAP_END)
+    elif event == "start_array":
+        operator.indexOf(events, _MEDIA_ARRAY_END)
 
 
 def media_of_cases(

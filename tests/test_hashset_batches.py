@@ -18,7 +18,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from amparo.errors import InvalidInput
-from amparo.formats.hashsets import EntryBatch, HashSetStream, ncmec_batch, one_at_a_time
+from amparo.formats.hashsets import (
+    EntryBatch,
+    HashSetStream,
+    ncmec_batch,
+    ncmec_raw,
+    one_at_a_time,
+)
 from amparo.formats.hashsets import csv_set as csv_module
 from amparo.formats.hashsets import ncmec as ncmec_module
 from amparo.formats.hashsets import vics as vics_module
@@ -256,6 +262,15 @@ NCMEC_SECTION_CHILDREN = ["image", "deletedImage", "video", "deletedVideo", "not
                           "images"]  # fmt: skip
 
 
+NCMEC_PAGING = ["<paging><images><image><id>p</id></image></images><next>/v2/x</next></paging>",
+                "<paging>\n  <next>/v2/entries?from=1&amp;start=1001</next>\n</paging>\n",
+                "<paging/>", "", "", "\n  "]  # fmt: skip
+NCMEC_DECLARATIONS = ["<?xml version='1.0'?>\n", "",
+                      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+                      "\ufeff<?xml version='1.0' encoding='utf-8'?>",
+                      '<?xml version="1.0" encoding="ISO-8859-1"?>\n']  # fmt: skip
+
+
 @st.composite
 def ncmec_entry(draw: st.DrawFn, entry: str, clean: bool) -> str:
     if clean or draw(st.booleans()):
@@ -275,7 +290,9 @@ def ncmec_entry(draw: st.DrawFn, entry: str, clean: bool) -> str:
     if not clean and not draw(st.integers(0, 3)):
         tag = opening = draw(st.sampled_from(NCMEC_SECTION_CHILDREN))
         opening += draw(st.sampled_from(["", ' a="1"', ' xmlns="urn:other"', ' xmlns:p="urn:p"']))
-    tail = draw(st.sampled_from(["\n", "", "<!-- c -->\n", "<?pi x?>", " t&amp;t "]))
+    tails = ["\n", "", "\n    ", "\n", "<!-- c -->\n"] if clean else \
+        ["\n", "", "<!-- c -->\n", "<?pi x?>", " t&amp;t "]  # fmt: skip
+    tail = draw(st.sampled_from(tails))
     return f"<{opening}>{between.join(children)}</{tag}>{tail}"
 
 
@@ -289,10 +306,12 @@ def ncmec_document(draw: st.DrawFn) -> bytes:
     for section, entry in draw(st.permutations([("images", "image"), ("videos", "video")])):
         elements = draw(st.lists(ncmec_entry(entry, clean), max_size=12))
         sections.append(f"<{section}>\n{''.join(elements)}</{section}>")
-    sections.insert(draw(st.integers(0, 2)), "<paging><images><image><id>p</id></image></images>"
-                                             "<next>/v2/x</next></paging>")  # fmt: skip
+    sections.insert(draw(st.integers(0, 2)), draw(st.sampled_from(NCMEC_PAGING)))
     namespace = draw(st.sampled_from([f' xmlns="{NCMEC}"', "", ' xmlns="urn:x"']))
-    text = f"<?xml version='1.0'?>\n<queryResult{namespace}>{''.join(sections)}</queryResult>\n"
+    declaration = draw(st.sampled_from(NCMEC_DECLARATIONS))
+    text = f"{declaration}<queryResult{namespace}>{''.join(sections)}</queryResult>\n"
+    if draw(st.integers(0, 5)) == 0:  # written on Windows
+        text = text.replace("\n", "\r\n")
     data = text.encode()
     damage = draw(st.integers(0, 29 if clean else 9))
     if damage == 0:
@@ -356,6 +375,7 @@ def test_ncmec_chunks_read_as_elements_do(
             assert (raised.value.reason, raised.value.place) == (error.reason, error.place)
             return
     monkeypatch.setattr(ncmec_module, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(ncmec_raw, "CHUNK_BYTES", chunk)
     assert _ncmec_items(lambda file: stream_ncmec(file, path="set.xml"), document) == by_element
 
 

@@ -89,6 +89,26 @@ def pull_parser(*, tags: tuple[str, ...]) -> etree.XMLPullParser:
     return etree.XMLPullParser(events=("start", "end"), tag=tags, **_PARSER_OPTIONS)
 
 
+class _NoEvents:
+    """A parser target that takes no event: libxml2 then checks the text and builds nothing."""
+
+    def close(self) -> None:
+        return None
+
+
+def checking_parser() -> etree.XMLParser:
+    """A parser fed a chunk at a time (``feed``, then ``close``) that only checks that the
+    document is well-formed, with the same hardening as ``parse_xml``: it raises lxml's
+    XMLSyntaxError where ``pull_parser`` would; call ``iterparse_root`` first."""
+    return etree.XMLParser(target=_NoEvents(), **_PARSER_OPTIONS)  # type: ignore[call-overload]
+
+
+def parse_fragment(text: str) -> etree._Element:
+    """One element written out in ``text``, parsed with the same hardening as ``parse_xml``
+    (raises lxml's XMLSyntaxError)."""
+    return etree.fromstring(text, etree.XMLParser(**_PARSER_OPTIONS))
+
+
 def iterparse_root(file: BinaryIO, *, path: str) -> etree._Element:
     """The root element of a streamed document, before its children are read."""
     head = file.read(_PROLOG_BYTES)

@@ -20,15 +20,15 @@ from __future__ import annotations
 import gc
 import os
 import pickle
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from itertools import chain
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import Any, cast
 
 from amparo.cores import worker_context
 from amparo.errors import InputRejected, UnsafeInput
-from amparo.formats.hashsets import EntryBatch, HashSetStream, open_hash_set
+from amparo.formats.hashsets import EntryBatch, HashSetStream, LinePlaces, open_hash_set
 
 WORKER_MIN_BYTES = 32 * 2**20
 GROUP_ENTRIES = 8192
@@ -192,7 +192,11 @@ def _same_columns(batch: EntryBatch, other: EntryBatch) -> bool:
 def _joined(batches: list[EntryBatch]) -> EntryBatch:
     if len(batches) == 1:
         return batches[0]
-    places = list(chain.from_iterable(batch.places for batch in batches))
+    places: Sequence[str]
+    if all(isinstance(batch.places, LinePlaces) for batch in batches):
+        places = LinePlaces.joined(cast(list[LinePlaces], [batch.places for batch in batches]))
+    else:
+        places = list(chain.from_iterable(batch.places for batch in batches))
     columns = {
         name: list(chain.from_iterable(batch.columns[name] for batch in batches))
         for name in batches[0].columns

@@ -35,8 +35,10 @@ Elements are matched on local names, so the namespace (or its absence) does not 
 - Every other child (``id``, ``member``, ``timestamp``, ``feedback``) is kept in ``details`` as
   data: text, or ``{"@attribute": ..., "#text": ...}``, or a mapping of children.
 
-The file is streamed, hardened as ``amparo.formats.xml`` says: lxml parses ``CHUNK_BYTES`` at
-a time, then the section's children that are complete are read and removed from memory. Plain
+The file is streamed, hardened as ``amparo.formats.xml`` says. Where it is written plainly, as
+NCMEC's program writes it, entries are read from its text while libxml2 checks it
+(``ncmec_raw``: no tree is built); from the first thing that is not plain on, lxml parses
+``CHUNK_BYTES`` at a time, then the section's children that are complete are read and removed from memory. Plain
 entries are read a chunk at a time as columns (``ncmec_columns``, from libxml2's serialization
 of the chunk); a chunk that is not all plain is read element by element (``ncmec_batch``
 where an entry is plain, ``_entry`` otherwise), as ``_element_items`` reads each entry at its
@@ -65,6 +67,7 @@ from amparo.formats.hashsets import (
     entry_hashes,
     ncmec_batch,
     ncmec_columns,
+    ncmec_raw,
     strict_read,
 )
 from amparo.formats.xml import (
@@ -119,6 +122,7 @@ class _Progress:
     read: int = 0
     held: int = 0
     last_held: etree._Element | None = None
+    skip: int = 0  # entries read before (by ``ncmec_raw``), left out
 
 
 def _items(
@@ -127,12 +131,52 @@ def _items(
     """The section children a chunk at a time; a file that is not well-formed is read again
     element by element from where the chunks stopped, so that the entries before the error
     and the error itself are reported exactly as ``_element_items`` reports them."""
-    progress = _Progress()
+    outcome = ncmec_raw.Outcome()
+    for item in ncmec_raw.read_plain(file, outcome=outcome):
+        if isinstance(item, ncmec_raw.Fragment):
+            yield from _fragment_items(item, path=path)
+        else:
+            yield item
+    if outcome.complete:
+        return
+    progress = _Progress(skip=outcome.children)
+    file.seek(0)
     try:
         yield from _chunked_items(file, path=path, progress=progress)
     except etree.XMLSyntaxError:
         file.seek(0)
-        yield from _element_items(file, path=path, skip=progress.read)
+        yield from _element_items(file, path=path, skip=progress.read + progress.skip)
+
+
+def _fragment_items(
+    fragment: ncmec_raw.Fragment, *, path: str
+) -> Iterator[tuple[str, EntryRow] | EntryBatch | InvalidInput]:
+    """An entry parsed on its own, read as an entry of the tree is, its places moved to the
+    lines where it stands in the file."""
+    places: list[str] = []
+    rows: list[tuple[Any, ...]] = []
+    found = [*_one_entry(fragment.element, fragment.name, places, rows, path=path)]
+    found += _flushed(places, rows)
+    for item in found:
+        yield _moved(item, fragment.line - 1)
+
+
+def _moved(
+    item: tuple[str, EntryRow] | EntryBatch | InvalidInput, lines: int
+) -> tuple[str, EntryRow] | EntryBatch | InvalidInput:
+    if isinstance(item, EntryBatch):
+        return EntryBatch([_moved_place(place, lines) for place in item.places], item.columns)
+    if isinstance(item, InvalidInput):
+        place = None if item.place is None else _moved_place(item.place, lines)
+        return type(item)(item.reason, path=item.path, place=place)
+    return _moved_place(item[0], lines), item[1]
+
+
+def _moved_place(place: str, lines: int) -> str:
+    """``line N`` (all that ``_line`` writes) ``lines`` lines further."""
+    if not place.startswith("line "):
+        return place
+    return f"line {int(place[5:]) + lines}"
 
 
 def _chunked_items(
@@ -167,6 +211,8 @@ def _children(
     entry after them or the section's end (and never if the file breaks off before); only the
     children after them are looked at again (``itersiblings``, not ``len`` or an index, which
     would walk through all of them each chunk)."""
+    if progress.skip:
+        _skip(section, ended, progress)
     held = progress.held
     last = progress.last_held
     children = list(section) if last is None else list(last.itersiblings())
@@ -193,6 +239,15 @@ def _children(
     del children, last  # lxml removes children without a Python proxy much faster
     del section[:done]
     yield from items
+
+
+def _skip(section: etree._Element, ended: bool, progress: _Progress) -> None:
+    """Remove the first children of ``section`` that were read before, as far as complete."""
+    complete = len(section) if ended else max(len(section) - 1, 0)
+    skipped = min(progress.skip, complete)
+    del section[:skipped]
+    progress.skip -= skipped
+    progress.read += skipped
 
 
 def _through_last_entry(children: list[etree._Element]) -> int:

@@ -10,16 +10,16 @@ instructions gone (the parser drops them), an element in another namespace than 
 default carrying a prefix or an ``xmlns`` attribute. So every ``<`` starts a tag, and a value
 without ``&`` is its text exactly.
 
-``_ENTRY`` matches one rigid shape only: an unprefixed ``image``/``deletedImage``/``video``/
-``deletedVideo`` without attributes whose children are, in this order and each at most once,
-``member`` (no attribute, or ``id`` alone), ``timestamp``, ``id`` (required),
+``SERIALIZED.entry`` matches one rigid shape only: an unprefixed ``image``/``deletedImage``/
+``video``/``deletedVideo`` without attributes whose children are, in this order and each at
+most once, ``member`` (no attribute, or ``id`` alone), ``timestamp``, ``id`` (required),
 ``classification`` and ``fingerprints`` (children ``md5``, ``sha1``, ``pdq``, ``pdna`` in this
 order, each at most once), every one a leaf without other attributes; text between them
 (tails) is allowed, as ``ncmec_batch.plain_entry`` ignores it. Such an entry is one
 ``plain_entry`` reads, and gives the same columns, ``details`` written as ``details_json``.
 Most chunks hold entries of one shape (which children there are, empty or not): the first
 entry's shape gives a pattern without optional parts, cheaper to match, and a chunk of several
-shapes is matched with ``_ENTRY``.
+shapes is matched with ``SERIALIZED.entry``.
 
 ``plain_batch`` gives an EntryBatch only when the ``count`` children all match, one after the
 other from the section's first, with plain values (an ``id``, hex hashes, no ``&``);
@@ -29,6 +29,7 @@ otherwise None, and ``ncmec`` reads the chunk element by element as before.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from json.encoder import encode_basestring_ascii
@@ -37,31 +38,69 @@ from typing import Any
 from amparo.formats.hashsets import HEX_LENGTHS, EntryBatch
 from amparo.formats.hashsets.ncmec_batch import INDUSTRY_CODES
 
-_TEXT = r"[^<]*"  # text up to the next tag; a value holding "&" (a reference) is refused
 _HASHES = ("md5", "sha1", "pdq", "pdna")
 
 
-def _leaf(name: str) -> str:
-    """An optional leaf ``<name>text</name>`` or ``<name/>``; group ``name`` is its text (None
-    when it is absent or empty)."""
-    return rf"(?:<{name}>(?P<{name}>{_TEXT})</{name}>{_TEXT}|<{name}/>{_TEXT})?"
+@dataclasses.dataclass(frozen=True)
+class Grammar:
+    """How the entries' text is written: ``value`` a value's text, ``tail`` the text between
+    elements, ``attribute`` the member id's text; ``whole`` wraps each entry and the tail
+    after it in a group of that name. ``entry`` matches any plain entry, ``shapes`` holds the
+    patterns of the shapes met (``shaped``)."""
+
+    value: str
+    tail: str
+    attribute: str
+    whole: bool
+    entry: re.Pattern[str] = dataclasses.field(init=False)
+    shapes: dict[tuple[str, ...], re.Pattern[str]] = dataclasses.field(
+        init=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        value, tail = self.value, self.tail
+        fingerprints = "".join(self.leaf(name) for name in _HASHES)
+        pattern = (
+            rf"<(?P<tag>image|deletedImage|video|deletedVideo)>{tail}"
+            + self.present("member", rf'(?P<member_a> id="(?P<member_id>{self.attribute})")?')
+            + self.present("timestamp")
+            + rf"<id>(?P<id>{value})</id>{tail}"
+            + self.leaf("classification")
+            + rf"(?:<fingerprints>{tail}{fingerprints}</fingerprints>{tail}"
+            rf"|<fingerprints/>{tail})?"
+            r"</(?P=tag)>"
+        )
+        object.__setattr__(self, "entry", re.compile(self.wrapped(pattern)))
+
+    def wrapped(self, pattern: str) -> str:
+        return f"(?P<whole>{pattern}{self.tail})" if self.whole else pattern
+
+    def leaf(self, name: str) -> str:
+        """An optional leaf ``<name>text</name>`` or ``<name/>``; group ``name`` is its text
+        (None when it is absent or empty)."""
+        value, tail = self.value, self.tail
+        return rf"(?:<{name}>(?P<{name}>{value})</{name}>{tail}|<{name}/>{tail})?"
+
+    def present(self, name: str, attributes: str = "") -> str:
+        """An optional leaf whose presence counts: group ``name_e`` is "" when it is there."""
+        value, tail = self.value, self.tail
+        return rf"(?:<{name}{attributes}(?:/>|>(?P<{name}>{value})</{name}>)(?P<{name}_e>){tail})?"
+
+    def form(self, name: str, form: str) -> str:
+        if form == "/":
+            return f"<{name}/>{self.tail}"
+        if not form:
+            return ""
+        return f"<{name}>(?P<{name}>{self.value})</{name}>{self.tail}"
 
 
-def _present(name: str, attributes: str = "") -> str:
-    """An optional leaf whose presence counts: group ``name_e`` is "" when it is there."""
-    return rf"(?:<{name}{attributes}(?:/>|>(?P<{name}>{_TEXT})</{name}>)(?P<{name}_e>){_TEXT})?"
-
-
-_ENTRY = re.compile(
-    rf"<(?P<tag>image|deletedImage|video|deletedVideo)>{_TEXT}"
-    + _present("member", attributes=r'(?P<member_a> id="(?P<member_id>[^"]*)")?')
-    + _present("timestamp")
-    + rf"<id>(?P<id>{_TEXT})</id>{_TEXT}"
-    + _leaf("classification")
-    + rf"(?:<fingerprints>{_TEXT}{''.join(map(_leaf, _HASHES))}</fingerprints>{_TEXT}"
-    rf"|<fingerprints/>{_TEXT})?"
-    r"</(?P=tag)>"
-)
+# libxml2's serialization of a parsed section (``plain_batch``): text up to the next tag; a
+# value holding "&" (a reference) is refused.
+SERIALIZED = Grammar(value="[^<]*", tail="[^<]*", attribute='[^"]*', whole=False)
+# The file's own text (``ncmec_raw``, which refuses a run holding "&", a CR or a character XML
+# forbids): whitespace alone between elements; an attribute with a tab or a newline, which XML
+# reads as a space, is not matched.
+RAW = Grammar(value="[^<]*", tail="[ \t\n]*", attribute='[^"<\t\n]*', whole=True)
 _VALUES = ("member_id", "member", "timestamp", "id", "classification", *_HASHES)
 _KINDS = {
     "image": ("image", False),
@@ -70,7 +109,6 @@ _KINDS = {
     "deletedVideo": ("video", True),
 }
 _HEX = {kind: re.compile(f"[0-9a-f]{{{n}}}").fullmatch for kind, n in HEX_LENGTHS.items()}
-_SHAPES: dict[tuple[str, ...], re.Pattern[str]] = {}
 _MAX_SHAPES = 256  # a file has few shapes; a hostile one cannot grow this
 
 
@@ -78,42 +116,53 @@ def plain_batch(serialized: str, count: int, places: list[str]) -> EntryBatch | 
     """The first ``count`` children of the section serialized in ``serialized`` as one
     EntryBatch (entry ``i`` at ``places[i]``), or None when any of them is not plain."""
     first_child = serialized.find("<", 1)
-    first = None if first_child < 0 else _ENTRY.match(serialized, first_child)
+    first = None if first_child < 0 else SERIALIZED.entry.match(serialized, first_child)
     if first is None:
         return None
-    groups = _groups(_shaped(first), serialized, count) or _groups(_ENTRY, serialized, count)
+    groups = _groups(shaped(SERIALIZED, first), serialized, count) or _groups(
+        SERIALIZED.entry, serialized, count
+    )
     if groups is None:
         return None
     if "&" in serialized and any("&" in "".join(groups[name]) for name in _VALUES):
         return None  # a character reference stands for a character of the value
-    columns = _columns(groups, count)
-    if columns is None:
+    found = columns(groups, count)
+    if found is None:
         return None
-    return EntryBatch(places, columns)
+    return EntryBatch(places, found)
 
 
 def _groups(pattern: re.Pattern[str], serialized: str, count: int) -> dict[str, list[Any]] | None:
     """Each group of ``pattern`` over the first ``count`` children, or None unless they all
-    match, one after the other from the first (text alone between them). A value is "" where
-    the entry has no such element or it is empty; ``member_e``, ``member_a`` and
-    ``timestamp_e`` are None where the entry has no member, no member id, no timestamp."""
+    match, one after the other from the first (text alone between them)."""
     stride = pattern.groups + 1
     parts = pattern.split(serialized, maxsplit=count)
     if (len(parts) - 1) // stride < count or parts[0].count("<") != 1:
         return None  # the section's start tag, then the first child must match
     if "<" in "".join(parts[stride : count * stride : stride]):
         return None  # an element not of the shape between two that are
+    return groups_of(pattern, parts, count, general=pattern is SERIALIZED.entry)
+
+
+def groups_of(
+    pattern: re.Pattern[str], parts: list[Any], count: int, *, general: bool
+) -> dict[str, list[Any]]:
+    """The groups of the first ``count`` matches in ``pattern.split``'s ``parts``. A value is
+    "" where the entry has no such element or it is empty; ``member_e``, ``member_a`` and
+    ``timestamp_e`` are None where the entry has no member, no member id, no timestamp.
+    ``general``: ``pattern`` has optional parts, absent (None) in some entries."""
+    stride = pattern.groups + 1
     groups: dict[str, list[Any]] = dict.fromkeys(_VALUES, [""] * count)
     groups |= dict.fromkeys(("member_e", "member_a", "timestamp_e"), [None] * count)
     for name, index in pattern.groupindex.items():
         found = parts[index : count * stride : stride]
-        if pattern is _ENTRY and name in _VALUES:  # optional parts, absent in some entries
+        if general and name in _VALUES:
             found = ["" if value is None else value for value in found]
         groups[name] = found
     return groups
 
 
-def _shaped(first: re.Match[str]) -> re.Pattern[str]:
+def shaped(grammar: Grammar, first: re.Match[str]) -> re.Pattern[str]:
     """The pattern of entries shaped as ``first`` is, without optional parts."""
     text = first.group(0)
     member = "" if first["member_e"] is None else "t" if first["member"] is not None else "/"
@@ -122,45 +171,44 @@ def _shaped(first: re.Match[str]) -> re.Pattern[str]:
     forms = {name: "/" if f"<{name}/>" in text else "t" if f"<{name}>" in text else ""
              for name in ("timestamp", "classification", "fingerprints", *_HASHES)}  # fmt: skip
     shape = (first["tag"], member, *forms.values())
-    pattern = _SHAPES.get(shape)
+    pattern = grammar.shapes.get(shape)
     if pattern is None:
-        pattern = re.compile(_shape_pattern(first["tag"], member, forms))
-        if len(_SHAPES) < _MAX_SHAPES:
-            _SHAPES[shape] = pattern
+        pattern = re.compile(grammar.wrapped(_shape_pattern(grammar, first["tag"], member, forms)))
+        if len(grammar.shapes) < _MAX_SHAPES:
+            grammar.shapes[shape] = pattern
     return pattern
 
 
-def _shape_pattern(tag: str, member: str, forms: dict[str, str]) -> str:
+def _shape_pattern(grammar: Grammar, tag: str, member: str, forms: dict[str, str]) -> str:
+    value, tail, attribute = grammar.value, grammar.tail, grammar.attribute
     members = {
         "": "",
         "/": "<member/>",
-        "t": f"<member>(?P<member>{_TEXT})</member>",
-        "i/": '<member id="(?P<member_id>[^"]*)"/>',
-        "it": f'<member id="(?P<member_id>[^"]*)">(?P<member>{_TEXT})</member>',
+        "t": f"<member>(?P<member>{value})</member>",
+        "i/": f'<member id="(?P<member_id>{attribute})"/>',
+        "it": f'<member id="(?P<member_id>{attribute})">(?P<member>{value})</member>',
     }
-    pattern = f"<(?P<tag>{tag})>{_TEXT}"
+    pattern = f"<(?P<tag>{tag})>{tail}"
     if member:
-        attribute = "(?P<member_a>)" if member.startswith("i") else ""
-        pattern += f"{members[member]}(?P<member_e>){attribute}{_TEXT}"
-    pattern += _form("timestamp", forms["timestamp"])
+        marker = "(?P<member_a>)" if member.startswith("i") else ""
+        pattern += f"{members[member]}(?P<member_e>){marker}{tail}"
+    pattern += grammar.form("timestamp", forms["timestamp"])
     if forms["timestamp"]:
         pattern += "(?P<timestamp_e>)"
-    pattern += f"<id>(?P<id>{_TEXT})</id>{_TEXT}" + _form("classification", forms["classification"])
+    pattern += f"<id>(?P<id>{value})</id>{tail}" + grammar.form(
+        "classification", forms["classification"]
+    )
     if forms["fingerprints"] == "/":
-        pattern += f"<fingerprints/>{_TEXT}"
+        pattern += f"<fingerprints/>{tail}"
     elif forms["fingerprints"]:
-        hashes = "".join(_form(name, forms[name]) for name in _HASHES)
-        pattern += f"<fingerprints>{_TEXT}{hashes}</fingerprints>{_TEXT}"
+        hashes = "".join(grammar.form(name, forms[name]) for name in _HASHES)
+        pattern += f"<fingerprints>{tail}{hashes}</fingerprints>{tail}"
     return pattern + f"</{tag}>"
 
 
-def _form(name: str, form: str) -> str:
-    if form == "/":
-        return f"<{name}/>{_TEXT}"
-    return f"<{name}>(?P<{name}>{_TEXT})</{name}>{_TEXT}" if form else ""
-
-
-def _columns(groups: dict[str, list[Any]], count: int) -> dict[str, Sequence[Any]] | None:
+def columns(groups: dict[str, list[Any]], count: int) -> dict[str, Sequence[Any]] | None:
+    """The columns of ``count`` entries from their groups (``groups_of``), or None when any
+    of them is not plain (no id, a hash that is not hex)."""
     ids = _stripped(groups["id"])
     if "" in ids:
         return None

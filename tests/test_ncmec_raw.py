@@ -29,10 +29,10 @@ def _entry(number: int, md5: str = MD5) -> str:
     )
 
 
-def _document(entries: list[str], *, after: str = "") -> bytes:
+def _document(entries: list[str], *, after: str = "", before: str = "") -> bytes:
     body = "".join(entries)
     return (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<queryResult xmlns="{NCMEC}">'
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<queryResult xmlns="{NCMEC}">{before}'
         f'<images count="{len(entries)}">\n{body}</images>{after}</queryResult>\n'
     ).encode()
 
@@ -83,6 +83,14 @@ def test_a_plain_document_is_read_from_its_text_in_batches_of_line_numbers() -> 
          {"member": {"@id": "7", "#text": "Hotline"}, "timestamp": "2026-01-12T10:00:00Z",
           "id": "i2999"}),
     )  # fmt: skip
+
+
+def test_paging_before_the_entries_is_passed_over_without_reading_on() -> None:
+    paging = "<paging>\n <next>/v2/entries?start=1001&amp;size=1000</next>\n</paging>\n"
+    document = _document([_entry(number) for number in range(30_000)], before=paging)
+    _, outcome = _raw(document)
+    assert outcome.complete and outcome.children == 30_000
+    assert _stream(document) == _by_element(document)
 
 
 def test_past_line_65535_the_lines_are_the_tree_readers() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.context
+import multiprocessing.forkserver
 import os
 
 # What the ``amparo`` command's script imports, which each worker imports again as it starts.
@@ -33,3 +34,11 @@ def worker_context(*modules: str) -> multiprocessing.context.ForkServerContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([*MAIN_MODULES, *modules])
     return context
+
+
+def start_fork_server(*modules: str) -> None:
+    """Start the fork server of ``worker_context(*modules)`` now, without waiting for it: it
+    imports its modules on the other core while this process goes on with its own start-up,
+    and the first worker then costs a fork instead of a server's start."""
+    worker_context(*modules)
+    multiprocessing.forkserver.ensure_running()

@@ -43,6 +43,9 @@ def hashsets_import(
     context: click.Context, file: Path, name: str, allow: bool, pdq_threshold: int
 ) -> None:
     """Import FILE as the hash set NAME, then re-match the files already in the workspace."""
+    from amparo.intake.hashset_reader import start_early
+
+    start_early(str(file))
     from amparo.intake.hashsets import holds_files, import_hash_set
 
     workspace = workspace_of(context)

@@ -38,14 +38,14 @@ Elements are matched on local names, so the namespace (or its absence) does not 
 The file is streamed, hardened as ``amparo.formats.xml`` says. Where it is written plainly, as
 NCMEC's program writes it, entries are read from its text while libxml2 checks it
 (``ncmec_raw``: no tree is built); from the first thing that is not plain on, lxml parses
-``CHUNK_BYTES`` at a time, then the section's children that are complete are read and removed from memory. Plain
-entries are read a chunk at a time as columns (``ncmec_columns``, from libxml2's serialization
-of the chunk); a chunk that is not all plain is read element by element (``ncmec_batch``
-where an entry is plain, ``_entry`` otherwise), as ``_element_items`` reads each entry at its
-end with ``iterparse``. A file that is not well-formed is read again that way from where the
-chunks stopped, so that what comes before the error is reported as before. A bad entry (no
-``<id>``, a malformed hash, an unexpected element in a section) is an InvalidInput naming its
-line and costs that entry only.
+``CHUNK_BYTES`` at a time, then the section's children that are complete are read and
+removed from memory. Plain entries are read a chunk at a time as columns (``ncmec_columns``,
+from libxml2's serialization of the chunk); a chunk that is not all plain is read element by
+element (``ncmec_batch`` where an entry is plain, ``_entry`` otherwise), as
+``_element_items`` reads each entry at its end with ``iterparse``. A file that is not
+well-formed is read again that way from where the chunks stopped, so that what comes before
+the error is reported as before. A bad entry (no ``<id>``, a malformed hash, an unexpected
+element in a section) is an InvalidInput naming its line and costs that entry only.
 """
 
 from __future__ import annotations

@@ -254,7 +254,10 @@ def _hashes(kind: str, texts: list[str]) -> list[str | None] | None:
     if set(map(len, texts)) <= {0, HEX_LENGTHS[kind]}:
         joined = "\n".join(texts)
         if joined.isascii() and _all_hex(joined, len(texts)):
-            return [text or None for text in joined.lower().split("\n")]
+            lowered = joined.lower()
+            if lowered == joined and "" not in texts:  # as a program writes them
+                return list(texts)
+            return [text or None for text in lowered.split("\n")]
     found: list[str | None] = []
     for text in texts:  # spaces around a hash, or a value that is not one
         value = text.strip().lower()
@@ -293,11 +296,17 @@ def _category(code: str) -> tuple[str | None, str | None]:
 def _details(groups: dict[str, list[Any]], ids: list[str]) -> list[str]:
     """``json.dumps(details)`` of each entry: the member (text, or its id attribute and text),
     the timestamp, the id, each where the entry has it, in that order."""
-    texts = _encoded(_stripped(groups["member"]))
-    attributes = _encoded(groups["member_id"])
-    stamps = _encoded(_stripped(groups["timestamp"]))
-    entries = _encoded(ids)
-    if None not in groups["member_a"] and None not in groups["timestamp_e"]:  # the usual shape
+    texts, stamps = _stripped(groups["member"]), _stripped(groups["timestamp"])
+    attributes = groups["member_id"]
+    usual = None not in groups["member_a"] and None not in groups["timestamp_e"]
+    if usual and all(map(_json_as_is, (texts, attributes, stamps, ids))):
+        return [
+            f'{{"member": {{"@id": "{identifier}", "#text": "{text}"}}, "timestamp": "{stamp}", '
+            f'"id": "{entry}"}}'
+            for identifier, text, stamp, entry in zip(attributes, texts, stamps, ids, strict=True)
+        ]
+    texts, attributes, stamps, entries = map(_encoded, (texts, attributes, stamps, ids))
+    if usual:
         return [
             f'{{"member": {{"@id": {identifier}, "#text": {text}}}, "timestamp": {stamp}, '
             f'"id": {entry}}}'
@@ -319,6 +328,13 @@ def _details(groups: dict[str, list[Any]], ids: list[str]) -> list[str]:
         f'{{{member}{stamp}"id": {entry}}}'
         for member, stamp, entry in zip(members, stamped, entries, strict=True)
     ]
+
+
+def _json_as_is(values: list[str]) -> bool:
+    """Whether each text is written in JSON as it is, between quotes (printable ASCII without
+    a quote or a backslash)."""
+    joined = "".join(values)
+    return joined.isascii() and joined.isprintable() and '"' not in joined and "\\" not in joined
 
 
 def _encoded(values: list[str]) -> list[str]:

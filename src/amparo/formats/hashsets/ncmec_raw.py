@@ -155,18 +155,27 @@ class _Text:
         self.pos = end
 
     def skip_space(self) -> None:
-        found = _WHITESPACE.match(self.text, self.pos)
-        if found is not None and found.end() > self.pos:
-            self.advance(found.end())
-
-    def match(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
-        """``pattern`` at the reading place, read further as long as the text may be cut
-        short there; None when it does not match."""
+        """Past the whitespace at the reading place (read further where it ends the text)."""
         while True:
-            self.skip_space()
-            found = pattern.match(self.text, self.pos)
-            if found is not None or not self.more():
+            found = _WHITESPACE.match(self.text, self.pos)
+            if found is not None and found.end() > self.pos:
+                self.advance(found.end())
+            if self.pos < len(self.text) or not self.more():
+                return
+
+    def ensure(self, marker: str, start: int | None = None) -> int:
+        """Where ``marker`` stands from ``start`` (the reading place) on, read further until it
+        is there; -1 where the document ends first."""
+        while True:
+            found = self.text.find(marker, self.pos if start is None else start)
+            if found >= 0 or not self.more():
                 return found
+
+    def match(self, pattern: re.Pattern[str], through: str = ">") -> re.Match[str] | None:
+        """``pattern`` at the reading place, once the text holds ``through`` after it."""
+        self.skip_space()
+        self.ensure(through)
+        return pattern.match(self.text, self.pos)
 
     def starts(self, text: str) -> bool:
         while True:
@@ -197,7 +206,10 @@ def read_plain(file: BinaryIO, *, outcome: Outcome) -> Iterator[EntryBatch | Fra
 
 
 def _read_head(source: _Text) -> None:
-    head = source.match(_HEAD)
+    root = source.ensure("<queryResult")
+    if root < 0 or source.ensure(">", root) < 0:
+        raise Stopped
+    head = _HEAD.match(source.text, source.pos)
     if head is None:
         raise Stopped
     encoding = _ENCODING.search(head["declaration"] or "")
@@ -217,10 +229,14 @@ def _next_section(source: _Text) -> str | None:
             if not section["empty"]:
                 return section["name"]
             continue
-        paging = source.match(_PAGING)
+        paging = source.match(_PAGING, through="/paging>" if _opens_paging(source) else ">")
         if paging is None:
             raise Stopped
         source.advance(paging.end())
+
+
+def _opens_paging(source: _Text) -> bool:
+    return source.text.startswith("<paging>", source.pos)
 
 
 def _section(source: _Text, name: str) -> Iterator[EntryBatch | Fragment]:

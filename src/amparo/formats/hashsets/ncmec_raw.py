@@ -1,20 +1,26 @@
 """NCMEC entries read from the file's own text where it is written plainly, while libxml2
-checks the whole document as it goes; ``ncmec`` reads the rest with lxml's tree.
+checks the rest of the document as it goes; ``ncmec`` reads the rest with lxml's tree.
 
 NCMEC's answers are written by a program, every entry in the same few shapes. Building a
 tree for each (``ncmec._chunked_items``) costs most of an import's time, so this reader
 matches the text itself, with the rigid patterns of ``ncmec_columns.RAW``, and gives the same
 entries with the same places. It does so only where the text can mean nothing else:
 
-- The document is fed, a chunk at a time, to a libxml2 parser that builds nothing and only
-  checks that it is well-formed (``checking_parser``); text is matched only once the chunk
-  after it has been fed, so only text libxml2 has read and accepted. A document it refuses
-  is left where it broke, for ``ncmec`` to read with the tree, which reports the error.
+- An entry the rigid pattern matches is well-formed by itself: fixed names, balanced tags, no
+  attribute but the member's id, no reference, no CDATA, no comment, and no character XML
+  forbids (a run is cut before one). Everything around the entries (the declaration, the
+  root's and the sections' tags, the paging, whatever follows the root) is fed, as it is read
+  past, to a libxml2 parser that builds nothing and only checks that the document is
+  well-formed (``checking_parser``): so libxml2 checks the document without its plain
+  entries, which stays well-formed exactly when the whole is. A document it refuses is left
+  where it broke, for ``ncmec`` to read with the tree, which reports the error. That parser
+  lets namespace errors pass (the tree does not): a tag that binds a prefix, or binds a
+  namespace name XML reserves, is left to the tree.
 - The text is UTF-8 (declared or not; a UTF-8 BOM is allowed). CRLF is read as LF, as XML
   reads it (libxml2 counts a line at each LF, so the lines are the same).
 - Around the entries, only this is read: the XML declaration, ``<queryResult>`` with
-  attributes whose names have no prefix other than ``xmlns``, then sections ``<images>`` and
-  ``<videos>`` (unprefixed, with unprefixed attributes), ``<paging>`` holding at most a
+  unprefixed attributes (a default namespace, not one XML reserves), then sections
+  ``<images>`` and ``<videos>`` (the same), ``<paging>`` holding at most a
   ``<next>`` link (ignored, as ``ncmec`` ignores it), and ``</queryResult>``; whitespace
   between. Whatever follows the root's end is left to libxml2's check.
 - In a section, a run of entries that the rigid pattern matches one after the other, with
@@ -63,8 +69,11 @@ _NAME = r"[A-Za-z_][\w.-]*"
 _VALUE = """(?:"[^"<]*"|'[^'<]*')"""
 _HEAD = re.compile(
     rf"\ufeff?(?:<\?xml(?P<declaration>[^<>]*?)\?>)?{_SPACE}"
-    rf"<queryResult(?:[ \t\n]+(?:xmlns:{_NAME}|{_NAME}){_SPACE}={_SPACE}{_VALUE})*{_SPACE}>"
+    rf"<queryResult(?:[ \t\n]+{_NAME}{_SPACE}={_SPACE}{_VALUE})*{_SPACE}>"
 )
+# The namespace names XML reserves: binding them is a namespace error, which the checking
+# parser (unlike the tree's) lets pass; a tag naming them is left to the tree.
+_RESERVED_NAMESPACES = ("w3.org/XML/1998/namespace", "w3.org/2000/xmlns")
 _ENCODING = re.compile(r"""encoding[ \t\n]*=[ \t\n]*["']([^"']*)["']""")
 _SECTION = re.compile(
     rf"<(?P<name>images|videos)(?:[ \t\n]+{_NAME}{_SPACE}={_SPACE}{_VALUE})*{_SPACE}(?P<empty>/?)>"
@@ -104,43 +113,46 @@ class Fragment:
 
 
 class _Text:
-    """The document's text, offered a chunk behind what libxml2 has been fed."""
+    """The document's text, read a chunk at a time; what is not an entry is fed to libxml2 as
+    it is read past (``advance(..., checked=True)``)."""
 
     def __init__(self, file: BinaryIO) -> None:
         self.file = file
         self.checker = checking_parser()
         self.decoder = codecs.getincrementaldecoder("utf-8")()
-        self.text = ""  # offered, from ``pos`` on not read yet
+        self.text = ""  # read, from ``pos`` on not read past yet
         self.pos = 0
         self.line = 1  # the line at ``pos``
-        self.fed = ""  # decoded and fed to libxml2, not yet offered
+        self.held = ""  # a CR that ended a chunk: its LF may start the next one
         self.ended = False
         self.window = MAX_WINDOW_CHARACTERS
 
     def more(self) -> bool:
-        """Offer the next chunk; False once all is offered (libxml2 has accepted it all)."""
+        """Read the next chunk; False at the end of the file."""
         if self.ended:
             return False
         chunk = self.file.read(CHUNK_BYTES)
-        if chunk:
-            self.checker.feed(chunk)
-            decoded = self.decoder.decode(chunk)
-        else:
-            self.checker.close()
-            decoded = self.decoder.decode(b"", final=True)
-            self.ended = True
-        offered, self.fed = self.fed, decoded
-        if self.ended:
-            offered, self.fed = offered + self.fed, ""
-        elif offered.endswith("\r"):  # its LF may be in the next chunk
-            offered, self.fed = offered[:-1], "\r" + self.fed
-        if len(self.text) - self.pos + len(offered) > MAX_HELD_CHARACTERS:
+        decoded = self.held + self.decoder.decode(chunk, final=not chunk)
+        self.ended = not chunk
+        self.held = ""
+        if decoded.endswith("\r") and not self.ended:
+            decoded, self.held = decoded[:-1], "\r"
+        if len(self.text) - self.pos + len(decoded) > MAX_HELD_CHARACTERS:
             raise Stopped
-        if "\r" in offered:
-            offered = offered.replace("\r\n", "\n")
-        self.text = self.text[self.pos :] + offered
+        if "\r" in decoded:
+            decoded = decoded.replace("\r\n", "\n")
+        self.text = self.text[self.pos :] + decoded
         self.pos = 0
         return True
+
+    def check_rest(self) -> None:
+        """Feed libxml2 the rest of the document, and end it (XMLSyntaxError where the
+        document is not well-formed)."""
+        while True:
+            self.advance(len(self.text), checked=True)
+            if not self.more():
+                break
+        self.checker.close()
 
     def fit_window(self, read: int, *, whole: bool) -> None:
         """The text a run is looked for in: larger while runs take all of it, about twice the
@@ -150,7 +162,11 @@ class _Text:
         else:
             self.window = max(MIN_WINDOW_CHARACTERS, 2 * read)
 
-    def advance(self, end: int) -> None:
+    def advance(self, end: int, *, checked: bool = False) -> None:
+        """Read past the text up to ``end``; ``checked``: feed it to libxml2 (XMLSyntaxError
+        where what it has been fed so far cannot begin a well-formed document)."""
+        if checked:
+            self.checker.feed(self.text[self.pos : end].encode("utf-8"))
         self.line += self.text.count("\n", self.pos, end)
         self.pos = end
 
@@ -182,7 +198,7 @@ class _Text:
             self.skip_space()
             held = self.text[self.pos : self.pos + len(text)]
             if held == text:
-                self.advance(self.pos + len(text))
+                self.advance(self.pos + len(text), checked=True)
                 return True
             if not text.startswith(held) or not self.more():
                 return False
@@ -198,8 +214,7 @@ def read_plain(file: BinaryIO, *, outcome: Outcome) -> Iterator[EntryBatch | Fra
             for item in _section(source, section):
                 outcome.children += len(item.places) if isinstance(item, EntryBatch) else 1
                 yield item
-        while source.more():  # libxml2 checks the rest
-            source.pos = len(source.text)
+        source.check_rest()
         outcome.complete = True
     except (Stopped, etree.XMLSyntaxError, UnicodeDecodeError):
         return
@@ -210,12 +225,16 @@ def _read_head(source: _Text) -> None:
     if root < 0 or source.ensure(">", root) < 0:
         raise Stopped
     head = _HEAD.match(source.text, source.pos)
-    if head is None:
+    if head is None or _names_reserved(head[0]):
         raise Stopped
     encoding = _ENCODING.search(head["declaration"] or "")
     if encoding is not None and encoding[1].lower() != "utf-8":
         raise Stopped
-    source.advance(head.end())
+    source.advance(head.end(), checked=True)
+
+
+def _names_reserved(tag: str) -> bool:
+    return any(name in tag for name in _RESERVED_NAMESPACES)
 
 
 def _next_section(source: _Text) -> str | None:
@@ -224,15 +243,17 @@ def _next_section(source: _Text) -> str | None:
         if source.starts(_ROOT_END):
             return None
         section = source.match(_SECTION)
+        if section is not None and _names_reserved(section[0]):
+            raise Stopped
         if section is not None:
-            source.advance(section.end())
+            source.advance(section.end(), checked=True)
             if not section["empty"]:
                 return section["name"]
             continue
         paging = source.match(_PAGING, through="/paging>" if _opens_paging(source) else ">")
         if paging is None:
             raise Stopped
-        source.advance(paging.end())
+        source.advance(paging.end(), checked=True)
 
 
 def _opens_paging(source: _Text) -> bool:

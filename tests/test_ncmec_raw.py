@@ -5,6 +5,7 @@ or lost (the property test in ``test_hashset_batches`` compares both on messy do
 from __future__ import annotations
 
 import io
+import pickle
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -168,3 +169,13 @@ def test_namespace_errors_are_reported_as_the_tree_reports_them(root: str, secti
     body = "".join(_entry(number) for number in range(5))
     document = f'<?xml version="1.0"?>\n{root}{section}\n{body}</images></queryResult>\n'.encode()
     assert _stream(document) == _by_element(document)
+
+
+def test_line_places_join_slice_and_travel_as_numbers() -> None:
+    first, second = LinePlaces(range(1, 10, 2)), LinePlaces(range(11, 15, 2))
+    joined = LinePlaces.joined([first, second])
+    assert isinstance(joined.lines, range)  # one range still: a few bytes to send
+    assert list(joined) == [f"line {n}" for n in (1, 3, 5, 7, 9, 11, 13)]
+    mixed = LinePlaces.joined([first, LinePlaces([20, 20]), second])
+    assert mixed[5] == "line 20" and mixed[-1] == "line 13" and mixed[1:3] == ["line 3", "line 5"]
+    assert pickle.loads(pickle.dumps(mixed)) == mixed == list(mixed)

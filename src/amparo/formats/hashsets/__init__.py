@@ -121,7 +121,8 @@ def _continues(first: range | array[int], second: range | array[int]) -> bool:
         isinstance(first, range)
         and isinstance(second, range)
         and first.step == second.step
-        and first.stop == second.start
+        and len(first) > 0
+        and first[-1] + first.step == second.start
     )
 
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import threading
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -83,18 +85,58 @@ def import_hash_set(
         raise InvalidInput(f"purpose must be one of {', '.join(PURPOSES)}", path=str(path))
     if not 0 <= pdq_threshold <= 256:
         raise InvalidInput("the PDQ threshold must be between 0 and 256 bits", path=str(path))
-    digest = None
+    digest = _Digest(path)
     try:
-        # Read first: a large file's worker then starts reading while the digest is taken.
         with closing(_Reading(path, progress)) as reading, _frozen_heap():
-            digest = _file_digest(path)
             refused = f"the database refused hash set {name!r}"
             with refusals_as_store_errors(refused), workspace.session() as session:
                 return _apply(session, reading, digest, str(path), name=name, purpose=purpose,
                               threshold=pdq_threshold)  # fmt: skip
     except InputRejected as error:
-        record_rejected(workspace, HASH_SET_SOURCE, str(path), digest or _file_digest(path), error)
+        record_rejected(workspace, HASH_SET_SOURCE, str(path), digest.value(), error)
         raise
+
+
+class _Digest:
+    """The file's SHA-256, taken in a thread from the start (hashlib and reading let other
+    threads run): a first import writes its entries meanwhile, and asks for it at the end."""
+
+    def __init__(self, path: Path) -> None:
+        self._found: str | BaseException | None = None
+        self._thread = threading.Thread(target=self._take, args=(path,), daemon=True)
+        self._thread.start()
+
+    def _take(self, path: Path) -> None:
+        try:
+            self._found = _file_digest(path)
+        except BaseException as error:  # raised where the digest is asked for
+            self._found = error
+
+    def value(self) -> str:
+        self._thread.join()
+        if isinstance(self._found, BaseException):
+            raise self._found
+        assert self._found is not None
+        return self._found
+
+
+class _Source:
+    """The file's Source, made when first needed (a part to record, or the import's end), so
+    that a first import does not wait for the digest before writing."""
+
+    def __init__(self, connection: Connection, path: str, digest: _Digest) -> None:
+        self.connection, self.path, self.digest = connection, path, digest
+        self._id: int | None = None
+
+    @property
+    def id(self) -> int:
+        if self._id is None:
+            self._id = _source_id(self.connection, self.path, self.digest.value())
+        return self._id
+
+    def forget(self) -> None:
+        """After a rollback that may have undone making it: made again when next needed."""
+        self._id = None
 
 
 class _Reading:
@@ -184,7 +226,7 @@ def _file_digest(path: Path) -> str:
 def _apply(
     session: Session,
     reading: _Reading,
-    digest: str,
+    digest: _Digest,
     path: str,
     *,
     name: str,
@@ -193,25 +235,24 @@ def _apply(
 ) -> HashSetImport:
     stream = reading.stream
     hash_set = session.scalars(select(tables.HashSet).filter_by(name=name)).one_or_none()
-    settings_same = hash_set is not None and (hash_set.purpose, hash_set.pdq_threshold) == (
-        purpose, threshold,
-    )  # fmt: skip
-    seen = hash_set is not None and digest in (hash_set.applied or [hash_set.digest])
-    if hash_set is not None and seen and settings_same:
-        return HashSetImport(name, stream.format, hash_set.entry_count, 0, 0, unchanged=True)
-    if hash_set is None:
-        hash_set = tables.HashSet(name=name, entry_count=0)
+    if hash_set is not None:  # imported before: an unchanged file is known by its digest
+        settings_same = (hash_set.purpose, hash_set.pdq_threshold) == (purpose, threshold)
+        if settings_same and digest.value() in (hash_set.applied or [hash_set.digest]):
+            return HashSetImport(name, stream.format, hash_set.entry_count, 0, 0, unchanged=True)
+    else:
+        hash_set = tables.HashSet(name=name, entry_count=0, digest="")  # the digest at the end
         session.add(hash_set)
-    hash_set.format, hash_set.digest = stream.format, digest
-    hash_set.applied = _applied_after(hash_set, stream.format, digest)
-    hash_set.purpose, hash_set.pdq_threshold = purpose, threshold
+    hash_set.format, hash_set.purpose, hash_set.pdq_threshold = stream.format, purpose, threshold
     hash_set.imported_at = datetime.now(UTC)
     session.flush()
     connection = session.connection()
-    source_id = _source_id(connection, path, digest)
-    applied, set_aside = _write_entries(connection, reading, hash_set.id, source_id, path)
+    source = _Source(connection, path, digest)
+    applied, set_aside = _write_entries(connection, reading, hash_set.id, source, path)
+    hash_set.digest = digest.value()
+    hash_set.applied = _applied_after(hash_set, stream.format, hash_set.digest)
     hash_set.version = reading.stream.version
     hash_set.entry_count = _entry_count(session, hash_set.id)
+    source.id  # noqa: B018 (made now where no part needed it: earlier parts of the file dropped)
     return HashSetImport(
         name, stream.format, hash_set.entry_count, applied.written, applied.removed, False,
         applied.hashless, applied.changed, set_aside.count, tuple(set_aside.examples),
@@ -236,7 +277,7 @@ class _SetAside:
 
 
 def _write_entries(
-    connection: Connection, reading: _Reading, hash_set_id: int, source_id: int, path: str
+    connection: Connection, reading: _Reading, hash_set_id: int, source: _Source, path: str
 ) -> tuple[store.Applied, _SetAside]:
     """Write the entries into an empty set directly; else (or where that path refuses the
     file) stage every entry, set the bad ones aside, then apply the difference."""
@@ -246,7 +287,7 @@ def _write_entries(
         set_aside = _SetAside()
         store.bulk_cache(connection)
         applied = None
-        if _stage_all(connection, reading, source_id, set_aside, writer):
+        if _stage_all(connection, reading, source, set_aside, writer):
             with reading.indexing():
                 applied = writer.finish()
         store.bulk_cache(connection, done=True)
@@ -254,20 +295,21 @@ def _write_entries(
             savepoint.commit()
             return applied, set_aside
         savepoint.rollback()
+        source.forget()
         reading.again()
     stream = reading.stream
     store.create_staging(connection)
     set_aside = _SetAside()
-    _stage_all(connection, reading, source_id, set_aside)
+    _stage_all(connection, reading, source, set_aside)
     with reading.indexing():
-        return _apply_staged(connection, stream, hash_set_id, source_id, set_aside, path)
+        return _apply_staged(connection, stream, hash_set_id, source, set_aside, path)
 
 
 def _apply_staged(
     connection: Connection,
     stream: HashSetStream,
     hash_set_id: int,
-    source_id: int,
+    source: _Source,
     set_aside: _SetAside,
     path: str,
 ) -> tuple[store.Applied, _SetAside]:
@@ -280,7 +322,7 @@ def _apply_staged(
         bad_before = set_aside.count
         repeats = store.repeated_ids(connection, keep_last=False)
         errors = (_repeat_error(stream, repeat, path) for repeat in repeats)
-        _record_parts(connection, source_id, errors, set_aside)
+        _record_parts(connection, source, errors, set_aside)
         repeated = set_aside.count > bad_before
     if repeated:
         store.drop_repeated(connection, keep_last=keep_last)
@@ -293,7 +335,7 @@ def _apply_staged(
 def _stage_all(
     connection: Connection,
     reading: _Reading,
-    source_id: int,
+    source: _Source,
     set_aside: _SetAside,
     writer: direct.DirectWriter | None = None,
 ) -> bool:
@@ -318,12 +360,12 @@ def _stage_all(
             store.stage(connection, rows, writer)
             rows = []
         if len(bad) >= store.BATCH:
-            _record_parts(connection, source_id, bad, set_aside)
+            _record_parts(connection, source, bad, set_aside)
             bad = []
         if writer is not None and writer.refused:
             return False
     store.stage(connection, rows, writer)
-    _record_parts(connection, source_id, bad, set_aside)
+    _record_parts(connection, source, bad, set_aside)
     return writer is None or not writer.refused
 
 
@@ -338,12 +380,15 @@ def _repeat_error(stream: HashSetStream, repeat: tuple[str, str, str], path: str
 
 def _record_parts(
     connection: Connection,
-    source_id: int,
+    source: _Source,
     errors: Iterable[InputRejected],
     set_aside: _SetAside,
 ) -> None:
     """Bad entries as quarantined parts of the file's Source (counted, the first few kept)."""
-    record_parts(connection, source_id, _counted(errors, set_aside))
+    parts = _counted(errors, set_aside)
+    first = next(parts, None)
+    if first is not None:
+        record_parts(connection, source.id, chain([first], parts))
 
 
 def _counted(errors: Iterable[InputRejected], set_aside: _SetAside) -> Iterator[QuarantinedPart]:

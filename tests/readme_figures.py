@@ -422,9 +422,34 @@ FIGURES = (
         if fmt != VICS_CASES or not at_10m
     ),
     figure(
-        "**NCMEC is {}× as fast as at the round's start;",
+        "runs of the same code the CPU time rose from {} to {} seconds ({} to {} s)",
         IMPORTS,
-        value(NCMEC + "speed_ratio_at_baseline_size", ".1f"),
+        value(NCMEC + "new_at_baseline_size/cpu_seconds/0", ".1f"),
+        value(NCMEC + "new_at_baseline_size/cpu_seconds/4", ".1f"),
+        value(NCMEC + "new_at_baseline_size/seconds/0", ".1f"),
+        value(NCMEC + "new_at_baseline_size/seconds/4", ".1f"),
+    ),
+    figure(
+        "five runs each) measured NCMEC at {} entries/s before and **{}** after ({}×;",
+        IMPORTS,
+        count(NCMEC + "earlier_invocation_2cdc203/baseline/entries_per_second_median"),
+        count(NCMEC + "earlier_invocation_2cdc203/new_at_baseline_size/entries_per_second_median"),
+        value(NCMEC + "earlier_invocation_2cdc203/speed_ratio_at_baseline_size", ".1f"),
+    ),
+    figure(
+        "`#Media` file show (medians {} s before and {} s after in the first, {} s and {} s in",
+        IMPORTS,
+        *(
+            value(f"{VICS}interleaved_trials/trial_{trial}/seconds_median_{side}", ".1f")
+            for trial in (1, 2)
+            for side in ("before", "after")
+        ),
+    ),
+    figure(
+        "NCMEC file: medians {} s and {} s.",
+        IMPORTS,
+        value(NCMEC + "digest_thread_ab/seconds_median_before", ".1f"),
+        value(NCMEC + "digest_thread_ab/seconds_median_after", ".1f"),
     ),
     figure(
         "`#Cases` file at {} entries/s then and at",

@@ -128,8 +128,8 @@ class _Source:
         self.connection, self.path, self.digest = connection, path, digest
         self._id: int | None = None
 
-    @property
-    def id(self) -> int:
+    def made(self) -> int:
+        """The Source's id, made now if it is not yet."""
         if self._id is None:
             self._id = _source_id(self.connection, self.path, self.digest.value())
         return self._id
@@ -252,7 +252,7 @@ def _apply(
     hash_set.applied = _applied_after(hash_set, stream.format, hash_set.digest)
     hash_set.version = reading.stream.version
     hash_set.entry_count = _entry_count(session, hash_set.id)
-    source.id  # noqa: B018 (made now where no part needed it: earlier parts of the file dropped)
+    source.made()  # where no part needed it yet: the file's earlier parts are dropped
     return HashSetImport(
         name, stream.format, hash_set.entry_count, applied.written, applied.removed, False,
         applied.hashless, applied.changed, set_aside.count, tuple(set_aside.examples),
@@ -388,7 +388,7 @@ def _record_parts(
     parts = _counted(errors, set_aside)
     first = next(parts, None)
     if first is not None:
-        record_parts(connection, source.id, chain([first], parts))
+        record_parts(connection, source.made(), chain([first], parts))
 
 
 def _counted(errors: Iterable[InputRejected], set_aside: _SetAside) -> Iterator[QuarantinedPart]:

@@ -47,8 +47,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from amparo.formats.hashsets import EntryBatch, EntryRow, nul_free_entry
-from amparo.formats.hashsets.vics_details import to_json
+from amparo.formats.hashsets import EntryBatch, EntryRow, nul_free_entry, to_json
 from amparo.model import KnownEntry
 from amparo.store import tables
 

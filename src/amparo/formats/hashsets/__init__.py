@@ -32,7 +32,8 @@ import io
 import json
 import re
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from json import encoder as json_encoder
 from typing import Any, BinaryIO, overload
 
 from amparo import values
@@ -58,6 +59,23 @@ _HEAD_BYTES = 64 * 1024
 EntryRow = tuple[Any, ...]
 ENTRY_FIELDS = tuple(field.name for field in dataclasses.fields(KnownEntry))
 ROW_INDEX = {name: position for position, name in enumerate(ENTRY_FIELDS)}
+
+
+def _json_writer() -> Callable[[Any], str]:
+    """``json.dumps`` with its default settings, less its per-call setup: the same C encoder
+    (without the check for circular data, which parsed JSON cannot hold)."""
+    make_encoder = getattr(json_encoder, "c_make_encoder", None)  # CPython's, if built
+    if make_encoder is None:  # no C accelerator: json.dumps itself
+        return json.dumps
+    default = json.JSONEncoder()
+    encode = make_encoder(
+        None, default.default, json_encoder.encode_basestring_ascii, None,
+        default.key_separator, default.item_separator, False, False, True,
+    )  # fmt: skip
+    return lambda value: "".join(encode(value, 0))
+
+
+to_json = _json_writer()
 
 
 class LinePlaces(Sequence[str]):

@@ -83,7 +83,7 @@ _ROOT_END = "</queryResult>"
 _ENTRY_START = re.compile(r"<(image|deletedImage|video|deletedVideo)[ \t\n/>]")
 _NOT_IN_FRAGMENT = re.compile(r"<[!?]")
 _FORBIDDEN = re.compile("[&\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_FORBIDDEN_BYTES = bytes([*b"&\r", *range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_FORBIDDEN_BYTES = bytes(c for c in range(0x80) if _FORBIDDEN.match(chr(c)))  # its ASCII ones
 _CDATA_END = "]]>"  # not allowed in text either
 _WHITESPACE = re.compile(_SPACE)
 _NEWLINES = methodcaller("count", "\n")
@@ -366,15 +366,17 @@ def _fragment(source: _Text) -> Fragment | None:
         if len(text) - pos > len("<deletedImage "):
             raise Stopped  # no entry: a comment, an element of another name, a prefix
         return None
-    name = start[1]
+    name, end_tag = start[1], f"</{start[1]}>"
     opened = text.find(">", pos)
     if opened < 0:
         return None
-    end = opened + 1 if text[opened - 1] == "/" else text.find(f"</{name}>", pos)
-    if end < 0:
-        return None
-    if text[opened - 1] != "/":
-        end += len(f"</{name}>")
+    if text[opened - 1] == "/":  # <image/>
+        end = opened + 1
+    else:
+        closed = text.find(end_tag, pos)
+        if closed < 0:
+            return None
+        end = closed + len(end_tag)
     written = text[pos:end]
     if _NOT_IN_FRAGMENT.search(written) or re.search(f"<{name}[ \t\n/>]", written[1:]):
         raise Stopped

@@ -12,30 +12,15 @@ as dictionaries and written one by one by that encoder.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from json import encoder as json_encoder
 from typing import Any
+
+from amparo.formats.hashsets import to_json
 
 _CONSTANTS = {True: "true", False: "false", None: "null"}
 _NONE = type(None)
 
 
-def _json_writer() -> Callable[[Any], str]:
-    """``json.dumps`` with its default settings, less its per-call setup: the same C encoder
-    (without the check for circular data, which parsed JSON cannot hold)."""
-    make_encoder = getattr(json_encoder, "c_make_encoder", None)  # CPython's, if built
-    if make_encoder is None:  # no C accelerator: json.dumps itself
-        return json.dumps
-    default = json.JSONEncoder()
-    encode = make_encoder(
-        None, default.default, json_encoder.encode_basestring_ascii, None,
-        default.key_separator, default.item_separator, False, False, True,
-    )  # fmt: skip
-    return lambda value: "".join(encode(value, 0))
-
-
-to_json = _json_writer()
 _text_json = json_encoder.encode_basestring_ascii  # what json.dumps writes a str as
 
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from amparo.errors import InvalidInput
-from amparo.formats.hashsets import EntryBatch, vics_stream
+from amparo.formats.hashsets import EntryBatch, vics_raw, vics_stream
 from amparo.formats.hashsets.vics import stream_vics
 from tests.vics_today import today
 
@@ -147,12 +147,25 @@ def _comparable(items: Sequence[object]) -> list[object]:
 SLOW_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
 
+# How vics_raw reads: chunk read, piece decoded, text held before it hands over to ijson.
+# Small pieces cut the media text at many places; small chunks and a small limit on the text
+# held make it hand over at many places.
+RAW_SIZES = [(1 << 20, 64 * 1024, 8 << 20), (1 << 20, 1, 8 << 20), (5, 40, 8 << 20),
+             (7, 64, 300), (3, 1, 150)]  # fmt: skip
+
+
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW_OK)
-@given(document=vics_document(), run=st.sampled_from([1, 2, 3, 512]))
+@given(
+    document=vics_document(),
+    run=st.sampled_from([1, 2, 3, 512]),
+    sizes=st.sampled_from(RAW_SIZES),
+)
 def test_vics_reads_what_it_read_media_by_media(
-    document: bytes, run: int, monkeypatch: pytest.MonkeyPatch
+    document: bytes, run: int, sizes: tuple[int, int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(vics_stream, "RUN", run)
+    for name, size in zip(("CHUNK_BYTES", "PIECE_BYTES", "MAX_HELD_BYTES"), sizes, strict=True):
+        monkeypatch.setattr(vics_raw, name, size)
     try:
         version, expected = today(document)
     except Exception as error:  # a broken document: refused the same way
@@ -161,6 +174,72 @@ def test_vics_reads_what_it_read_media_by_media(
         assert str(raised.value) == str(error)
         return
     assert _read(document) == (version, _comparable(expected))
+
+
+def _cases_document(cases: int, media: int) -> bytes:
+    value = [
+        {"CaseNumber": f"n{case}", "Media": [
+            {"MediaID": n, "MD5": MD5, "Comments": "}, {", "AlternativeHashes": [
+                {"HashName": "PDQ", "HashValue": PDQ}, {"HashName": "SHA1", "HashValue": "a" * 40}]}
+            for n in range(media)
+        ], "CaseID": f"c-{case}"}
+        for case in range(cases)
+    ]  # fmt: skip
+    context = MODEL + "2.0.xml/US/$metadata#Cases"
+    return json.dumps({"@odata.context": context, "value": value}, indent=1).encode()
+
+
+@pytest.mark.parametrize("layout", ["Cases", "Media"])
+def test_a_plain_document_is_read_without_ijson(
+    layout: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cuts inside strings and inside a media's own list, CaseIDs after the media, several
+    cases: all read by vics_raw, in pieces, with their places and cases."""
+    document = _cases_document(3, 700)
+    if layout == "Media":
+        found = json.loads(document)
+        media = [item for case in found["value"] for item in case["Media"]]
+        context = MODEL + "2.0.xml/US/$metadata#Media"
+        document = json.dumps({"@odata.context": context, "value": media}).encode()
+    monkeypatch.setattr(vics_raw, "PIECE_BYTES", 4096)
+    monkeypatch.setattr(vics_stream.ijson, "parse", None)  # any use of ijson fails
+    monkeypatch.setattr(vics_stream.ijson, "items", None)
+    rows = [row for item in _items(document) for row in item.rows()]  # type: ignore[union-attr]
+    assert len(rows) == 2100
+    place, row = rows[1500]
+    if layout == "Cases":
+        assert (place, row[0], row[-1]["CaseID"]) == ("value[2].Media[100]", "c-2/100", "c-2")
+    else:
+        assert (place, row[0], "CaseID" in row[-1]) == ("value[1500]", "100", False)
+    assert (row[2], row[3], row[5]) == (MD5, "a" * 40, PDQ)
+
+
+def _items(document: bytes) -> list[object]:
+    return list(stream_vics(io.BytesIO(document), path="set.json").items)
+
+
+@pytest.mark.parametrize("odd", [
+    ('"MediaID": 5,', '"MediaID": 9223372036854775808,'),  # beyond 64 bits: ijson refuses it
+    ('"Comments": "}, {"', '"Comments": "\\ud800"'),  # a lone surrogate: ijson writes "?"
+    ('"CaseNumber": "n1"', '"CaseNumber": NaN'),
+    ('"CaseNumber": "n1"', '"Case\\u004eumber": "n1"'),
+])  # fmt: skip
+def test_what_vics_raw_cannot_read_is_read_by_ijson_from_there(
+    odd: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = _cases_document(3, 300).decode()
+    at = document.index(odd[0], document.index('"c-0"'))
+    document = document[:at] + document[at:].replace(odd[0], odd[1], 1)
+    monkeypatch.setattr(vics_raw, "PIECE_BYTES", 2048)
+    monkeypatch.setattr(vics_raw, "CHUNK_BYTES", 4096)
+    try:
+        version, expected = today(document.encode())
+    except Exception as error:  # refused as ijson refuses it
+        with pytest.raises(type(error)) as raised:
+            _read(document.encode())
+        assert str(raised.value) == str(error)
+        return
+    assert _read(document.encode()) == (version, _comparable(expected))
 
 
 def test_a_run_of_plain_media_is_one_batch_with_details_as_json() -> None:

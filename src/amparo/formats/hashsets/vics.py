@@ -125,7 +125,7 @@ def stream_vics(file: BinaryIO, *, path: str) -> HashSetStream:
             sum(1 for index in range(len(found.case_ids)) if index not in found.media_items) > 1
         )
     else:
-        runs, prefix_case = media_of_list(file, path=path), None
+        runs, prefix_case = media_of_list(file, found, path=path), None
     return HashSetStream(FORMAT, version, "MediaID", _entries(runs, scheme, prefix_case, path=path))
 
 

@@ -1,15 +1,17 @@
-"""The streaming walk over a VICS JSON document (ijson): where its media are, in bounded memory.
+"""The streaming walk over a VICS JSON document: where its media are, in bounded memory.
 
 A VICS document is one object: ``@odata.context`` (2.0) or ``odata.metadata`` (1.x), and
 ``value[]`` holding either the media themselves (``#Media``, as Project VIC and CAID distribute
-their sets) or cases, each with ``Media[]``. The walk first reads events until it knows the
-context and the layout (usually within the first kilobytes). A ``#Media`` document is then
-read by ijson's C builder, media by media, handed on in runs of up to RUN media
-(``MediaRun``). A document of cases is read twice: once for the number of cases, the media
-each holds and their CaseIDs (which may stand after ``Media``; that walk looks at no event
-inside a media), then media by media. A ``value`` item that is a case inside a ``#Media``
-document is read whole. UTF-16 and UTF-32 text, and text that starts with a BOM, is read as
-UTF-8 transcoded from it.
+their sets) or cases, each with ``Media[]``. Where the document is laid out plainly,
+``vics_raw`` walks its text and msgspec decodes the media a piece at a time; anywhere else
+ijson reads it, from where ``vics_raw`` stopped (the media it handed on are skipped). The
+walk first learns the context and the layout (usually within the first kilobytes). The
+media are then handed on in runs of up to RUN media (``MediaRun``). A document of cases is
+read twice: once for the number of cases, the media each holds and their CaseIDs (which may
+stand after ``Media``; that walk decodes no media), then media by media. With ijson, a
+``#Media`` document is read by its C builder; a ``value`` item that is a case inside a
+``#Media`` document is read whole. UTF-16 and UTF-32 text, and text that starts with a BOM,
+is read as UTF-8 transcoded from it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any, BinaryIO, NamedTuple, cast
 import ijson
 
 from amparo.errors import InvalidInput, UnsafeInput
+from amparo.formats.hashsets import vics_raw
 
 _SCALARS = {"string", "number", "boolean", "null"}
 _STARTS = {"start_map", "start_array"}
@@ -83,6 +86,7 @@ class Outline:
     media_items: set[int] = field(default_factory=set)  # value indexes that are media, not cases
     media_counts: list[int] = field(default_factory=list)  # per value index: items in Media[]
     media_not_array: set[int] = field(default_factory=set)  # cases whose Media is no array
+    plain: bool = False  # learnt by ``vics_raw``'s walk, which can then read the media too
 
 
 def utf8_file(file: BinaryIO) -> BinaryIO:
@@ -141,6 +145,45 @@ class _Transcoded(io.RawIOBase):
 
 def outline(file: BinaryIO, *, path: str) -> Outline:
     """The context and layout; for a document of cases, every case's CaseID."""
+    return _plain_outline(file) or _outline(file, path=path)
+
+
+def _plain_outline(file: BinaryIO) -> Outline | None:
+    """The outline as ``vics_raw``'s walk learns it (a document of cases is walked through,
+    its media skipped a piece at a time); None where the walk stops."""
+    found = Outline(plain=True)
+    try:
+        for event in vics_raw.walk(file, cases=True, values=False):
+            if isinstance(event, vics_raw.Member):
+                _learn_member(found, event)
+            elif isinstance(event, vics_raw.Value):
+                if found.context is None:
+                    return None  # ijson's outline reads on to find it
+                found.has_value = True
+            elif isinstance(event, vics_raw.Case):
+                found.case_ids.append(None)
+                found.media_counts.append(0)
+            else:
+                found.cases = True
+                found.media_counts[-1] += len(event.items)
+    except vics_raw.NotCases:
+        return Outline(found.context, True, False, [None], {0}, [0], plain=True)
+    except vics_raw.Stopped:
+        return None
+    return found
+
+
+def _learn_member(found: Outline, member: vics_raw.Member) -> None:
+    """A member's part of the outline, as ijson's outline reads the events of its value."""
+    scalar = not isinstance(member.value, list | dict)
+    if member.case is None and member.key in _CONTEXT_KEYS:
+        found.context = (_CONTEXT_KEYS[member.key], member.value if scalar else None)
+    elif member.case is not None and member.key == "CaseID" and scalar:
+        found.case_ids[member.case] = member.value
+
+
+def _outline(file: BinaryIO, *, path: str) -> Outline:
+    """The outline read from ijson's events."""
     found = Outline()
     decided = False
     with json_errors(file, path=path):
@@ -192,25 +235,78 @@ def _skip_value(events: Iterator[tuple[str, str, Any]], event: str) -> None:
 def media_of_cases(
     file: BinaryIO, found: Outline, *, path: str
 ) -> Iterator[MediaRun | InvalidInput]:
-    """Every media of a document of cases, built one at a time, in document order: by ijson's
-    C builder, or event by event where media stand beside the cases in ``value``."""
+    """Every media of a document of cases, in document order: a piece at a time by
+    ``vics_raw`` where the document is plain, else built one at a time by ijson's C builder,
+    or event by event where media stand beside the cases in ``value``."""
     if found.media_items:
         yield from _runs(_media_beside_cases(file, found, path=path))
         return
+    handed = 0
+    if found.plain:
+        try:
+            for case, start, run in _plain_runs(vics_raw.walk(file, cases=True, values=True)):
+                places = [f"value[{case}].Media[{at}]" for at in range(start, start + len(run))]
+                yield MediaRun(places, case, _case_id(found.case_ids[case]), run, _keys(run))
+                handed += len(run)
+            return
+        except vics_raw.Stopped:
+            pass
+    yield from _built_media_of_cases(file, found, skip=handed, path=path)
+
+
+def _built_media_of_cases(
+    file: BinaryIO, found: Outline, *, skip: int, path: str
+) -> Iterator[MediaRun | InvalidInput]:
+    """The media of a document of cases built by ijson's C builder, past the first ``skip``."""
     with json_errors(file, path=path):
         media = ijson.items(file, "value.item.Media.item", use_float=True)
         for case, count in enumerate(found.media_counts):
             if case in found.media_not_array:
                 yield InvalidInput("expected a JSON array", path=path, place=f"value[{case}].Media")
             case_id = _case_id(found.case_ids[case])
-            for start in range(0, count, RUN):
-                wanted = min(RUN, count - start)
-                run = list(islice(media, wanted))
-                if len(run) < wanted:
-                    next(media)  # ends the walk as a missing media always has (StopIteration)
-                places = [f"value[{case}].Media[{at}]" for at in range(start, start + wanted)]
-                keys = set().union(*run) if set(map(type, run)) == {dict} else None
-                yield MediaRun(places, case, case_id, run, keys)
+            skipped = min(skip, count)
+            skip -= skipped
+            _take(media, skipped)
+            for start in range(skipped, count, RUN):
+                run = _take(media, min(RUN, count - start))
+                places = [f"value[{case}].Media[{at}]" for at in range(start, start + len(run))]
+                yield MediaRun(places, case, case_id, run, _keys(run))
+
+
+def _take(media: Iterator[Any], wanted: int) -> list[Any]:
+    """The next ``wanted`` media; a document that holds fewer ends the walk as a missing
+    media always has (ijson's error, or StopIteration)."""
+    run = list(islice(media, wanted))
+    if len(run) < wanted:
+        next(media)
+    return run
+
+
+def _plain_runs(events: Iterator[vics_raw.Event]) -> Iterator[tuple[Any, int, list[Any]]]:
+    """``(case, index of the first, media)``: the media ``vics_raw`` decodes, in runs of RUN
+    (fewer at a case's end)."""
+    held: list[Any] = []
+    case: int | None = None
+    start = 0
+    for event in events:
+        if not isinstance(event, vics_raw.Media):
+            continue
+        if held and event.case != case:
+            yield case, start, held
+            held = []
+        if not held:
+            case, start = event.case, event.start
+        held += event.items
+        while len(held) >= RUN:
+            yield case, start, held[:RUN]
+            held, start = held[RUN:], start + RUN
+    if held:
+        yield case, start, held
+
+
+def _keys(run: list[Any]) -> set[str] | None:
+    """The keys of the run's media where every one is an object."""
+    return set().union(*run) if set(map(type, run)) == {dict} else None
 
 
 def _media_beside_cases(
@@ -274,22 +370,40 @@ def _runs(located: Iterable[Located | InvalidInput]) -> Iterator[MediaRun | Inva
         yield run
 
 
-def media_of_list(file: BinaryIO, *, path: str) -> Iterator[MediaRun | InvalidInput]:
-    """Every item of a ``#Media`` document's ``value``, built by ijson's C builder."""
+def media_of_list(
+    file: BinaryIO, found: Outline, *, path: str
+) -> Iterator[MediaRun | InvalidInput]:
+    """Every item of a ``#Media`` document's ``value``: a piece at a time by ``vics_raw`` where
+    the document is plain, else built by ijson's C builder."""
+    for index, run in _list_items(file, found, path=path):
+        keys = _keys(run)
+        if keys is not None and "Media" not in keys:
+            places = [f"value[{at}]" for at in range(index, index + len(run))]
+            yield MediaRun(places, None, None, run, keys)
+        elif any("Media" in item for item in run if isinstance(item, dict)):
+            yield from _runs(_items_with_cases(run, index, path=path))
+        else:
+            places = [f"value[{at}]" for at in range(index, index + len(run))]
+            yield MediaRun(places, None, None, run)
+
+
+def _list_items(file: BinaryIO, found: Outline, *, path: str) -> Iterator[tuple[int, list[Any]]]:
+    """Runs of ``value``'s items, each with the index of its first."""
+    handed = 0
+    if found.plain:
+        try:
+            for _, start, run in _plain_runs(vics_raw.walk(file, cases=False, values=True)):
+                yield start, run
+                handed += len(run)
+            return
+        except vics_raw.Stopped:
+            pass
     with json_errors(file, path=path):
         items = ijson.items(file, "value.item", use_float=True)
-        index = 0
+        _take(items, handed)
+        index = handed
         while run := list(islice(items, RUN)):
-            objects = set(map(type, run)) == {dict}
-            keys = set().union(*run) if objects else None
-            if keys is not None and "Media" not in keys:
-                places = [f"value[{at}]" for at in range(index, index + len(run))]
-                yield MediaRun(places, None, None, run, keys)
-            elif any("Media" in item for item in run if isinstance(item, dict)):
-                yield from _runs(_items_with_cases(run, index, path=path))
-            else:
-                places = [f"value[{at}]" for at in range(index, index + len(run))]
-                yield MediaRun(places, None, None, run)
+            yield index, run
             index += len(run)
 
 

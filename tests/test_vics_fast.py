@@ -214,6 +214,38 @@ def test_a_plain_document_is_read_without_ijson(
     assert (row[2], row[3], row[5]) == (MD5, "a" * 40, PDQ)
 
 
+def _carved_media(number: int) -> dict[str, object]:
+    """A media as BFIP4GRIFFEYE (github.com/BFIP4/BFIP4GRIFFEYE) writes one for files it
+    carved: a blank MD5, a Windows path, one MediaFiles entry with times and an offset."""
+    path = f"carved\\f{number:07d}_1.jpg"
+    return {"MediaID": number, "MD5": "", "MediaSize": 1000 + number, "RelativeFilePath": path,
+            "MimeType": "image", "IsPrecategorized": False, "MediaFiles": [{
+                "MD5": "", "FileName": f"f{number:07d}_1.jpg", "FilePath": f"SRC1\\{path}",
+                "Created": "2021-03-04T05:06:07-05:00", "Unallocated": True, "SourceID": "SRC1",
+                "PhysicalLocation": number}]}  # fmt: skip
+
+
+def test_a_document_laid_out_as_another_tool_writes_it_is_read_as_ijson_reads_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Indented by 4 with separators "," and ":" (as that tool writes), backslashes escaped in
+    every media: vics_raw reads all of it, as ijson would have."""
+    case = {"CaseID": "5f0c-guid", "Media": [_carved_media(n) for n in range(500)],
+            "SourceApplicationName": "BFIP4GRIFFEYE"}  # fmt: skip
+    context = MODEL + "2.0.xml/US/$metadata#Cases"
+    document = json.dumps(
+        {"@odata.context": context, "value": [case]}, indent=4, separators=(",", ":")
+    ).encode()
+    monkeypatch.setattr(vics_raw, "PIECE_BYTES", 3000)
+    with monkeypatch.context() as ijson_only:
+        ijson_only.setattr(vics_stream, "_plain_outline", lambda _: None)
+        by_ijson = _read(document)
+    monkeypatch.setattr(vics_stream.ijson, "parse", None)
+    monkeypatch.setattr(vics_stream.ijson, "items", None)
+    assert _read(document) == by_ijson
+    assert len(by_ijson[1]) == 500
+
+
 def _items(document: bytes) -> list[object]:
     return list(stream_vics(io.BytesIO(document), path="set.json").items)
 

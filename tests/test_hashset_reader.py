@@ -128,7 +128,9 @@ def test_a_file_broken_midway_is_rejected_as_when_read_here(
 
 def test_a_worker_that_dies_rejects_the_file_as_unsafe() -> None:
     receiving, sending = multiprocessing.Pipe(duplex=False)
-    hashset_reader._send(sending, "items", 20, hashset_reader._pickled([("line 2", ("e1",))]))
+    outbox = hashset_reader._Outbox(sending)
+    outbox.put("items", 20, hashset_reader._pickled([("line 2", ("e1",))]))
+    outbox.close()
     sending.close()  # as a worker killed by a crashing parser leaves its end
     stream = HashSetStream("csv", None, "id", iter(()))
     worker = multiprocessing.get_context("forkserver").Process(target=int)
@@ -154,6 +156,25 @@ def test_an_import_stopped_early_stops_its_worker(tmp_path: Path) -> None:
     assert len(multiprocessing.active_children()) == 1
     items.close()
     assert multiprocessing.active_children() == []
+
+
+def test_the_worker_started_early_is_the_one_that_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``start_early`` starts the worker before the importer asks for it; ``read_in_worker``
+    takes that worker (no second one), and gets every item, after the worker read ahead."""
+    path = tmp_path / "set.csv"
+    rows = (f"e{n},{_md5(n)}\n" for n in range(3 * hashset_reader.GROUP_ENTRIES))
+    path.write_text("id,md5\n" + "".join(rows), encoding="utf-8")
+    monkeypatch.setattr(hashset_reader, "WORKER_MIN_BYTES", 0)
+    hashset_reader.start_early(str(path))
+    early = hashset_reader._early[str(path)]
+    stream = hashset_reader.read_in_worker(str(path))
+    assert str(path) not in hashset_reader._early
+    assert multiprocessing.active_children() == [early.started()[0]]
+    entries = list(one_at_a_time(stream.items))
+    expected = [f"e{n}" for n in range(3 * hashset_reader.GROUP_ENTRIES)]
+    assert [row[0] for _, row in entries] == expected  # type: ignore[misc]
 
 
 class _Recorded:
@@ -219,8 +240,10 @@ def test_the_worker_joins_consecutive_batches_and_keeps_the_order(
     monkeypatch.setattr(hashset_reader, "GROUP_ENTRIES", 10)
     monkeypatch.setattr(hashset_reader, "JOINED_ENTRIES", joined)
     receiving, sending = multiprocessing.Pipe(duplex=False)
+    outbox = hashset_reader._Outbox(sending)
     for position, group in enumerate(hashset_reader._groups(iter(items))):
-        hashset_reader._send(sending, "items", position, group)
+        outbox.put("items", position, group)
+    outbox.close()
     sending.close()
     groups = []
     for number in range(len(shapes)):

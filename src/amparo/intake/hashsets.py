@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
 import threading
 from collections.abc import Generator, Iterable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
@@ -108,6 +109,7 @@ class _Digest:
 
     def _take(self, path: Path) -> None:
         try:
+            _yield_to_others()
             self._found = _file_digest(path)
         except BaseException as error:  # raised where the digest is asked for
             self._found = error
@@ -118,6 +120,13 @@ class _Digest:
             raise self._found
         assert self._found is not None
         return self._found
+
+
+def _yield_to_others() -> None:
+    """Run the calling thread at the lowest priority, where the system allows one thread's
+    (Linux): the digest is wanted only at the end, the reading and writing now."""
+    with suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
 class _Source:

@@ -19,7 +19,7 @@ TENTH = "sizes/1/"
 CSV, NCMEC, VICS = "formats/csv/", "formats/ncmec/", "formats/vics-media/"
 VICS_CASES = "formats/vics-cases/"
 IMPORTS, EARLIER_IMPORTS = "hashset_import.json", "hashset_import_round2.json"
-PREVIOUS_IMPORTS = "hashset_import_round3.json"
+PREVIOUS_IMPORTS, LAST_ROUND = "hashset_import_round3.json", "hashset_import_round4.json"
 BEFORE, AFTER = "baseline/", "new_at_baseline_size/"
 ENCRYPTION = "summary/"
 
@@ -422,58 +422,58 @@ FIGURES = (
         if fmt != VICS_CASES or not at_10m
     ),
     figure(
-        "runs of the same code the CPU time rose from {} to {} seconds ({} to {} s)",
+        "at 1M.** VICS is {}× (`#Media`) and {}× (`#Cases`) faster,",
         IMPORTS,
-        value(NCMEC + "new_at_baseline_size/cpu_seconds/0", ".1f"),
-        value(NCMEC + "new_at_baseline_size/cpu_seconds/4", ".1f"),
-        value(NCMEC + "new_at_baseline_size/seconds/0", ".1f"),
-        value(NCMEC + "new_at_baseline_size/seconds/4", ".1f"),
+        value(VICS + "speed_ratio_at_baseline_size", ".1f"),
+        value(VICS_CASES + "speed_ratio_at_baseline_size", ".1f"),
     ),
     figure(
-        "five runs each) measured NCMEC at {} entries/s before and **{}** after ({}×;",
+        "NCMEC's first invocation, in a slower phase of the machine, measured {} entries/s before",
         IMPORTS,
-        count(NCMEC + "earlier_invocation_2cdc203/baseline/entries_per_second_median"),
-        count(NCMEC + "earlier_invocation_2cdc203/new_at_baseline_size/entries_per_second_median"),
-        value(NCMEC + "earlier_invocation_2cdc203/speed_ratio_at_baseline_size", ".1f"),
+        count(NCMEC + "first_invocation/baseline/entries_per_second_median"),
     ),
     figure(
-        "`#Media` file show (medians {} s before and {} s after in the first, {} s and {} s in",
+        "entries/s before and {} after;",
         IMPORTS,
-        *(
-            value(f"{VICS}interleaved_trials/trial_{trial}/seconds_median_{side}", ".1f")
-            for trial in (1, 2)
-            for side in ("before", "after")
-        ),
+        count(NCMEC + "first_invocation/new_at_baseline_size/entries_per_second_median"),
+    ),
+    figure(
+        "Alternating the round's start and end: medians {} s before and **{} s** after",
+        IMPORTS,
+        value(NCMEC + "interleaved_trials/trial_2/seconds_median_before", ".2f"),
+        value(NCMEC + "interleaved_trials/trial_2/seconds_median_after", ".2f"),
+    ),
+    figure(
+        "and reading ahead alone: medians {} s and {} s.",
+        IMPORTS,
+        value(NCMEC + "interleaved_trials/trial_1/seconds_median_before", ".2f"),
+        value(NCMEC + "interleaved_trials/trial_1/seconds_median_after", ".2f"),
+    ),
+    figure(
+        "`#Media` **{}** entries/s ({} s, {} CPU-seconds, peak {} MiB; the round before's",
+        IMPORTS,
+        count(VICS + "new_10000000/entries_per_second_median"),
+        value(VICS + "new_10000000/seconds/0", ".1f"),
+        value(VICS + "new_10000000/cpu_seconds_median", ".1f"),
+        value(VICS + "new_10000000/peak_rss_mib_median"),
+    ),
+    figure(
+        "its target; NCMEC {} entries/s ({} s, {} CPU-seconds, peak {}",
+        IMPORTS,
+        count(NCMEC + "new_10000000/entries_per_second_median"),
+        value(NCMEC + "new_10000000/seconds/0", ".1f"),
+        value(NCMEC + "new_10000000/cpu_seconds_median", ".1f"),
+        value(NCMEC + "new_10000000/peak_rss_mib_median"),
     ),
     figure(
         "NCMEC file: medians {} s and {} s.",
-        IMPORTS,
+        LAST_ROUND,
         value(NCMEC + "digest_thread_ab/seconds_median_before", ".1f"),
         value(NCMEC + "digest_thread_ab/seconds_median_after", ".1f"),
     ),
     figure(
-        "`#Cases` file at {} entries/s then and at",
-        PREVIOUS_IMPORTS,
-        count(VICS_CASES + "new_1000000/entries_per_second_median"),
-    ),
-    figure(
-        "entries/s then and at {} now, CSV at",
-        IMPORTS,
-        count(VICS_CASES + "baseline/entries_per_second_median"),
-    ),
-    figure(
-        "now, CSV at {} then and",
-        PREVIOUS_IMPORTS,
-        count(CSV + "new_1000000/entries_per_second_median"),
-    ),
-    figure(
-        "then and {} now (the previous round's table",
-        IMPORTS,
-        count(CSV + "baseline/entries_per_second_median"),
-    ),
-    figure(
-        "At 10M this round measured NCMEC once: {} entries/s, {} CPU-seconds, {} MiB",
-        IMPORTS,
+        "The previous round measured NCMEC at 10M once: {} entries/s, {} CPU-seconds, {} MiB",
+        LAST_ROUND,
         count(NCMEC + "new_10000000/entries_per_second_median"),
         value(NCMEC + "new_10000000/cpu_seconds_median", ".1f"),
         value(NCMEC + "new_10000000/peak_rss_mib_median"),

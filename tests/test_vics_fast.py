@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from amparo.errors import InvalidInput
-from amparo.formats.hashsets import EntryBatch, vics_raw, vics_stream
+from amparo.formats.hashsets import EntryBatch, open_hash_set, vics_raw, vics_stream
 from amparo.formats.hashsets.vics import stream_vics
 from tests.vics_today import today
 
@@ -295,11 +295,16 @@ def test_a_run_of_plain_media_is_one_batch_with_details_as_json() -> None:
     assert batch.columns["details_json"][0] == json.dumps(details)
 
 
-@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be", "utf-32", "utf-32-le"])
+@pytest.mark.parametrize(
+    "encoding",
+    ["utf-8-sig", "utf-16", "utf-16-be", "utf-16-le", "utf-32", "utf-32-le", "utf-32-be"],
+)
 def test_vics_in_utf_16_or_32_or_with_a_bom_is_read(encoding: str) -> None:
+    """Recognised as VICS and read, with a byte-order mark or without one (RFC 8259 finds
+    the encoding from where the first characters' zero bytes stand)."""
     case = {"CaseID": "c\u00e9", "Media": [{"MediaID": 1, "MD5": MD5, "Series": "V\u00eddeo"}]}
     document = json.dumps({"@odata.context": MODEL + "2.0.xml/US/$metadata#Cases", "value": [case]})
-    stream = stream_vics(io.BytesIO(document.encode(encoding)), path="set.json")
+    stream = open_hash_set(io.BytesIO(document.encode(encoding)), path="set.json")
     [(place, row)] = [row for item in stream.items for row in item.rows()]  # type: ignore[union-attr]
     assert (place, row[0], row[2], row[9], row[-1]) == (
         "value[0].Media[0]", "1", MD5, "V\u00eddeo", {"CaseID": "c\u00e9"},

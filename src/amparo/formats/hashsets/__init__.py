@@ -48,6 +48,8 @@ _HEX_MATCH = {kind: pattern.fullmatch for kind, pattern in HEX_PATTERNS.items()}
 _FLAG_WORDS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16's, which begins it
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
@@ -244,7 +246,9 @@ def detect_format(data: bytes, *, path: str) -> str:
     """``vics``, ``ncmec-hashsharing`` or ``csv``, judged from the first bytes alone (64 KiB
     are enough)."""
     head = _head_text(data).lstrip()
-    if head.startswith(("{", "[")):
+    # JSON in UTF-16 or UTF-32 without a byte-order mark reads here as its ASCII characters
+    # between NULs; the VICS reader finds its encoding from them (RFC 8259).
+    if head.replace("\x00", "").lstrip().startswith(("{", "[")):
         return "vics"
     if head.startswith("<"):
         return "ncmec-hashsharing"

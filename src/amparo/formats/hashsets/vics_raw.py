@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any, BinaryIO, Union
 
 import msgspec
@@ -270,24 +271,37 @@ def walk(file: BinaryIO, *, cases: bool, values: bool) -> Iterator[Event]:
     """The document's members, its cases (``cases``) or its items, their members and media
     (``values``: decoded; else as ``msgspec.Raw``, to count); Stopped where it is not plain."""
     text = _Text(file)
-    text.expect(b"{")
-    seen_value = False
-    if text.peek() == ord("}"):
-        raise Stopped("an empty document")
-    while True:
-        key = _plain_key(text.key(), top=True)
-        if key != "value":
-            yield Member(None, key, text.value())
-        elif seen_value:
-            raise Stopped("a second value")
-        else:
-            seen_value = True
-            yield Value()
-            yield from (_cases(text, values) if cases else _items(text, values))
-        if not text.next_in(b"}"):
-            break
+
+    def value() -> Iterator[Event]:
+        yield Value()
+        yield from _cases(text, values) if cases else _media(text, None, values)
+
+    yield from _members(text, None, "value", value)
     if text.peek() is not None:
         raise Stopped("text after the document")
+
+
+def _members(
+    text: _Text, case: int | None, special: str, read: Callable[[], Iterator[Event]]
+) -> Generator[Event, None, bool]:
+    """The members of the object at the reading place (the document's, or case ``case``'s),
+    its ``}`` read; the value of ``special`` read by ``read``. Returns whether it was there."""
+    text.expect(b"{")
+    if text.peek() == ord("}"):
+        text.pos += 1
+        return False
+    seen = False
+    while True:
+        key = _plain_key(text.key(), top=case is None)
+        if key != special:
+            yield Member(case, key, text.value())
+        elif seen:
+            raise Stopped(f"a second {special}")
+        else:
+            seen = True
+            yield from read()
+        if not text.next_in(b"}"):
+            return seen
 
 
 def _plain_key(key: str, *, top: bool) -> str:
@@ -296,10 +310,11 @@ def _plain_key(key: str, *, top: bool) -> str:
     return key
 
 
-def _items(text: _Text, values: bool) -> Iterator[Media]:
+def _media(text: _Text, case: int | None, values: bool) -> Iterator[Media]:
+    """The media of the array at the reading place, a piece at a time."""
     start = 0
     for piece in text.pieces(values):
-        yield Media(None, start, piece)
+        yield Media(case, start, piece)
         start += len(piece)
 
 
@@ -311,29 +326,9 @@ def _cases(text: _Text, values: bool) -> Iterator[Event]:
     index = 0
     while True:
         yield Case(index)
-        yield from _case(text, index, values)
+        media = yield from _members(text, index, "Media", partial(_media, text, index, values))
+        if not media:
+            raise NotCases if index == 0 else Stopped("an item beside the cases")
         if not text.next_in(b"]"):
             return
         index += 1
-
-
-def _case(text: _Text, index: int, values: bool) -> Iterator[Member | Media]:
-    text.expect(b"{")
-    if text.peek() == ord("}"):
-        raise NotCases if index == 0 else Stopped("an empty item beside the cases")
-    media = False
-    while True:
-        key = _plain_key(text.key(), top=False)
-        if key != "Media":
-            yield Member(index, key, text.value())
-        elif media:
-            raise Stopped("a second Media")
-        else:
-            media, start = True, 0
-            for piece in text.pieces(values):
-                yield Media(index, start, piece)
-                start += len(piece)
-        if not text.next_in(b"}"):
-            break
-    if not media:
-        raise NotCases if index == 0 else Stopped("an item beside the cases")

@@ -52,6 +52,16 @@ def imported(fmt: str, *, at_10m: bool = False) -> tuple[tuple[str, str, float],
             value(before + rss), value(after + rss))  # fmt: skip
 
 
+def one_run(prefix: str) -> tuple[tuple[str, str, float], ...]:
+    """One import run's entries/s, seconds, CPU-seconds and peak memory."""
+    return (
+        count(prefix + "entries_per_second_median"),
+        value(prefix + "seconds/0", ".1f"),
+        value(prefix + "cpu_seconds_median", ".1f"),
+        value(prefix + "peak_rss_mib_median"),
+    )
+
+
 def encrypted(step: str) -> tuple[tuple[str, str, float], ...]:
     prefix = f"{ENCRYPTION}{step}/"
     clock = "wall_s" if step == "hash_workers" else "cpu_s"
@@ -452,18 +462,12 @@ FIGURES = (
     figure(
         "`#Media` **{}** entries/s ({} s, {} CPU-seconds, peak {} MiB; the round before's",
         IMPORTS,
-        count(VICS + "new_10000000/entries_per_second_median"),
-        value(VICS + "new_10000000/seconds/0", ".1f"),
-        value(VICS + "new_10000000/cpu_seconds_median", ".1f"),
-        value(VICS + "new_10000000/peak_rss_mib_median"),
+        *one_run(VICS + "new_10000000/"),
     ),
     figure(
         "its target; NCMEC {} entries/s ({} s, {} CPU-seconds, peak {}",
         IMPORTS,
-        count(NCMEC + "new_10000000/entries_per_second_median"),
-        value(NCMEC + "new_10000000/seconds/0", ".1f"),
-        value(NCMEC + "new_10000000/cpu_seconds_median", ".1f"),
-        value(NCMEC + "new_10000000/peak_rss_mib_median"),
+        *one_run(NCMEC + "new_10000000/"),
     ),
     figure(
         "NCMEC file: medians {} s and {} s.",

@@ -15,7 +15,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Generator, Iterable, Iterator
-from contextlib import closing, contextmanager, suppress
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
@@ -41,6 +41,7 @@ from amparo.intake.ledger import (
 from amparo.intake.progress import IngestProgress
 from amparo.match.thresholds import DEFAULT_PDQ_THRESHOLD
 from amparo.store import tables
+from amparo.store.bulk_journal import rollback_journal
 from amparo.store.refusals import refusals_as_store_errors
 from amparo.workspace import Workspace
 
@@ -88,7 +89,11 @@ def import_hash_set(
         raise InvalidInput("the PDQ threshold must be between 0 and 256 bits", path=str(path))
     digest = _Digest(path)
     try:
-        with closing(_Reading(path, progress)) as reading, _frozen_heap():
+        with (
+            closing(_Reading(path, progress)) as reading,
+            _frozen_heap(),
+            _bulk_load(workspace, path, name),
+        ):
             refused = f"the database refused hash set {name!r}"
             with refusals_as_store_errors(refused), workspace.session() as session:
                 return _apply(session, reading, digest, str(path), name=name, purpose=purpose,
@@ -96,6 +101,25 @@ def import_hash_set(
     except InputRejected as error:
         record_rejected(workspace, HASH_SET_SOURCE, str(path), digest.value(), error)
         raise
+
+
+def _bulk_load(workspace: Workspace, path: Path, name: str) -> AbstractContextManager[bool]:
+    """SQLite's rollback journal for a large file into a set that holds nothing yet, where the
+    workspace is this process's alone (``store.bulk_journal``)."""
+    if not reader.worth_a_worker(str(path)) or _holds_entries(workspace, name):
+        return nullcontext(False)
+    return rollback_journal(workspace.engine)
+
+
+def _holds_entries(workspace: Workspace, name: str) -> bool:
+    entries = (
+        select(tables.KnownEntry.id)
+        .join(tables.HashSet, tables.HashSet.id == tables.KnownEntry.hash_set_id)
+        .where(tables.HashSet.name == name)
+        .limit(1)
+    )
+    with workspace.session() as session:
+        return session.execute(entries).first() is not None
 
 
 class _Digest:

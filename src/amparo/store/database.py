@@ -24,6 +24,7 @@ def sqlite_url(path: Path) -> str:
 
 
 SQLITE_PAGE_BYTES = 16 * 1024
+BUSY_TIMEOUT_MS = 30_000
 
 
 def make_engine(url: str) -> Engine:
@@ -46,7 +47,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 

@@ -460,12 +460,33 @@ FIGURES = (
         value(NCMEC + "interleaved_trials/trial_1/seconds_median_after", ".2f"),
     ),
     figure(
+        "alone, alternating with the code before it, medians {} s and **{} s**.",
+        IMPORTS,
+        value(NCMEC + "interleaved_trials/trial_3/seconds_median_before", ".2f"),
+        value(NCMEC + "interleaved_trials/trial_3/seconds_median_after", ".2f"),
+    ),
+    figure(
         "`#Media` **{}** entries/s ({} s, {} CPU-seconds, peak {} MiB; the round before's",
+        IMPORTS,
+        *one_run(VICS + "new_10000000_wal_d4bf3a2/"),
+    ),
+    figure(
+        "32,734 below), NCMEC {} entries/s ({} s, {} CPU-seconds, peak {} MiB). With the",
+        IMPORTS,
+        *one_run(NCMEC + "new_10000000_wal_d4bf3a2/"),
+    ),
+    figure(
+        "`#Media` **{}** entries/s ({} s, {} CPU-seconds, peak {} MiB), which meets its",
         IMPORTS,
         *one_run(VICS + "new_10000000/"),
     ),
     figure(
-        "its target; NCMEC {} entries/s ({} s, {} CPU-seconds, peak {}",
+        "target; NCMEC {} entries/s ({} s, {} CPU-seconds, peak {} MiB) and, run again,",
+        IMPORTS,
+        *one_run(NCMEC + "new_10000000_first_run/"),
+    ),
+    figure(
+        "run again, {} entries/s ({} s, {} CPU-seconds, peak {} MiB), which does not.",
         IMPORTS,
         *one_run(NCMEC + "new_10000000/"),
     ),

@@ -52,6 +52,11 @@ def imported(fmt: str, *, at_10m: bool = False) -> tuple[tuple[str, str, float],
             value(before + rss), value(after + rss))  # fmt: skip
 
 
+def medians(prefix: str, spec: str) -> tuple[tuple[str, str, float], ...]:
+    """A trial's median seconds before and after."""
+    return tuple(value(f"{prefix}seconds_median_{side}", spec) for side in ("before", "after"))
+
+
 def one_run(prefix: str) -> tuple[tuple[str, str, float], ...]:
     """One import run's entries/s, seconds, CPU-seconds and peak memory."""
     return (
@@ -450,20 +455,17 @@ FIGURES = (
     figure(
         "Alternating the round's start and end: medians {} s before and **{} s** after",
         IMPORTS,
-        value(NCMEC + "interleaved_trials/trial_2/seconds_median_before", ".2f"),
-        value(NCMEC + "interleaved_trials/trial_2/seconds_median_after", ".2f"),
+        *medians(NCMEC + "interleaved_trials/trial_2/", ".2f"),
     ),
     figure(
         "and reading ahead alone: medians {} s and {} s.",
         IMPORTS,
-        value(NCMEC + "interleaved_trials/trial_1/seconds_median_before", ".2f"),
-        value(NCMEC + "interleaved_trials/trial_1/seconds_median_after", ".2f"),
+        *medians(NCMEC + "interleaved_trials/trial_1/", ".2f"),
     ),
     figure(
         "alone, alternating with the code before it, medians {} s and **{} s**.",
         IMPORTS,
-        value(NCMEC + "interleaved_trials/trial_3/seconds_median_before", ".2f"),
-        value(NCMEC + "interleaved_trials/trial_3/seconds_median_after", ".2f"),
+        *medians(NCMEC + "interleaved_trials/trial_3/", ".2f"),
     ),
     figure(
         "`#Media` **{}** entries/s ({} s, {} CPU-seconds, peak {} MiB; the round before's",
@@ -493,8 +495,7 @@ FIGURES = (
     figure(
         "NCMEC file: medians {} s and {} s.",
         LAST_ROUND,
-        value(NCMEC + "digest_thread_ab/seconds_median_before", ".1f"),
-        value(NCMEC + "digest_thread_ab/seconds_median_after", ".1f"),
+        *medians(NCMEC + "digest_thread_ab/", ".1f"),
     ),
     figure(
         "The previous round measured NCMEC at 10M once: {} entries/s, {} CPU-seconds, {} MiB",

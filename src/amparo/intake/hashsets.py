@@ -51,7 +51,6 @@ HASH_SET_SOURCE = "hash_set"
 HASH_SET_ENTRY_SOURCE = "hash_set_entry"
 READING, READING_AGAIN, INDEXING = "Reading", "Reading again", "Indexing"
 SHOWN_BAD_ENTRIES = 10
-_READ_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -89,13 +88,13 @@ def import_hash_set(
         raise InvalidInput("the PDQ threshold must be between 0 and 256 bits", path=str(path))
     digest = _Digest(path)
     try:
-        with (
-            closing(_Reading(path, progress)) as reading,
-            _frozen_heap(),
-            _bulk_load(workspace, path, name),
-        ):
+        with closing(_Reading(path, progress)) as reading, _frozen_heap():
             refused = f"the database refused hash set {name!r}"
-            with refusals_as_store_errors(refused), workspace.session() as session:
+            with (
+                refusals_as_store_errors(refused),
+                _bulk_load(workspace, path, name),
+                workspace.session() as session,
+            ):
                 return _apply(session, reading, digest, str(path), name=name, purpose=purpose,
                               threshold=pdq_threshold)  # fmt: skip
     except InputRejected as error:
@@ -249,11 +248,11 @@ def _frozen_heap() -> Iterator[None]:
 
 
 def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
+    """The file's SHA-256, read into one buffer of hashlib's, whatever the file's size (a new
+    chunk per read, taken late by the low-priority thread, could add a megabyte to the
+    import's peak memory: ``tests/test_hashset_streaming.py`` saw it)."""
     with open(path, "rb") as file:
-        while chunk := file.read(_READ_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def _apply(

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -49,15 +49,16 @@ def rollback_journal(engine: Engine) -> Iterator[bool]:
 
 def _left_wal(engine: Engine) -> bool:
     with engine.connect() as connection:
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute("PRAGMA busy_timeout=0")  # another connection: refused at once
-        try:
-            mode = cursor.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
-        except sqlite3.OperationalError:  # "database is locked"
-            mode = "wal"
-        finally:
-            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        if mode != "delete":
-            return False
-        cursor.execute("PRAGMA synchronous=FULL")
-        return True
+        driver = connection.connection.driver_connection
+        with closing(driver.cursor()) as cursor:  # type: ignore[union-attr]
+            cursor.execute("PRAGMA busy_timeout=0")  # another connection: refused at once
+            try:
+                mode = cursor.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+            except sqlite3.OperationalError:  # "database is locked"
+                mode = "wal"
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            if mode != "delete":
+                return False
+            cursor.execute("PRAGMA synchronous=FULL")
+            return True

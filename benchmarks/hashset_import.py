@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import hashlib
 import json
 import os
 import platform
@@ -49,9 +50,12 @@ VICS = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$metada
 
 
 def _hashes(number: int) -> tuple[str, str, str]:
-    """Distinct, deterministic md5/sha1/pdq-shaped hex for entry ``number``."""
-    seed = f"{number * 2654435761 % (1 << 64):016x}"
-    return seed * 2, (seed * 3)[:40], seed * 4
+    """Distinct, deterministic md5/sha1/pdq hex for entry ``number``: digests of its number, so
+    they are spread as real hashes are. (Hashes that grew with the number, as until round 5,
+    arrived sorted, and SQLite built their indexes 3-4 times faster than real sets' at 2M.)"""
+    seed = b"%d" % number
+    digests = (hashlib.md5(seed), hashlib.sha1(seed), hashlib.sha256(seed))
+    return digests[0].hexdigest(), digests[1].hexdigest(), digests[2].hexdigest()
 
 
 def write_csv(out: TextIO, count: int) -> None:

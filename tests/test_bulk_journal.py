@@ -1,17 +1,21 @@
 """A large first import into SQLite runs with the rollback journal where the workspace is this
 process's alone, and leaves the database in the WAL; with another connection open it keeps the
-WAL (store/bulk_journal.py, issue 11 part 3)."""
+WAL (store/bulk_journal.py, issue 11 part 3). Its indexes are sorted in small runs with a helper
+thread, and the connection's settings are as they were after."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 
 from amparo.intake import hashset_direct, hashset_reader
+from amparo.intake import hashset_store as store
 from amparo.intake.hashsets import import_hash_set
 from amparo.workspace import Workspace, open_workspace
 
@@ -90,3 +94,33 @@ def test_a_set_that_holds_entries_is_imported_in_the_wal(
     assert (result.entries, result.added) == (ENTRIES + 1, 1)  # staged: only the difference
     assert modes_while_writing == [("delete", 2)]  # the first import only
     assert _journal_mode(sqlite_workspace) == "wal"
+
+
+def _sorting_settings(connection: Connection) -> tuple[int, int]:
+    cache = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    return cache, connection.exec_driver_sql("PRAGMA threads").scalar_one()
+
+
+def test_indexes_are_sorted_in_small_runs_with_a_helper_then_settings_are_restored(
+    sqlite_workspace: Workspace, tmp_path: Path
+) -> None:
+    import_hash_set(sqlite_workspace, _csv(tmp_path / "set.csv"), name="s")
+    seen: list[tuple[int, int]] = []  # (cache_size, threads) as each index is built
+    with sqlite_workspace.engine.begin() as connection:
+        raw: Any = connection.connection.driver_connection  # sqlite3's own
+
+        def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+            if statement.lstrip().upper().startswith("CREATE"):
+                pragmas = ("PRAGMA cache_size", "PRAGMA threads")
+                cache, threads = (raw.execute(pragma).fetchone()[0] for pragma in pragmas)
+                seen.append((cache, threads))
+
+        connection.exec_driver_sql("PRAGMA cache_size = -1234")
+        store.drop_hash_indexes(connection, unique=True)
+        event.listen(connection, "before_cursor_execute", record)
+        store.create_hash_indexes(connection, unique=True)
+        event.remove(connection, "before_cursor_execute", record)
+        after = _sorting_settings(connection)
+    helpers = 1 if (os.cpu_count() or 1) > 1 else 0
+    assert seen == [(-store.SQLITE_SORT_KIB, helpers)] * 4  # MD5, SHA-1, SHA-256, (set, id)
+    assert after == (-1234, 0)

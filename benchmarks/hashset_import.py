@@ -119,6 +119,7 @@ def hash_set_file(folder: Path, kind: str, count: int) -> Path:
     if not path.exists():
         with path.open("w", encoding="utf-8") as out:
             write(out, count)
+        os.sync()  # on the disk, as a user's file is: not still being written back as we read
     return path
 
 

@@ -19,7 +19,6 @@ TENTH = "sizes/1/"
 CSV, NCMEC, VICS = "formats/csv/", "formats/ncmec/", "formats/vics-media/"
 VICS_CASES = "formats/vics-cases/"
 IMPORTS, EARLIER_IMPORTS = "hashset_import.json", "hashset_import_round2.json"
-PREVIOUS_IMPORTS, LAST_ROUND = "hashset_import_round3.json", "hashset_import_round4.json"
 BEFORE, AFTER = "baseline/", "new_at_baseline_size/"
 ENCRYPTION = "summary/"
 
@@ -36,13 +35,9 @@ def recall(size: int, hasher: str) -> tuple[tuple[str, str, float], ...]:
             value(amparo + "found"), value(amparo + "of"), percent(amparo + "recall"))  # fmt: skip
 
 
-def imported(fmt: str, *, at_10m: bool = False) -> tuple[tuple[str, str, float], ...]:
-    """A row of the 1M table (this round's results) or of the 10M one (the previous round's)."""
-    before, after = (
-        (fmt + "baseline_10000000/", fmt + "new_10000000/")
-        if at_10m
-        else (fmt + BEFORE, fmt + AFTER)
-    )
+def imported(fmt: str) -> tuple[tuple[str, str, float], ...]:
+    """A row of the 1M table: before and after."""
+    before, after = fmt + BEFORE, fmt + AFTER
     cpu, rss = "cpu_seconds_median", "peak_rss_mib_median"
     return (value(before + "file_mib"),
             count(before + "entries_per_second_median"), value(before + cpu, ".1f"),
@@ -52,18 +47,26 @@ def imported(fmt: str, *, at_10m: bool = False) -> tuple[tuple[str, str, float],
             value(before + rss), value(after + rss))  # fmt: skip
 
 
+def imported_10m(fmt: str) -> tuple[tuple[str, str, float], ...]:
+    """A row of the 10M table: one run after."""
+    run = fmt + "new_10000000/"
+    return (value(run + "file_mib"), count(run + "entries_per_second_median"),
+            value(run + "seconds/0", ".1f"), value(run + "cpu_seconds_median", ".1f"),
+            count(run + "entries_per_cpu_second_median"),
+            value(run + "peak_rss_mib_median"))  # fmt: skip
+
+
 def medians(prefix: str, spec: str) -> tuple[tuple[str, str, float], ...]:
     """A trial's median seconds before and after."""
     return tuple(value(f"{prefix}seconds_median_{side}", spec) for side in ("before", "after"))
 
 
 def one_run(prefix: str) -> tuple[tuple[str, str, float], ...]:
-    """One import run's entries/s, seconds, CPU-seconds and peak memory."""
+    """One import run's entries/s, seconds and CPU-seconds."""
     return (
         count(prefix + "entries_per_second_median"),
         value(prefix + "seconds/0", ".1f"),
         value(prefix + "cpu_seconds_median", ".1f"),
-        value(prefix + "peak_rss_mib_median"),
     )
 
 
@@ -85,11 +88,12 @@ def animation(kind: str) -> tuple[tuple[str, str, float], ...]:
 
 
 IMPORT_ROW = "| {} MiB | {} ({}) | **{}** ({}), target {} | {} → {} | {} → {} MiB |"
-IMPORT_ROWS = (
-    (CSV, "| CSV " + IMPORT_ROW.replace("target {}", "target 100,000")),
-    (NCMEC, "sharing XML " + IMPORT_ROW.replace("target {}", "target 100,000")),
-    (VICS, "JSON `#Media` " + IMPORT_ROW.replace("target {}", "target 50,000")),
-    (VICS_CASES, "JSON `#Cases` " + IMPORT_ROW.replace("target {}", "target 50,000")),
+IMPORT_10M_ROW = "| {} MiB | **{}** ({} s) | {} | {} | {} MiB | {target}: met |"
+FORMAT_ROWS = (
+    (CSV, "| CSV ", "100,000"),
+    (NCMEC, "sharing XML ", "100,000"),
+    (VICS, "JSON `#Media` ", "50,000"),
+    (VICS_CASES, "JSON `#Cases` ", "50,000"),
 )
 
 
@@ -429,80 +433,28 @@ FIGURES = (
         "whatsapp_parse.json",
         count("ingest_sqlite/messages_per_second_median"),
     ),
-    # Hash-set import: the 1M table (this round), then the 10M table (the previous round)
+    # Hash-set import: the 1M table, the 10M one, and the trials (this round)
     *(
-        figure(row, PREVIOUS_IMPORTS if at_10m else IMPORTS, *imported(fmt, at_10m=at_10m))
-        for at_10m in (False, True)
-        for fmt, row in IMPORT_ROWS
-        if fmt != VICS_CASES or not at_10m
+        figure(name + IMPORT_ROW.replace("target {}", f"target {target}"), IMPORTS, *imported(fmt))
+        for fmt, name, target in FORMAT_ROWS
+    ),
+    *(
+        figure(name + IMPORT_10M_ROW.replace("{target}", target), IMPORTS, *imported_10m(fmt))
+        for fmt, name, target in FORMAT_ROWS
     ),
     figure(
-        "at 1M.** VICS is {}× (`#Media`) and {}× (`#Cases`) faster,",
+        "which the drift affects least: medians {} s before and **{} s** after, {} and {}",
         IMPORTS,
-        value(VICS + "speed_ratio_at_baseline_size", ".1f"),
-        value(VICS_CASES + "speed_ratio_at_baseline_size", ".1f"),
+        *medians(NCMEC + "interleaved_trial_1m/", ".2f"),
+        value(NCMEC + "interleaved_trial_1m/cpu_seconds_median_before", ".1f"),
+        value(NCMEC + "interleaved_trial_1m/cpu_seconds_median_after", ".1f"),
     ),
     figure(
-        "NCMEC's first invocation, in a slower phase of the machine, measured {} entries/s before",
+        "free): medians {} s before and **{} s** after, that is {} and **{}** entries/s.",
         IMPORTS,
-        count(NCMEC + "first_invocation/baseline/entries_per_second_median"),
-    ),
-    figure(
-        "entries/s before and {} after;",
-        IMPORTS,
-        count(NCMEC + "first_invocation/new_at_baseline_size/entries_per_second_median"),
-    ),
-    figure(
-        "Alternating the round's start and end: medians {} s before and **{} s** after",
-        IMPORTS,
-        *medians(NCMEC + "interleaved_trials/trial_2/", ".2f"),
-    ),
-    figure(
-        "and reading ahead alone: medians {} s and {} s.",
-        IMPORTS,
-        *medians(NCMEC + "interleaved_trials/trial_1/", ".2f"),
-    ),
-    figure(
-        "alone, alternating with the code before it, medians {} s and **{} s**.",
-        IMPORTS,
-        *medians(NCMEC + "interleaved_trials/trial_3/", ".2f"),
-    ),
-    figure(
-        "`#Media` **{}** entries/s ({} s, {} CPU-seconds, peak {} MiB; the round before's",
-        IMPORTS,
-        *one_run(VICS + "new_10000000_wal_d4bf3a2/"),
-    ),
-    figure(
-        "32,734 below), NCMEC {} entries/s ({} s, {} CPU-seconds, peak {} MiB). With the",
-        IMPORTS,
-        *one_run(NCMEC + "new_10000000_wal_d4bf3a2/"),
-    ),
-    figure(
-        "`#Media` **{}** entries/s ({} s, {} CPU-seconds, peak {} MiB), which meets its",
-        IMPORTS,
-        *one_run(VICS + "new_10000000/"),
-    ),
-    figure(
-        "target; NCMEC {} entries/s ({} s, {} CPU-seconds, peak {} MiB) and, run again,",
-        IMPORTS,
-        *one_run(NCMEC + "new_10000000_first_run/"),
-    ),
-    figure(
-        "run again, {} entries/s ({} s, {} CPU-seconds, peak {} MiB), which does not.",
-        IMPORTS,
-        *one_run(NCMEC + "new_10000000/"),
-    ),
-    figure(
-        "NCMEC file: medians {} s and {} s.",
-        LAST_ROUND,
-        *medians(NCMEC + "digest_thread_ab/", ".1f"),
-    ),
-    figure(
-        "The previous round measured NCMEC at 10M once: {} entries/s, {} CPU-seconds, {} MiB",
-        LAST_ROUND,
-        count(NCMEC + "new_10000000/entries_per_second_median"),
-        value(NCMEC + "new_10000000/cpu_seconds_median", ".1f"),
-        value(NCMEC + "new_10000000/peak_rss_mib_median"),
+        *medians(NCMEC + "interleaved_trial_10m/", ".2f"),
+        count(NCMEC + "interleaved_trial_10m/entries_per_second_median_before"),
+        count(NCMEC + "interleaved_trial_10m/entries_per_second_median_after"),
     ),
     figure(
         "a 1M CSV took {} s, {} CPU-seconds and {} MiB before, {} s, {} CPU-seconds and {} MiB",

@@ -105,7 +105,9 @@ def import_hash_set(
 def _bulk_load(workspace: Workspace, path: Path, name: str) -> AbstractContextManager[bool]:
     """SQLite's rollback journal for a large file into a set that holds nothing yet, where the
     workspace is this process's alone (``store.bulk_journal``)."""
-    if not reader.worth_a_worker(str(path)) or _holds_entries(workspace, name):
+    if workspace.engine.dialect.name != "sqlite" or not reader.worth_a_worker(str(path)):
+        return nullcontext(False)
+    if _holds_entries(workspace, name):
         return nullcontext(False)
     return rollback_journal(workspace.engine)
 
